@@ -1,0 +1,12 @@
+import { createOrderActivities, type ActivityDeps } from './order-activities.js';
+
+export type { ActivityDeps };
+
+/** Every activity the worker registers, built from its dependencies so tests can pass real or fake ones. */
+export function createActivities(deps: ActivityDeps) {
+  return {
+    ...createOrderActivities(deps),
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;

@@ -1,0 +1,50 @@
+import { ApplicationFailure } from '@temporalio/activity';
+import { canonicalOrder } from '../domain/order.js';
+import type { OrderStatus } from '../domain/order-status.js';
+import type { Db } from '../db/database.js';
+import { appendOrderEvents, upsertOrderSnapshot, type TimelineEvent } from '../db/orders.repository.js';
+
+export interface SyncReadModelInput {
+  orderId: string;
+  /** Monotonic per workflow: the read model keeps the highest version it has seen. */
+  version: number;
+  status: OrderStatus;
+  order: unknown;
+  workflowRunId?: string;
+  paidAt?: string;
+  releasedAt?: string;
+  closedAt?: string;
+  timeline: TimelineEvent[];
+}
+
+export interface ActivityDeps {
+  db: Db;
+}
+
+/** Order activities. Each is idempotent: keyed by order id and the workflow's version or sequence number. */
+export function createOrderActivities({ db }: ActivityDeps) {
+  return {
+    /** Mirrors the workflow's state into the read model and appends its new timeline entries. */
+    async syncReadModel(input: SyncReadModelInput): Promise<{ applied: boolean }> {
+      const parsed = canonicalOrder.safeParse(input.order);
+      if (!parsed.success) {
+        // Retrying cannot fix a malformed order: fail the activity for good and let the workflow decide.
+        throw ApplicationFailure.nonRetryable(`order ${input.orderId} does not match the canonical model: ${parsed.error.message}`, 'InvalidOrder');
+      }
+      await appendOrderEvents(db, input.orderId, input.timeline);
+      const applied = await upsertOrderSnapshot(db, {
+        orderId: input.orderId,
+        status: input.status,
+        version: input.version,
+        order: parsed.data,
+        ...(input.workflowRunId ? { workflowRunId: input.workflowRunId } : {}),
+        paidAt: input.paidAt ?? null,
+        releasedAt: input.releasedAt ?? null,
+        closedAt: input.closedAt ?? null,
+      });
+      return { applied };
+    },
+  };
+}
+
+export type OrderActivities = ReturnType<typeof createOrderActivities>;

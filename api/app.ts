@@ -1,0 +1,43 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { registerErrorHandler } from './errors.js';
+import { servicesPlugin, type Services } from './plugins/services.js';
+import { healthRoutes } from './routes/health.js';
+import { orderRoutes } from './routes/orders.js';
+
+export interface BuildAppOptions {
+  services: Services;
+}
+
+/** Builds the Fastify app from its plugins and routes; `server.ts` only listens. Tests call `app.inject`. */
+export async function buildApp({ services }: BuildAppOptions): Promise<FastifyInstance> {
+  // Fastify's own logger type is narrower than pino's; the instance is the same pino logger.
+  const loggerInstance: FastifyBaseLogger = services.logger.child({ component: 'api' });
+  const app = Fastify({
+    loggerInstance,
+    bodyLimit: 5 * 1024 * 1024,
+    routerOptions: { maxParamLength: 300 },
+  }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  registerErrorHandler(app);
+
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'Orderly API', version: '0.1.0', description: 'Orders in, workflows started, state out. Money is integer fen; times are UTC.' },
+      tags: [
+        { name: 'orders', description: 'Orders and their events' },
+        { name: 'health', description: 'Liveness and readiness' },
+      ],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  await app.register(servicesPlugin, { services });
+  await app.register(healthRoutes);
+  await app.register(orderRoutes);
+  return app;
+}

@@ -1,0 +1,64 @@
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import type { Client } from '@temporalio/client';
+import { WorkflowIdReusePolicy } from '@temporalio/common';
+import type { orderWorkflow } from '../../workflows/order.workflow.js';
+import type { OrderEvent } from '../../workflows/messages.js';
+import { ChannelKey, OrderStatusKey, ShopIdKey } from '../../workflows/search-attributes.js';
+import { parseOrderWorkflowId } from '../../domain/order.js';
+import { fenToYuan } from '../../domain/money.js';
+
+export type DispatchOutcome = 'signalled' | 'order_closed';
+
+export interface DispatcherOptions {
+  client: Client;
+  taskQueue: string;
+  paymentTimeoutMs: number;
+  /** How long one attempt may take before the event is left to the relay. */
+  timeoutMs?: number;
+}
+
+export interface Dispatcher {
+  dispatch(orderId: string, event: OrderEvent): Promise<DispatchOutcome>;
+}
+
+function summary(orderId: string, event: OrderEvent): string | undefined {
+  if (event.type !== 'created') return undefined;
+  const o = event.order;
+  return `${o.platform} order ${o.platformOrderId} · shop ${o.shopId} · ${o.lines.length} line(s) · ¥${fenToYuan(o.amounts.paidFen)}`;
+}
+
+/**
+ * Delivers an inbox event to its order workflow with signal-with-start: the first event starts the
+ * workflow, later ones signal it. A finished order is never restarted (REJECT_DUPLICATE): the event stays
+ * in the inbox marked `order_closed`.
+ */
+export function createDispatcher(opts: DispatcherOptions): Dispatcher {
+  const timeoutMs = opts.timeoutMs ?? 5000;
+  return {
+    async dispatch(orderId, event) {
+      const ids = parseOrderWorkflowId(orderId);
+      const text = summary(orderId, event);
+      try {
+        await opts.client.withDeadline(Date.now() + timeoutMs, () =>
+          opts.client.workflow.signalWithStart<typeof orderWorkflow, [OrderEvent]>('orderWorkflow', {
+            workflowId: orderId,
+            taskQueue: opts.taskQueue,
+            args: [{ orderId, paymentTimeoutMs: opts.paymentTimeoutMs }],
+            signal: 'orderEvent',
+            signalArgs: [event],
+            workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+            typedSearchAttributes: [
+              { key: OrderStatusKey, value: 'received' },
+              ...(ids ? [{ key: ChannelKey, value: ids.platform }, { key: ShopIdKey, value: ids.shopId }] : []),
+            ],
+            ...(text ? { staticSummary: text } : {}),
+          }),
+        );
+        return 'signalled';
+      } catch (e) {
+        if (e instanceof WorkflowExecutionAlreadyStartedError) return 'order_closed';
+        throw e;
+      }
+    },
+  };
+}

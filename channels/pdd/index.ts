@@ -1,0 +1,24 @@
+import type { ChannelConnector } from '../types.js';
+import { mapPddOrder } from './order.js';
+import { buildPddDetailRequest, buildPddPullRequest, parsePddDetail, parsePddPullPage, PDD_PAGING } from './pull.js';
+import { parsePddPush, pddAckBody, verifyPddPush } from './push.js';
+import { signPdd } from './sign.js';
+
+export { signPdd } from './sign.js';
+export { parsePddPush, pddAckBody, pddAckFrame, PDD_PUSH_SIGN_HEADER, pddPushSignature, verifyPddPush } from './push.js';
+export { mapPddOrder, pddPresale } from './order.js';
+export { buildPddDetailRequest, buildPddPullRequest, buildPddRequest, parsePddDetail, parsePddPullPage, PDD_PAGING } from './pull.js';
+
+export const pddConnector: ChannelConnector = {
+  platform: 'pdd',
+  paging: PDD_PAGING,
+  sign: signPdd,
+  verifyPush: verifyPddPush,
+  parsePush: parsePddPush,
+  ackBody: pddAckBody,
+  mapOrder: mapPddOrder,
+  buildPullRequest: buildPddPullRequest,
+  buildDetailRequest: buildPddDetailRequest,
+  parsePullPage: parsePddPullPage,
+  parseDetail: parsePddDetail,
+};

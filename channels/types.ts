@@ -1,0 +1,174 @@
+import type { CanonicalOrderInput, Platform } from '../domain/order.js';
+import type { JsonObject } from './json.js';
+
+/** What a platform message means for an order, whatever the platform calls it. */
+export const CHANNEL_EVENT_TYPES = [
+  'created',
+  'paid',
+  'deposit_paid',
+  'balance_paid',
+  'address_changed',
+  'memo_changed',
+  'amount_changed',
+  'refund_requested',
+  'refund_closed',
+  'cancelled',
+  'shipped',
+] as const;
+export type ChannelEventType = (typeof CHANNEL_EVENT_TYPES)[number];
+
+/** One order event from a push. `messageId` is the platform's, so redeliveries deduplicate on it. */
+export interface ChannelEvent {
+  messageId: string;
+  type: ChannelEventType;
+  platformOrderId: string;
+  /** The platform's own topic or tag, kept for the inbox and for debugging. */
+  topic: string;
+  /** The message's business content, parsed bigint-safe. */
+  data: JsonObject;
+}
+
+/** A message that is well-formed but carries nothing an order workflow acts on (e.g. "trade success"). */
+export interface IgnoredMessage {
+  messageId: string;
+  topic: string;
+  platformOrderId?: string;
+  reason: string;
+}
+
+export interface ParsedPush {
+  events: ChannelEvent[];
+  ignored: IgnoredMessage[];
+}
+
+/** A shop's credentials on its platform (TOP app key/secret, JOS, Douyin app, PDD client). */
+export interface ShopCredentials {
+  appKey: string;
+  appSecret: string;
+  /** Session / access token of the shop's authorisation. */
+  accessToken?: string;
+  /** Router or gateway base, to point a connector at the simulator. */
+  baseUrl?: string;
+}
+
+export interface PushRequest {
+  /** Header names in lower case, as Node gives them. */
+  headers: Readonly<Record<string, string | readonly string[] | undefined>>;
+  /** The body exactly as received: signatures are over these bytes. */
+  rawBody: string;
+}
+
+export type PushOutcome = 'success' | 'retry';
+
+/** The HTTP answer a platform expects for a push. */
+export interface PushAck {
+  status: number;
+  contentType: string;
+  body: string;
+}
+
+/** A ready-to-send platform API call: pure data, sent by an activity. */
+export interface SignedRequest {
+  method: 'POST';
+  /** Full URL including any query string. */
+  url: string;
+  /** Every parameter that was signed, plus `sign`. */
+  params: Record<string, string>;
+  contentType: 'application/x-www-form-urlencoded' | 'application/json';
+  body: string;
+}
+
+/** The platform's status of an order, in one vocabulary. */
+export const CHANNEL_ORDER_STATES = [
+  'awaiting_payment',
+  'deposit_paid',
+  'awaiting_shipment',
+  'partly_shipped',
+  'shipped',
+  'completed',
+  'cancelled',
+  'on_hold',
+] as const;
+export type ChannelOrderState = (typeof CHANNEL_ORDER_STATES)[number];
+
+export interface MapContext {
+  shopId: string;
+}
+
+/** A platform order mapped to Orderly's shape, plus what the canonical order does not carry. */
+export interface MappedOrder {
+  /** Not yet validated: the ingest runs `canonicalOrder.safeParse` and flags what is incomplete. */
+  order: CanonicalOrderInput;
+  state: ChannelOrderState;
+  /** The platform's raw status value(s), for the read model and for humans. */
+  platformStatus: string;
+  /** Line ids with an open or finished after-sale request. */
+  refundLineIds: string[];
+}
+
+export interface PullWindow {
+  /** Inclusive start (UTC). */
+  start: Date;
+  /** End (UTC); the caller keeps it `lagMs` behind now. */
+  end: Date;
+}
+
+export interface PullQuery {
+  window: PullWindow;
+  page: number;
+  pageSize: number;
+  /** When the request is signed (timestamp parameter). */
+  now: Date;
+  /** Set on the first request of a backward-paged window: it only needs the total. */
+  probe?: boolean;
+}
+
+export interface PullPage {
+  page: number;
+  pageSize: number;
+  /** Total matching orders in the window, when the platform says. */
+  total?: number;
+  hasNext: boolean;
+  platformOrderIds: string[];
+  /** The list items; complete orders where `paging.listHasDetail`, summaries otherwise. */
+  orders: JsonObject[];
+}
+
+export interface PagingRules {
+  /**
+   * `backward`: read the total, then walk from the last page to the first. The list is ordered so that
+   * orders modified during the pull leave the window and shift later items towards the front; walking
+   * backwards turns that shift into a harmless re-read instead of a skipped order.
+   */
+  direction: 'forward' | 'backward';
+  firstPage: 0 | 1;
+  maxPageSize: number;
+  /** Longest window one query may cover. */
+  maxWindowMs: number;
+  /** How far behind now the window should end so that the platform's index has caught up. */
+  lagMs: number;
+  /** Whether list items are complete orders (no detail call needed). */
+  listHasDetail: boolean;
+}
+
+/**
+ * Everything Orderly needs to talk to one platform, as pure functions (properties, not methods: they
+ * hold no `this` and may be passed around). I/O stays with the caller.
+ */
+export interface ChannelConnector {
+  readonly platform: Exclude<Platform, 'manual'>;
+  readonly paging: PagingRules;
+  /** The platform's request signature over `params` (which include the system parameters). */
+  sign: (params: Readonly<Record<string, string>>, secret: string) => string;
+  /** Absent where the platform does not push (JD). */
+  verifyPush?: (req: PushRequest, credentials: ShopCredentials) => boolean;
+  parsePush?: (rawBody: string) => ParsedPush;
+  ackBody?: (outcome: PushOutcome, parsed?: ParsedPush) => PushAck;
+  /** Maps one order object (the detail response's order, or a list item where that is complete). */
+  mapOrder: (order: JsonObject, ctx: MapContext) => MappedOrder;
+  buildPullRequest: (query: PullQuery, credentials: ShopCredentials) => SignedRequest;
+  buildDetailRequest: (platformOrderId: string, credentials: ShopCredentials, now: Date) => SignedRequest;
+  parsePullPage: (rawBody: string, query: PullQuery) => PullPage;
+  /** The order object inside a detail response body. */
+  parseDetail: (rawBody: string) => JsonObject;
+}

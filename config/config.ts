@@ -1,0 +1,75 @@
+import path from 'node:path';
+import { z } from 'zod';
+import { parseDuration } from './duration.js';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const duration = z.string().transform((v, ctx) => {
+  try {
+    return parseDuration(v);
+  } catch (e) {
+    ctx.addIssue({ code: 'custom', message: (e as Error).message });
+    return z.NEVER;
+  }
+});
+const port = z.coerce.number().int().min(0).max(65535);
+
+/** Every key Orderly reads from the environment, with its default. `.env.example` mirrors this list. */
+export const configSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** `pretty` on a terminal, `json` otherwise, unless set. */
+  LOG_FORMAT: z.enum(['auto', 'pretty', 'json']).default('auto'),
+  HOST: z.string().default('127.0.0.1'),
+  PORT: port.default(3000),
+  /** Where the embedded PostgreSQL, the Temporal dev server's database and downloaded tools live. */
+  DATA_DIR: z.string().default('.data'),
+
+  /** When set, Orderly uses this PostgreSQL instead of starting an embedded one. */
+  DATABASE_URL: z.string().optional(),
+  EMBEDDED_PG_PORT: port.default(54329),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+
+  /** When set, Orderly uses this Temporal cluster instead of starting the CLI's dev server. */
+  TEMPORAL_ADDRESS: z.string().optional(),
+  TEMPORAL_NAMESPACE: z.string().default('default'),
+  TEMPORAL_TLS: bool.default(false),
+  TEMPORAL_TLS_CERT_PATH: z.string().optional(),
+  TEMPORAL_TLS_KEY_PATH: z.string().optional(),
+  TEMPORAL_TLS_CA_PATH: z.string().optional(),
+  TEMPORAL_API_KEY: z.string().optional(),
+  TEMPORAL_TASK_QUEUE: z.string().default('orderly-orders'),
+  /** Path of the `temporal` CLI binary; otherwise PATH, then DATA_DIR, then pip, then the SDK's download. */
+  TEMPORAL_CLI_PATH: z.string().optional(),
+  TEMPORAL_DEV_PORT: port.default(7233),
+  TEMPORAL_UI_PORT: port.default(8233),
+
+  /** How long an unpaid order waits for payment before it closes (platforms close unpaid orders too). */
+  ORDER_PAYMENT_TIMEOUT: duration.default(parseDuration('24h')),
+  /** How often the inbox relay re-dispatches events that did not reach Temporal. */
+  RELAY_INTERVAL: duration.default(parseDuration('5s')),
+  /** Events younger than this are left to the request that wrote them. */
+  RELAY_MIN_AGE: duration.default(parseDuration('2s')),
+  /** Seed demo shops, warehouses and SKUs at start (on for `npm start`). */
+  SEED_DEMO: bool.default(false),
+});
+
+export type Config = Readonly<z.infer<typeof configSchema>> & { readonly dataDir: string };
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Parses the environment once into a frozen, typed config; a bad value stops start-up with its key named. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Record<keyof z.input<typeof configSchema>, string>> = {}): Config {
+  const source: Record<string, string | undefined> = { ...env, ...overrides };
+  // Empty strings mean "unset", as in most .env files.
+  for (const k of Object.keys(source)) if (source[k] === '') delete source[k];
+  const parsed = configSchema.safeParse(source);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  return Object.freeze({ ...parsed.data, dataDir: path.resolve(parsed.data.DATA_DIR) });
+}

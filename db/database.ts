@@ -1,0 +1,40 @@
+import { Kysely, Migrator, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import type { Logger } from '../config/logger.js';
+import { migrationProvider } from './migrations/index.js';
+import type { Database } from './schema.js';
+
+// bigint columns hold fen and counters, all well inside 2^53: read them as numbers, not strings.
+pg.types.setTypeParser(pg.types.builtins.INT8, (v) => {
+  const n = Number(v);
+  if (!Number.isSafeInteger(n)) throw new RangeError(`int8 value ${v} is beyond 2^53`);
+  return n;
+});
+
+export type Db = Kysely<Database>;
+
+export function createDb(connectionString: string, poolSize = 10): Db {
+  const pool = new pg.Pool({ connectionString, max: poolSize, connectionTimeoutMillis: 5000 });
+  // An idle client's error (server restart) must not crash the process; the pool replaces the client.
+  pool.on('error', () => undefined);
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+}
+
+export class MigrationError extends Error {
+  override name = 'MigrationError';
+}
+
+/** Runs pending migrations; fails loudly with the migration that broke. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the migrator works on an untyped schema
+export async function migrateToLatest(db: Kysely<any>, logger?: Logger): Promise<string[]> {
+  const migrator = new Migrator({ db, provider: migrationProvider, migrationTableName: 'orderly_migrations', migrationLockTableName: 'orderly_migrations_lock' });
+  const { error, results } = await migrator.migrateToLatest();
+  const applied: string[] = [];
+  for (const r of results ?? []) {
+    if (r.status === 'Success') applied.push(r.migrationName);
+    if (r.status === 'Error') logger?.error({ migration: r.migrationName }, 'migration failed');
+  }
+  if (error) throw new MigrationError(`database migration failed: ${error instanceof Error ? error.message : JSON.stringify(error)}`, { cause: error });
+  if (applied.length) logger?.info({ applied }, 'migrations applied');
+  return applied;
+}

@@ -1,0 +1,14 @@
+import type { Migration, MigrationProvider } from 'kysely';
+import * as m2026_11_25_1900_initial from './2026_11_25_1900_initial.js';
+
+/**
+ * Every migration, by its dated name. Listed statically (not read from the folder) so the same set runs
+ * under tsx, vitest and a bundler alike. Append new ones; never edit a merged one.
+ */
+export const migrations: Record<string, Migration> = {
+  '2026_11_25_1900_initial': m2026_11_25_1900_initial,
+};
+
+export const migrationProvider: MigrationProvider = {
+  getMigrations: async () => migrations,
+};

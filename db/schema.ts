@@ -1,0 +1,125 @@
+import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
+type Json<T = unknown> = ColumnType<T, string, string>;
+
+export interface ShopsTable {
+  id: string;
+  platform: string;
+  name: string;
+  active: Generated<boolean>;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
+export interface SkusTable {
+  code: string;
+  name: string;
+  weight_g: Generated<number>;
+  volume_cm3: Generated<number>;
+  bulky: Generated<boolean>;
+  value_fen: Generated<number>;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
+export interface WarehousesTable {
+  code: string;
+  name: string;
+  province: string;
+  city: string;
+  district: Generated<string>;
+  region_code: string | null;
+  lat: number | null;
+  lng: number | null;
+  active: Generated<boolean>;
+  priority: Generated<number>;
+  daily_capacity: Generated<number>;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
+export interface InventoryTable {
+  warehouse_code: string;
+  sku_code: string;
+  on_hand: Generated<number>;
+  reserved: Generated<number>;
+  updated_at: Timestamp;
+}
+
+export interface OrdersTable {
+  id: string;
+  platform: string;
+  shop_id: string;
+  platform_order_id: string;
+  buyer_key: string;
+  status: string;
+  goods_fen: number;
+  paid_fen: number;
+  receiver_province: Generated<string>;
+  receiver_city: Generated<string>;
+  order: Json;
+  version: Generated<number>;
+  workflow_run_id: string | null;
+  platform_created_at: Timestamp;
+  paid_at: Timestamp | null;
+  released_at: Timestamp | null;
+  closed_at: Timestamp | null;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
+export interface OrderLinesTable {
+  order_id: string;
+  line_no: number;
+  line_id: string | null;
+  sku_code: string;
+  title: string | null;
+  quantity: number;
+  unit_price_fen: number;
+  discount_fen: number;
+  paid_fen: number;
+}
+
+export interface ChannelEventsTable {
+  id: Generated<string>;
+  platform: string;
+  shop_id: string;
+  message_id: string;
+  order_id: string | null;
+  event_type: string;
+  source: string;
+  payload: Json | null;
+  raw_body: string | null;
+  received_at: CreatedAt;
+  dispatched_at: Timestamp | null;
+  dispatch_outcome: string | null;
+  dispatch_attempts: Generated<number>;
+  last_error: string | null;
+}
+
+export interface OrderEventsTable {
+  order_id: string;
+  seq: number;
+  event_type: string;
+  detail: Json;
+  occurred_at: Timestamp;
+  recorded_at: CreatedAt;
+}
+
+export interface Database {
+  shops: ShopsTable;
+  skus: SkusTable;
+  warehouses: WarehousesTable;
+  inventory: InventoryTable;
+  orders: OrdersTable;
+  order_lines: OrderLinesTable;
+  channel_events: ChannelEventsTable;
+  order_events: OrderEventsTable;
+}
+
+export type OrderRow = Selectable<OrdersTable>;
+export type NewOrderRow = Insertable<OrdersTable>;
+export type ChannelEventRow = Selectable<ChannelEventsTable>;
+export type OrderEventRow = Selectable<OrderEventsTable>;

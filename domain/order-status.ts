@@ -1,0 +1,14 @@
+/**
+ * Where an order is in Orderly's process. The workflow owns the truth; the read model mirrors it.
+ * `received` exists only in the read model: the event is in the inbox but no workflow has applied it yet.
+ */
+export const ORDER_STATUSES = ['received', 'awaiting_payment', 'paid', 'released', 'closed', 'cancelled'] as const;
+export type OrderStatus = (typeof ORDER_STATUSES)[number];
+
+/** Statuses after which the order workflow ends. */
+export const TERMINAL_STATUSES: readonly OrderStatus[] = ['released', 'closed', 'cancelled'];
+
+/** Whether an order in this status will never change again in this workflow. */
+export function isTerminal(s: OrderStatus): boolean {
+  return TERMINAL_STATUSES.includes(s);
+}

@@ -1,0 +1,159 @@
+import { z } from 'zod';
+import { fen, sumFen, type Fen } from './money.js';
+
+/** Sales channels Orderly connects to. Tmall shares Taobao's open platform, so it is `taobao` here. */
+export const PLATFORMS = ['taobao', 'jd', 'douyin', 'pdd', 'manual'] as const;
+export const platform = z.enum(PLATFORMS);
+export type Platform = z.infer<typeof platform>;
+
+/** UTC instant as ISO-8601 with a `Z` suffix; platform local times are converted at the edge. */
+export const utcInstant = z.iso.datetime({ offset: false, message: 'expected a UTC ISO-8601 instant ending in Z' });
+
+/** Platform ids are strings: several platforms use ids beyond 2^53. */
+const platformId = z
+  .string()
+  .trim()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9_.-]+$/, 'ids may contain letters, digits, "_", "-" and "."');
+
+/** Receiver as the platform gives it. Masked values (`张**`, `138****5678`) are accepted: they are present. */
+export const receiver = z.object({
+  name: z.string().trim().min(1).max(100),
+  phone: z
+    .string()
+    .trim()
+    .min(3)
+    .max(40)
+    .regex(/^[0-9*+\- ()#]+$/, 'phone may contain digits, "*" masks, "+", "-", spaces and brackets'),
+  province: z.string().trim().max(50).default(''),
+  city: z.string().trim().max(50).default(''),
+  district: z.string().trim().max(50).default(''),
+  town: z.string().trim().max(50).optional(),
+  detail: z.string().trim().max(500).default(''),
+  postalCode: z.string().trim().max(12).optional(),
+  /** The platform's opaque address id (e.g. Taobao oaid) when PII is encrypted. */
+  addressKey: z.string().max(200).optional(),
+});
+export type Receiver = z.infer<typeof receiver>;
+
+export const orderLine = z.object({
+  /** The platform's sub-order id when it has one. */
+  lineId: z.string().max(64).optional(),
+  /** Merchant SKU code (Orderly's SKU). */
+  skuCode: z.string().trim().min(1).max(64),
+  title: z.string().max(300).optional(),
+  quantity: z.number().int().positive().max(100_000),
+  unitPriceFen: fen,
+  /** Discount attributed to this line. */
+  discountFen: fen.default(0),
+  /** What the buyer paid for this line after discounts. */
+  paidFen: fen,
+});
+export type OrderLine = z.infer<typeof orderLine>;
+
+export const DISCOUNT_KINDS = ['coupon', 'points', 'threshold', 'platform', 'seller', 'other'] as const;
+export const discount = z.object({
+  kind: z.enum(DISCOUNT_KINDS),
+  name: z.string().max(200).optional(),
+  amountFen: fen,
+});
+
+export const presale = z.object({
+  depositFen: fen,
+  balanceFen: fen,
+  depositPaidAt: utcInstant.optional(),
+  balancePaidAt: utcInstant.optional(),
+  /** After this instant an unpaid balance closes the order. */
+  balanceDueAt: utcInstant.optional(),
+});
+
+export const amounts = z.object({
+  /** Sum of unit price x quantity over the lines. */
+  goodsFen: fen,
+  shippingFen: fen.default(0),
+  discountFen: fen.default(0),
+  /** What the platform says the buyer paid (or will pay). */
+  paidFen: fen,
+});
+
+/** The canonical order: every channel's payload is mapped to this shape at the edge. */
+export const canonicalOrder = z
+  .object({
+    platform,
+    shopId: platformId,
+    platformOrderId: platformId,
+    /** The platform's opaque buyer id; used for merging and blacklists. */
+    buyerKey: z.string().trim().min(1).max(200),
+    receiver,
+    lines: z.array(orderLine).min(1).max(500),
+    amounts,
+    discounts: z.array(discount).max(50).default([]),
+    presale: presale.optional(),
+    buyerRemark: z.string().max(1000).optional(),
+    sellerMemo: z.string().max(1000).optional(),
+    createdAt: utcInstant,
+    paidAt: utcInstant.optional(),
+    updatedAt: utcInstant.optional(),
+  })
+  .superRefine((o, ctx) => {
+    const goods = sumFen(o.lines.map((l) => l.unitPriceFen * l.quantity));
+    if (goods !== o.amounts.goodsFen) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['amounts', 'goodsFen'],
+        message: `goodsFen ${o.amounts.goodsFen} does not equal the lines' price x quantity ${goods}`,
+      });
+    }
+    if (o.presale && o.presale.depositFen + o.presale.balanceFen !== o.amounts.paidFen) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['presale'],
+        message: 'deposit plus balance must equal amounts.paidFen',
+      });
+    }
+  });
+export type CanonicalOrder = z.infer<typeof canonicalOrder>;
+/** Input shape (before defaults are applied), e.g. for building fixtures. */
+export type CanonicalOrderInput = z.input<typeof canonicalOrder>;
+
+/**
+ * The workflow id of an order, readable in the Temporal UI.
+ *
+ * @example orderWorkflowId('taobao', 'shop1', '3021') // 'order:taobao:shop1:3021'
+ */
+export function orderWorkflowId(p: Platform, shopId: string, platformOrderId: string): string {
+  return `order:${p}:${shopId}:${platformOrderId}`;
+}
+
+/** Splits an order workflow id back into its parts, or returns null when it is not one. */
+export function parseOrderWorkflowId(
+  id: string,
+): { platform: Platform; shopId: string; platformOrderId: string } | null {
+  const parts = id.split(':');
+  if (parts.length !== 4 || parts[0] !== 'order') return null;
+  const p = platform.safeParse(parts[1]);
+  if (!p.success || !parts[2] || !parts[3]) return null;
+  return { platform: p.data, shopId: parts[2], platformOrderId: parts[3] };
+}
+
+/**
+ * Whether the order is paid as far as processing is concerned: a normal order when `paidAt` is set,
+ * a presale order when its balance is paid.
+ *
+ * @example isPaid({ ...order, paidAt: '2026-11-11T00:00:05Z' }) // true
+ */
+export function isPaid(o: Pick<CanonicalOrder, 'paidAt' | 'presale'>): boolean {
+  if (o.presale) return o.presale.balancePaidAt !== undefined || (o.presale.balanceFen === 0 && o.presale.depositPaidAt !== undefined);
+  return o.paidAt !== undefined;
+}
+
+/** Total quantity of goods in the order. */
+export function totalQuantity(o: Pick<CanonicalOrder, 'lines'>): number {
+  return o.lines.reduce((n, l) => n + l.quantity, 0);
+}
+
+/** The amount the buyer paid, in fen. */
+export function paidAmount(o: Pick<CanonicalOrder, 'amounts'>): Fen {
+  return o.amounts.paidFen;
+}

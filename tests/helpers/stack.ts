@@ -1,0 +1,124 @@
+import fs from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import type { FastifyInstance } from 'fastify';
+import pg from 'pg';
+import { expect, inject } from 'vitest';
+import { buildApp } from '../../api/app.js';
+import { createDispatcher, type Dispatcher } from '../../api/ingest/dispatcher.js';
+import { loadConfig, type Config } from '../../config/config.js';
+import { createLogger, type Logger } from '../../config/logger.js';
+import { createDb, migrateToLatest, type Db } from '../../db/database.js';
+import { installTemporalRuntime } from '../../workers/runtime.js';
+import { createOrderWorker } from '../../workers/worker.js';
+
+export interface TestStack {
+  config: Config;
+  logger: Logger;
+  db: Db;
+  databaseUrl: string;
+  client: Client;
+  dispatcher: Dispatcher;
+  app: FastifyInstance;
+  taskQueue: string;
+  /** Starts a worker on this file's task queue (a test may stop it and start another). */
+  startWorker(): Promise<RunningTestWorker>;
+  /** Stops every running worker of this stack; returns how many there were. */
+  stopWorkers(): Promise<number>;
+  close(): Promise<void>;
+}
+
+export interface RunningTestWorker {
+  worker: Worker;
+  stop(): Promise<void>;
+}
+
+/**
+ * A fresh database (migrated) and a private task queue on the run's shared PostgreSQL and Temporal,
+ * the API built around them, and one worker running.
+ */
+export async function createTestStack(overrides: Record<string, string> = {}): Promise<TestStack> {
+  const name = `orderly_t_${randomUUID().replaceAll('-', '').slice(0, 16)}`;
+  const admin = new pg.Client({ connectionString: inject('pgAdminUrl') });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const databaseUrl = `${inject('pgBaseUrl')}/${name}`;
+  const taskQueue = `test-${name}`;
+  const config = loadConfig(process.env, {
+    NODE_ENV: 'test',
+    LOG_FORMAT: 'json',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
+    TEMPORAL_ADDRESS: inject('temporalAddress'),
+    TEMPORAL_TASK_QUEUE: taskQueue,
+    ORDER_PAYMENT_TIMEOUT: '1h',
+    DATABASE_URL: databaseUrl,
+    ...overrides,
+  });
+  const logger = createLogger(config, { test: expect.getState().testPath?.split('/').pop() });
+  installTemporalRuntime(logger);
+  const db = createDb(databaseUrl, 20);
+  await migrateToLatest(db);
+
+  const connection = await Connection.connect({ address: inject('temporalAddress') });
+  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const dispatcher = createDispatcher({ client, taskQueue, paymentTimeoutMs: config.ORDER_PAYMENT_TIMEOUT });
+  const app = await buildApp({ services: { config, db, temporal: client, dispatcher, logger } });
+  await app.ready();
+
+  const bundle = { code: fs.readFileSync(inject('workflowBundlePath'), 'utf8') };
+  const workers = new Set<RunningTestWorker>();
+  const startWorker = async (): Promise<RunningTestWorker> => {
+    const nativeConnection = await NativeConnection.connect({ address: inject('temporalAddress') });
+    const worker = await createOrderWorker({ connection: nativeConnection, namespace: config.TEMPORAL_NAMESPACE, taskQueue, db, logger, workflowBundle: bundle });
+    const running = worker.run();
+    const handle: RunningTestWorker = {
+      worker,
+      async stop() {
+        if (worker.getState() === 'RUNNING') worker.shutdown();
+        await running;
+        await nativeConnection.close();
+        workers.delete(handle);
+      },
+    };
+    workers.add(handle);
+    return handle;
+  };
+  await startWorker();
+
+  return {
+    config,
+    logger,
+    db,
+    databaseUrl,
+    client,
+    dispatcher,
+    app,
+    taskQueue,
+    startWorker,
+    async stopWorkers() {
+      const running = [...workers];
+      for (const w of running) await w.stop();
+      return running.length;
+    },
+    async close() {
+      for (const w of [...workers]) await w.stop();
+      await app.close();
+      await connection.close();
+      await db.destroy();
+    },
+  };
+}
+
+/** Polls `fn` until it returns a value that passes `ok`, or fails with the last value seen. */
+export async function eventually<T>(fn: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 20_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T | undefined;
+  while (Date.now() < deadline) {
+    last = await fn();
+    if (ok(last)) return last;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last value: ${JSON.stringify(last)}`);
+}

@@ -1,0 +1,43 @@
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import { loadConfig, type Config } from '../config/config.js';
+import { createLogger, type Logger } from '../config/logger.js';
+import { isMain, onShutdown } from '../config/main.js';
+import { temporalConnectionOptions } from '../config/temporal.js';
+import { createDb, type Db } from '../db/database.js';
+import { databaseUrl } from '../scripts/stack/stack.js';
+import { installTemporalRuntime } from './runtime.js';
+import { createOrderWorker } from './worker.js';
+
+export interface RunningWorker {
+  worker: Worker;
+  /** Resolves when the worker has stopped. */
+  done: Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startWorker(config: Config, logger: Logger, db: Db, opts: { temporalAddress?: string } = {}): Promise<RunningWorker> {
+  installTemporalRuntime(logger);
+  const connection = await NativeConnection.connect(temporalConnectionOptions(config, opts.temporalAddress));
+  const worker = await createOrderWorker({ connection, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE, db, logger });
+  const done = worker.run().finally(() => connection.close());
+  return {
+    worker,
+    done,
+    async stop() {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await done;
+    },
+  };
+}
+
+if (isMain(import.meta.url)) {
+  const config = loadConfig();
+  const logger = createLogger(config);
+  const db = createDb(databaseUrl(config), config.DATABASE_POOL_SIZE);
+  const w = await startWorker(config, logger, db);
+  logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE }, 'Orderly worker running');
+  onShutdown(logger, async () => {
+    await w.stop();
+    await db.destroy();
+  });
+}

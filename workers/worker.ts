@@ -1,0 +1,45 @@
+import { fileURLToPath } from 'node:url';
+import type { NativeConnection} from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, Worker, type WorkerOptions } from '@temporalio/worker';
+import type { Logger } from '../config/logger.js';
+import type { Db } from '../db/database.js';
+import { createActivities } from '../activities/index.js';
+
+export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+
+/** Workflow sources are TypeScript with ESM `.js` specifiers: teach the bundler to find the `.ts` file. */
+export const webpackConfigHook: NonNullable<WorkerOptions['bundlerOptions']>['webpackConfigHook'] = (config) => {
+  config.resolve ??= {};
+  config.resolve.extensionAlias = { '.js': ['.ts', '.js'] };
+  return config;
+};
+
+/** Bundles the workflow code once (tests share one bundle across workers). */
+export async function bundleWorkflows(logger?: Logger): Promise<{ code: string }> {
+  // webpack's build report is noise on every start: keep it at debug level.
+  const quiet = new DefaultLogger('WARN', (e) => logger?.debug({ bundler: true }, e.message));
+  return bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, webpackConfigHook, logger: quiet });
+}
+
+export interface OrderWorkerOptions {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  db: Db;
+  logger: Logger;
+  /** A prebuilt bundle; otherwise the workflows are bundled at start (a few seconds). */
+  workflowBundle?: { code: string };
+  maxConcurrentActivityTaskExecutions?: number;
+}
+
+/** The worker that runs order workflows and their activities. */
+export async function createOrderWorker(opts: OrderWorkerOptions): Promise<Worker> {
+  return Worker.create({
+    connection: opts.connection,
+    namespace: opts.namespace,
+    taskQueue: opts.taskQueue,
+    workflowBundle: opts.workflowBundle ?? (await bundleWorkflows(opts.logger)),
+    activities: createActivities({ db: opts.db }),
+    maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivityTaskExecutions ?? 100,
+  });
+}

@@ -1,0 +1,2 @@
+// The worker's workflow bundle entry: every workflow type Orderly runs.
+export { orderWorkflow } from './order.workflow.js';
