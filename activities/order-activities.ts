@@ -1,6 +1,9 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { canonicalOrder } from '../domain/order.js';
 import type { OrderStatus } from '../domain/order-status.js';
+import type { Client } from '@temporalio/client';
+import type { Config } from '../config/config.js';
+import type { Logger } from '../config/logger.js';
 import type { Db } from '../db/database.js';
 import { appendOrderEvents, upsertOrderSnapshot, type TimelineEvent } from '../db/orders.repository.js';
 
@@ -19,6 +22,10 @@ export interface SyncReadModelInput {
 
 export interface ActivityDeps {
   db: Db;
+  /** Temporal client, for activities that start or signal other workflows (packages, schedules). */
+  temporal: Client;
+  config: Config;
+  logger: Logger;
 }
 
 /** Order activities. Each is idempotent: keyed by order id and the workflow's version or sequence number. */

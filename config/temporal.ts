@@ -3,8 +3,8 @@ import type { TLSConfig } from '@temporalio/client';
 import type { Config } from './config.js';
 
 /** Where Orderly's Temporal is when nothing says otherwise: the dev server `npm start` runs. */
-export function temporalAddress(config: Config): string {
-  return config.TEMPORAL_ADDRESS ?? `127.0.0.1:${config.TEMPORAL_DEV_PORT}`;
+export function temporalAddress(config: Config, override?: string): string {
+  return override ?? config.TEMPORAL_ADDRESS ?? `127.0.0.1:${config.TEMPORAL_DEV_PORT}`;
 }
 
 /** Connection options for an existing cluster: address, optional mTLS or TLS with an API key (Temporal Cloud). */

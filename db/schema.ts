@@ -1,8 +1,10 @@
 import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+import type { ChannelTables } from './channels.schema.js';
+import type { FulfilmentTables } from './fulfilment.schema.js';
 
-type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
-type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
-type Json<T = unknown> = ColumnType<T, string, string>;
+export type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+export type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
+export type Json<T = unknown> = ColumnType<T, string, string>;
 
 export interface ShopsTable {
   id: string;
@@ -108,7 +110,8 @@ export interface OrderEventsTable {
   recorded_at: CreatedAt;
 }
 
-export interface Database {
+/** Every table. Channel and fulfilment tables are declared in their own files. */
+export interface Database extends ChannelTables, FulfilmentTables {
   shops: ShopsTable;
   skus: SkusTable;
   warehouses: WarehousesTable;

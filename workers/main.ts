@@ -2,7 +2,7 @@ import { NativeConnection, type Worker } from '@temporalio/worker';
 import { loadConfig, type Config } from '../config/config.js';
 import { createLogger, type Logger } from '../config/logger.js';
 import { isMain, onShutdown } from '../config/main.js';
-import { temporalConnectionOptions } from '../config/temporal.js';
+import { temporalAddress, temporalConnectionOptions } from '../config/temporal.js';
 import { createDb, type Db } from '../db/database.js';
 import { databaseUrl } from '../scripts/stack/stack.js';
 import { installTemporalRuntime } from './runtime.js';
@@ -17,9 +17,13 @@ export interface RunningWorker {
 
 export async function startWorker(config: Config, logger: Logger, db: Db, opts: { temporalAddress?: string } = {}): Promise<RunningWorker> {
   installTemporalRuntime(logger);
-  const connection = await NativeConnection.connect(temporalConnectionOptions(config, opts.temporalAddress));
-  const worker = await createOrderWorker({ connection, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE, db, logger });
-  const done = worker.run().finally(() => connection.close());
+  const address = temporalAddress(config, opts.temporalAddress);
+  const connection = await NativeConnection.connect(temporalConnectionOptions(config, address));
+  const { worker, close } = await createOrderWorker({ connection, temporalAddress: address, config, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE, db, logger });
+  const done = worker.run().finally(async () => {
+    await close();
+    await connection.close();
+  });
   return {
     worker,
     done,

@@ -1,7 +1,10 @@
 import { fileURLToPath } from 'node:url';
 import type { NativeConnection} from '@temporalio/worker';
 import { bundleWorkflowCode, DefaultLogger, Worker, type WorkerOptions } from '@temporalio/worker';
+import { Client, Connection } from '@temporalio/client';
+import type { Config } from '../config/config.js';
 import type { Logger } from '../config/logger.js';
+import { temporalConnectionOptions } from '../config/temporal.js';
 import type { Db } from '../db/database.js';
 import { createActivities } from '../activities/index.js';
 
@@ -23,6 +26,9 @@ export async function bundleWorkflows(logger?: Logger): Promise<{ code: string }
 
 export interface OrderWorkerOptions {
   connection: NativeConnection;
+  /** Address of the same Temporal, for the client activities use. */
+  temporalAddress: string;
+  config: Config;
   namespace: string;
   taskQueue: string;
   db: Db;
@@ -33,13 +39,17 @@ export interface OrderWorkerOptions {
 }
 
 /** The worker that runs order workflows and their activities. */
-export async function createOrderWorker(opts: OrderWorkerOptions): Promise<Worker> {
-  return Worker.create({
+export async function createOrderWorker(opts: OrderWorkerOptions): Promise<{ worker: Worker; close: () => Promise<void> }> {
+  // Activities that start or signal workflows use an ordinary client on its own connection.
+  const clientConnection = await Connection.connect(temporalConnectionOptions(opts.config, opts.temporalAddress));
+  const temporal = new Client({ connection: clientConnection, namespace: opts.namespace });
+  const worker = await Worker.create({
     connection: opts.connection,
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
     workflowBundle: opts.workflowBundle ?? (await bundleWorkflows(opts.logger)),
-    activities: createActivities({ db: opts.db }),
+    activities: createActivities({ db: opts.db, temporal, config: opts.config, logger: opts.logger }),
     maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivityTaskExecutions ?? 100,
   });
+  return { worker, close: () => clientConnection.close() };
 }

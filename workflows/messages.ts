@@ -1,15 +1,59 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
-import type { CanonicalOrder } from '../domain/order.js';
+import type { CanonicalOrder, Receiver } from '../domain/order.js';
 import type { OrderStatus } from '../domain/order-status.js';
 
-/** Events applied to an order workflow. Every event carries the inbox id it came from, so repeats are dropped. */
+/** The platform's view of the order's state, when the event came from a platform (push or pull). */
+export type PlatformOrderState =
+  | 'awaiting_payment'
+  | 'deposit_paid'
+  | 'awaiting_shipment'
+  | 'partly_shipped'
+  | 'shipped'
+  | 'completed'
+  | 'cancelled'
+  | 'on_hold';
+
+/** Shop settings that shape how an order is processed, carried on its first event. */
+export interface OrderProcessingOptions {
+  /** Presale: start processing (and reserve stock) when the deposit is paid, not the balance. */
+  processAtDeposit?: boolean;
+}
+
+/**
+ * Events applied to an order workflow. Every event carries the inbox id it came from (platform, shop and the
+ * platform's message id), so a redelivered or re-dispatched event is dropped.
+ */
 export type OrderEvent =
-  | { eventId: string; type: 'created'; order: CanonicalOrder }
+  | { eventId: string; type: 'created'; order: CanonicalOrder; platformState?: PlatformOrderState; options?: OrderProcessingOptions }
+  /** A full re-read of the order (pull, or detail fetched after a push): the workflow reconciles with it. */
+  | { eventId: string; type: 'snapshot'; order: CanonicalOrder; platformState?: PlatformOrderState; options?: OrderProcessingOptions }
   | { eventId: string; type: 'paid'; paidAt?: string; paidFen?: number }
-  | { eventId: string; type: 'cancelled'; reason?: string };
+  | { eventId: string; type: 'deposit_paid'; paidAt?: string; paidFen?: number }
+  | { eventId: string; type: 'balance_paid'; paidAt?: string; paidFen?: number }
+  | { eventId: string; type: 'address_changed'; receiver: Receiver }
+  | { eventId: string; type: 'memo_changed'; sellerMemo?: string; buyerRemark?: string }
+  | { eventId: string; type: 'amount_changed'; amounts: CanonicalOrder['amounts']; lines?: CanonicalOrder['lines'] }
+  | { eventId: string; type: 'refund_requested'; lineIds?: string[]; reason?: string }
+  | { eventId: string; type: 'refund_closed'; lineIds?: string[] }
+  | { eventId: string; type: 'cancelled'; reason?: string }
+  /** Shipped on the platform (outside Orderly, or confirmed by the platform after write-back). */
+  | { eventId: string; type: 'shipped'; carrierCode?: string; trackingNo?: string };
 
 export type OrderEventType = OrderEvent['type'];
-export const ORDER_EVENT_TYPES = ['created', 'paid', 'cancelled'] as const satisfies readonly OrderEventType[];
+export const ORDER_EVENT_TYPES = [
+  'created',
+  'snapshot',
+  'paid',
+  'deposit_paid',
+  'balance_paid',
+  'address_changed',
+  'memo_changed',
+  'amount_changed',
+  'refund_requested',
+  'refund_closed',
+  'cancelled',
+  'shipped',
+] as const satisfies readonly OrderEventType[];
 
 export interface OrderWorkflowInput {
   orderId: string;

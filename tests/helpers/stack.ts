@@ -71,13 +71,23 @@ export async function createTestStack(overrides: Record<string, string> = {}): P
   const workers = new Set<RunningTestWorker>();
   const startWorker = async (): Promise<RunningTestWorker> => {
     const nativeConnection = await NativeConnection.connect({ address: inject('temporalAddress') });
-    const worker = await createOrderWorker({ connection: nativeConnection, namespace: config.TEMPORAL_NAMESPACE, taskQueue, db, logger, workflowBundle: bundle });
+    const { worker, close } = await createOrderWorker({
+      connection: nativeConnection,
+      temporalAddress: inject('temporalAddress'),
+      config,
+      namespace: config.TEMPORAL_NAMESPACE,
+      taskQueue,
+      db,
+      logger,
+      workflowBundle: bundle,
+    });
     const running = worker.run();
     const handle: RunningTestWorker = {
       worker,
       async stop() {
         if (worker.getState() === 'RUNNING') worker.shutdown();
         await running;
+        await close();
         await nativeConnection.close();
         workers.delete(handle);
       },
