@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import { canonicalOrder } from '../domain/order.js';
+import { checkCompleteness, type CompletenessIssue } from '../domain/completeness.js';
+import { canonicalOrderLoose, type CanonicalOrder } from '../domain/order.js';
 import type { OrderStatus } from '../domain/order-status.js';
 import type { Client } from '@temporalio/client';
 import type { Config } from '../config/config.js';
@@ -33,7 +34,8 @@ export function createOrderActivities({ db }: ActivityDeps) {
   return {
     /** Mirrors the workflow's state into the read model and appends its new timeline entries. */
     async syncReadModel(input: SyncReadModelInput): Promise<{ applied: boolean }> {
-      const parsed = canonicalOrder.safeParse(input.order);
+      // Loose: an incomplete platform order is mirrored as it is; the workflow has flagged what it lacks.
+      const parsed = canonicalOrderLoose.safeParse(input.order);
       if (!parsed.success) {
         // Retrying cannot fix a malformed order: fail the activity for good and let the workflow decide.
         throw ApplicationFailure.nonRetryable(`order ${input.orderId} does not match the canonical model: ${parsed.error.message}`, 'InvalidOrder');
@@ -50,6 +52,13 @@ export function createOrderActivities({ db }: ActivityDeps) {
         closedAt: input.closedAt ?? null,
       });
       return { applied };
+    },
+
+    /** Completeness of the order against Orderly's master data (known SKUs). Read-only, so always safe to retry. */
+    async validateOrder(input: { orderId: string; order: CanonicalOrder }): Promise<CompletenessIssue[]> {
+      const codes = [...new Set(input.order.lines.map((l) => l.skuCode).filter((c) => c !== ''))];
+      const known = codes.length ? await db.selectFrom('skus').select('code').where('code', 'in', codes).execute() : [];
+      return checkCompleteness(input.order, { knownSkus: new Set(known.map((k) => k.code)) });
     },
   };
 }

@@ -2,11 +2,25 @@
  * Where an order is in Orderly's process. The workflow owns the truth; the read model mirrors it.
  * `received` exists only in the read model: the event is in the inbox but no workflow has applied it yet.
  */
-export const ORDER_STATUSES = ['received', 'awaiting_payment', 'paid', 'released', 'closed', 'cancelled'] as const;
+export const ORDER_STATUSES = [
+  'received',
+  'awaiting_payment',
+  /** Presale: deposit paid, waiting for the balance. */
+  'deposit_paid',
+  'paid',
+  /** Held: incomplete data or a refund in progress; waits for a fix, or for a person. */
+  'on_hold',
+  /** Not enough stock anywhere: waits for stock, a substitute or a person. */
+  'short',
+  'released',
+  'shipped',
+  'closed',
+  'cancelled',
+] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
 
 /** Statuses after which the order workflow ends. */
-export const TERMINAL_STATUSES: readonly OrderStatus[] = ['released', 'closed', 'cancelled'];
+export const TERMINAL_STATUSES: readonly OrderStatus[] = ['shipped', 'closed', 'cancelled'];
 
 /** Whether an order in this status will never change again in this workflow. */
 export function isTerminal(s: OrderStatus): boolean {

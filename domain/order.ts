@@ -17,15 +17,12 @@ const platformId = z
   .max(64)
   .regex(/^[A-Za-z0-9_.-]+$/, 'ids may contain letters, digits, "_", "-" and "."');
 
+const PHONE_CHARS = /^[0-9*+\- ()#]*$/;
+
 /** Receiver as the platform gives it. Masked values (`张**`, `138****5678`) are accepted: they are present. */
 export const receiver = z.object({
   name: z.string().trim().min(1).max(100),
-  phone: z
-    .string()
-    .trim()
-    .min(3)
-    .max(40)
-    .regex(/^[0-9*+\- ()#]+$/, 'phone may contain digits, "*" masks, "+", "-", spaces and brackets'),
+  phone: z.string().trim().min(3).max(40).regex(PHONE_CHARS, 'phone may contain digits, "*" masks, "+", "-", spaces and brackets'),
   province: z.string().trim().max(50).default(''),
   city: z.string().trim().max(50).default(''),
   district: z.string().trim().max(50).default(''),
@@ -77,42 +74,61 @@ export const amounts = z.object({
   paidFen: fen,
 });
 
+const orderFields = {
+  platform,
+  shopId: platformId,
+  platformOrderId: platformId,
+  /** The platform's opaque buyer id; used for merging and blacklists. */
+  buyerKey: z.string().trim().min(1).max(200),
+  receiver,
+  lines: z.array(orderLine).min(1).max(500),
+  amounts,
+  discounts: z.array(discount).max(50).default([]),
+  presale: presale.optional(),
+  buyerRemark: z.string().max(1000).optional(),
+  sellerMemo: z.string().max(1000).optional(),
+  /** Cash on delivery: never merged with other orders. */
+  cashOnDelivery: z.boolean().default(false),
+  createdAt: utcInstant,
+  paidAt: utcInstant.optional(),
+  updatedAt: utcInstant.optional(),
+};
+
 /** The canonical order: every channel's payload is mapped to this shape at the edge. */
-export const canonicalOrder = z
-  .object({
-    platform,
-    shopId: platformId,
-    platformOrderId: platformId,
-    /** The platform's opaque buyer id; used for merging and blacklists. */
-    buyerKey: z.string().trim().min(1).max(200),
-    receiver,
-    lines: z.array(orderLine).min(1).max(500),
-    amounts,
-    discounts: z.array(discount).max(50).default([]),
-    presale: presale.optional(),
-    buyerRemark: z.string().max(1000).optional(),
-    sellerMemo: z.string().max(1000).optional(),
-    createdAt: utcInstant,
-    paidAt: utcInstant.optional(),
-    updatedAt: utcInstant.optional(),
-  })
-  .superRefine((o, ctx) => {
-    const goods = sumFen(o.lines.map((l) => l.unitPriceFen * l.quantity));
-    if (goods !== o.amounts.goodsFen) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['amounts', 'goodsFen'],
-        message: `goodsFen ${o.amounts.goodsFen} does not equal the lines' price x quantity ${goods}`,
-      });
-    }
-    if (o.presale && o.presale.depositFen + o.presale.balanceFen !== o.amounts.paidFen) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['presale'],
-        message: 'deposit plus balance must equal amounts.paidFen',
-      });
-    }
-  });
+export const canonicalOrder = z.object(orderFields).superRefine((o, ctx) => {
+  const goods = sumFen(o.lines.map((l) => l.unitPriceFen * l.quantity));
+  if (goods !== o.amounts.goodsFen) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['amounts', 'goodsFen'],
+      message: `goodsFen ${o.amounts.goodsFen} does not equal the lines' price x quantity ${goods}`,
+    });
+  }
+  if (o.presale && o.presale.depositFen + o.presale.balanceFen !== o.amounts.paidFen) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['presale'],
+      message: 'deposit plus balance must equal amounts.paidFen',
+    });
+  }
+});
+
+/**
+ * The same shape with nothing but types enforced: what a platform sends is kept even when it is incomplete
+ * (empty receiver, unknown SKU, amounts that do not add up). The order workflow then flags what is missing
+ * (see `checkCompleteness`) instead of the order being dropped at the door.
+ */
+export const canonicalOrderLoose = z.object({
+  ...orderFields,
+  buyerKey: z.string().trim().max(200).default(''),
+  receiver: receiver.extend({
+    name: z.string().trim().max(100).default(''),
+    phone: z.string().trim().max(400).default(''),
+  }),
+  lines: z
+    .array(orderLine.extend({ skuCode: z.string().trim().max(64).default(''), quantity: z.number().int().nonnegative().max(100_000) }))
+    .max(500),
+});
 export type CanonicalOrder = z.infer<typeof canonicalOrder>;
 /** Input shape (before defaults are applied), e.g. for building fixtures. */
 export type CanonicalOrderInput = z.input<typeof canonicalOrder>;

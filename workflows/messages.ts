@@ -1,4 +1,5 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { CompletenessIssue } from '../domain/completeness.js';
 import type { CanonicalOrder, Receiver } from '../domain/order.js';
 import type { OrderStatus } from '../domain/order-status.js';
 
@@ -76,8 +77,15 @@ export interface OrderState {
   shopId?: string;
   platformOrderId?: string;
   paidAt?: string;
+  depositPaidAt?: string;
   paymentDeadline?: string;
   closedReason?: string;
+  /** Why the order is on hold (incomplete data, refund in progress). */
+  holdReason?: string;
+  /** Completeness issues found by the last validation. */
+  issues?: CompletenessIssue[];
+  /** Line ids with a refund in progress (`*` for the whole order). */
+  refunding?: string[];
   appliedEventIds: string[];
   ignoredEvents: number;
   timeline: TimelineEntry[];

@@ -9,22 +9,24 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
+import { hasBlockingIssues, type CompletenessIssue } from '../domain/completeness.js';
 import type { CanonicalOrder } from '../domain/order.js';
-import { isPaid } from '../domain/order.js';
 import type { OrderStatus } from '../domain/order-status.js';
 import { workflowNow } from './clock.js';
 import {
   orderEventSignal,
   stateQuery,
   type OrderEvent,
+  type OrderProcessingOptions,
   type OrderResult,
   type OrderState,
   type OrderWorkflowInput,
+  type PlatformOrderState,
   type TimelineEntry,
 } from './messages.js';
-import { BuyerKeyKey, ChannelKey, OrderStatusKey, PriorityKey, ShopIdKey } from './search-attributes.js';
+import { BuyerKeyKey, ChannelKey, ExceptionTypeKey, OrderStatusKey, PriorityKey, ShopIdKey } from './search-attributes.js';
 
-const { syncReadModel } = proxyActivities<Activities>({
+const { syncReadModel, validateOrder } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
@@ -32,18 +34,33 @@ const { syncReadModel } = proxyActivities<Activities>({
 /** Applied event ids kept in the state query; the full set is kept for deduplication. */
 const MAX_IDS_IN_QUERY = 50;
 
+/** Platform states that mean the buyer has paid (in full). */
+const PAID_STATES: readonly PlatformOrderState[] = ['awaiting_shipment', 'partly_shipped', 'shipped', 'completed'];
+
 /**
- * One order, from the first event to release. Started by signal-with-start with the id
- * `order:<platform>:<shopId>:<platformOrderId>`; every event arrives as the `orderEvent` signal.
+ * One order, from its first event to release. Started by signal-with-start with the id
+ * `order:<platform>:<shopId>:<platformOrderId>`; every event arrives as the `orderEvent` signal, in any
+ * order and possibly more than once.
  */
 export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderResult> {
   const applied = new Set<string>();
   let ignored = 0;
   let order: CanonicalOrder | undefined;
+  let options: OrderProcessingOptions = {};
   let paidAt: string | undefined;
+  let depositPaidAt: string | undefined;
+  let balancePaidAt: string | undefined;
   let cancelled: { reason: string } | undefined;
+  const refundingLines = new Set<string>();
+  let refundingWholeOrder = false;
+  let platformShipment: { carrierCode?: string; trackingNo?: string } | undefined;
+  /** Bumped whenever the order's data changes, so a held order is validated again. */
+  let revision = 0;
+  let released = false;
+  let issues: CompletenessIssue[] = [];
   let status: OrderStatus = 'received';
   let closedReason: string | undefined;
+  let holdReason: string | undefined;
   let paymentDeadline: string | undefined;
   let releasedAt: string | undefined = undefined;
   let closedAt: string | undefined;
@@ -52,10 +69,53 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderRes
   const timeline: TimelineEntry[] = [];
   let unsynced: TimelineEntry[] = [];
 
+  const now = () => workflowNow().toISOString();
   const note = (type: string, detail?: Record<string, unknown>) => {
-    const entry: TimelineEntry = { seq: ++seq, type, at: workflowNow().toISOString(), ...(detail ? { detail } : {}) };
+    const entry: TimelineEntry = { seq: ++seq, type, at: now(), ...(detail ? { detail } : {}) };
     timeline.push(entry);
     unsynced.push(entry);
+  };
+  const refundInProgress = () => refundingWholeOrder || refundingLines.size > 0;
+
+  /** Payment facts carried by the order itself (an order that arrives already paid). */
+  const takePaymentsFrom = (o: CanonicalOrder) => {
+    if (o.presale) {
+      if (o.presale.depositPaidAt) depositPaidAt ??= o.presale.depositPaidAt;
+      if (o.presale.balancePaidAt) {
+        balancePaidAt ??= o.presale.balancePaidAt;
+        paidAt ??= o.presale.balancePaidAt;
+      }
+    } else if (o.paidAt) {
+      paidAt ??= o.paidAt;
+    }
+  };
+
+  const takePlatformState = (state: PlatformOrderState | undefined, o: CanonicalOrder) => {
+    if (!state) return;
+    if (state === 'cancelled') cancelled ??= { reason: 'cancelled on the platform' };
+    if (state === 'deposit_paid') depositPaidAt ??= o.presale?.depositPaidAt ?? now();
+    if (PAID_STATES.includes(state)) {
+      paidAt ??= o.paidAt ?? o.presale?.balancePaidAt ?? now();
+      if (o.presale) balancePaidAt ??= paidAt;
+    }
+    if (state === 'shipped' || state === 'completed') platformShipment ??= {};
+  };
+
+  const takeOrder = (e: Extract<OrderEvent, { type: 'created' | 'snapshot' }>) => {
+    if (!order) {
+      order = e.order;
+      options = e.options ?? {};
+      note('created', { eventId: e.eventId, via: e.type });
+    } else if (!released) {
+      order = e.order;
+      revision++;
+      note('order_updated', { eventId: e.eventId });
+    } else {
+      // After release the warehouse owns the parcel: a changed order needs interception, not an edit.
+      note('order_changed_after_release', { eventId: e.eventId });
+    }
+    takePaymentsFrom(e.order);
+    takePlatformState(e.platformState, e.order);
   };
 
   setHandler(orderEventSignal, (e: OrderEvent) => {
@@ -66,21 +126,63 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderRes
     applied.add(e.eventId);
     switch (e.type) {
       case 'created':
-        if (order) {
-          ignored++;
-          return;
-        }
-        order = e.order;
-        if (isPaid(order)) paidAt ??= order.paidAt ?? order.presale?.balancePaidAt;
-        note('created', { eventId: e.eventId });
+      case 'snapshot':
+        takeOrder(e);
         return;
-      case 'paid':
-        if (paidAt) {
-          ignored++;
-          return;
+      case 'paid': {
+        const at = e.paidAt ?? now();
+        paidAt ??= at;
+        if (order?.presale) balancePaidAt ??= at;
+        note('payment_received', { eventId: e.eventId, paidAt: at, ...(e.paidFen !== undefined ? { paidFen: e.paidFen } : {}) });
+        return;
+      }
+      case 'deposit_paid':
+        depositPaidAt ??= e.paidAt ?? now();
+        note('deposit_received', { eventId: e.eventId, paidAt: depositPaidAt });
+        return;
+      case 'balance_paid':
+        balancePaidAt ??= e.paidAt ?? now();
+        paidAt ??= balancePaidAt;
+        note('balance_received', { eventId: e.eventId, paidAt: balancePaidAt });
+        return;
+      case 'address_changed':
+        if (order && !released) {
+          order = { ...order, receiver: e.receiver };
+          revision++;
+          note('address_changed', { eventId: e.eventId });
+        } else {
+          note(order ? 'address_changed_after_release' : 'address_changed_before_order', { eventId: e.eventId });
         }
-        paidAt = e.paidAt ?? workflowNow().toISOString();
-        note('payment_received', { eventId: e.eventId, paidAt, ...(e.paidFen !== undefined ? { paidFen: e.paidFen } : {}) });
+        return;
+      case 'memo_changed':
+        if (order) {
+          order = {
+            ...order,
+            ...(e.sellerMemo !== undefined ? { sellerMemo: e.sellerMemo } : {}),
+            ...(e.buyerRemark !== undefined ? { buyerRemark: e.buyerRemark } : {}),
+          };
+        }
+        note('memo_changed', { eventId: e.eventId });
+        return;
+      case 'amount_changed':
+        if (order && !released) {
+          order = { ...order, amounts: e.amounts, ...(e.lines ? { lines: e.lines } : {}) };
+          revision++;
+        }
+        note('amount_changed', { eventId: e.eventId, paidFen: e.amounts.paidFen });
+        return;
+      case 'refund_requested':
+        if (e.lineIds?.length) for (const id of e.lineIds) refundingLines.add(id);
+        else refundingWholeOrder = true;
+        note('refund_requested', { eventId: e.eventId, ...(e.lineIds ? { lineIds: e.lineIds } : {}), ...(e.reason ? { reason: e.reason } : {}) });
+        return;
+      case 'refund_closed':
+        if (e.lineIds?.length) for (const id of e.lineIds) refundingLines.delete(id);
+        else {
+          refundingLines.clear();
+          refundingWholeOrder = false;
+        }
+        note('refund_closed', { eventId: e.eventId, ...(e.lineIds ? { lineIds: e.lineIds } : {}) });
         return;
       case 'cancelled':
         if (cancelled) {
@@ -89,6 +191,10 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderRes
         }
         cancelled = { reason: e.reason ?? 'cancelled' };
         note('cancel_requested', { eventId: e.eventId, reason: cancelled.reason });
+        return;
+      case 'shipped':
+        platformShipment = { ...(e.carrierCode ? { carrierCode: e.carrierCode } : {}), ...(e.trackingNo ? { trackingNo: e.trackingNo } : {}) };
+        note('shipped_on_platform', { eventId: e.eventId, ...platformShipment });
         return;
     }
   });
@@ -100,8 +206,12 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderRes
       status,
       ...(order ? { platform: order.platform, shopId: order.shopId, platformOrderId: order.platformOrderId } : {}),
       ...(paidAt ? { paidAt } : {}),
+      ...(depositPaidAt ? { depositPaidAt } : {}),
       ...(paymentDeadline ? { paymentDeadline } : {}),
       ...(closedReason ? { closedReason } : {}),
+      ...(holdReason ? { holdReason } : {}),
+      ...(issues.length ? { issues } : {}),
+      ...(refundInProgress() ? { refunding: refundingWholeOrder ? ['*'] : [...refundingLines] } : {}),
       appliedEventIds: ids.slice(-MAX_IDS_IN_QUERY),
       ignoredEvents: ignored,
       timeline: [...timeline],
@@ -112,7 +222,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderRes
     status = next;
     note(`status:${next}`, detail);
     upsertSearchAttributes([{ key: OrderStatusKey, value: next }]);
-    setCurrentDetails(`**${next}**${closedReason ? ` (${closedReason})` : ''}`);
+    setCurrentDetails(`**${next}**${closedReason ? ` (${closedReason})` : holdReason ? ` (${holdReason})` : ''}`);
     if (!order) return;
     const batch = unsynced;
     unsynced = [];
@@ -134,8 +244,25 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderRes
     log.info('order workflow finished', { orderId: input.orderId, status });
     return { orderId: input.orderId, status };
   };
+  const close = async (reason: string): Promise<OrderResult> => {
+    closedReason = reason;
+    closedAt = now();
+    await moveTo('closed', { reason });
+    return finish();
+  };
+  const cancel = async (): Promise<OrderResult> => {
+    closedReason = cancelled?.reason ?? 'cancelled';
+    closedAt = now();
+    await moveTo('cancelled', { reason: closedReason });
+    return finish();
+  };
+  /** Waits for `done` or a cancellation, at most `ms`; true when `done` happened. */
+  const waitFor = async (done: () => boolean, ms: number): Promise<boolean> => {
+    const settled = await condition(() => done() || cancelled !== undefined, Math.max(ms, 1));
+    return settled && done();
+  };
 
-  // 1. Wait for the order itself (a payment or cancel may arrive first, out of order).
+  // 1. Wait for the order itself (a payment or cancellation may arrive first, out of order).
   const gotOrder = await condition(() => order !== undefined || cancelled !== undefined, input.paymentTimeoutMs);
   if (!order) {
     closedReason = cancelled ? 'cancelled before the order arrived' : 'the order never arrived';
@@ -144,42 +271,83 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderRes
     log.warn('order workflow ended without an order', { orderId: input.orderId, gotOrder });
     return finish();
   }
-  const o: CanonicalOrder = order;
+  const first: CanonicalOrder = order;
   upsertSearchAttributes([
-    { key: ChannelKey, value: o.platform },
-    { key: ShopIdKey, value: o.shopId },
-    { key: BuyerKeyKey, value: o.buyerKey },
+    { key: ChannelKey, value: first.platform },
+    { key: ShopIdKey, value: first.shopId },
+    { key: BuyerKeyKey, value: first.buyerKey },
     { key: PriorityKey, value: 0 },
   ]);
 
-  // 2. Payment, unless it is already paid or cancelled.
-  if (!paidAt && !cancelled) {
-    paymentDeadline = new Date(workflowNow().getTime() + input.paymentTimeoutMs).toISOString();
+  // 2. Payment. A presale order pays a deposit, then the balance before its deadline.
+  const deadlineIn = (ms: number) => {
+    paymentDeadline = new Date(workflowNow().getTime() + ms).toISOString();
+    return ms;
+  };
+  if (first.presale) {
+    if (!depositPaidAt && !balancePaidAt && !cancelled) {
+      deadlineIn(input.paymentTimeoutMs);
+      await moveTo('awaiting_payment', { paymentDeadline, presale: true });
+      if (!(await waitFor(() => depositPaidAt !== undefined || balancePaidAt !== undefined, input.paymentTimeoutMs))) {
+        return cancelled ? cancel() : close('unpaid: deposit not paid in time');
+      }
+    }
+    if (cancelled) return cancel();
+    if (!balancePaidAt) {
+      const due = first.presale.balanceDueAt ? Date.parse(first.presale.balanceDueAt) - workflowNow().getTime() : input.paymentTimeoutMs;
+      deadlineIn(due);
+      await moveTo('deposit_paid', { balanceDueAt: paymentDeadline });
+      if (options.processAtDeposit) {
+        // The shop checks presale orders at deposit time so problems surface weeks before the balance day.
+        const held = await validateUntilClean();
+        if (held) return held;
+      }
+      if (!(await waitFor(() => balancePaidAt !== undefined, due))) {
+        return cancelled ? cancel() : close('unpaid: balance deadline passed');
+      }
+    }
+  } else if (!paidAt && !cancelled) {
+    deadlineIn(input.paymentTimeoutMs);
     await moveTo('awaiting_payment', { paymentDeadline });
-    const settled = await condition(() => paidAt !== undefined || cancelled !== undefined, input.paymentTimeoutMs);
-    if (!settled) {
-      closedReason = 'unpaid: payment timeout';
-      closedAt = workflowNow().toISOString();
-      await moveTo('closed', { reason: closedReason });
-      return finish();
+    if (!(await waitFor(() => paidAt !== undefined, input.paymentTimeoutMs))) {
+      return cancelled ? cancel() : close('unpaid: payment timeout');
     }
   }
-  if (cancelled && !paidAt) {
-    closedReason = cancelled.reason;
-    closedAt = workflowNow().toISOString();
-    await moveTo('cancelled', { reason: cancelled.reason });
-    return finish();
-  }
+  if (cancelled) return cancel();
   await moveTo('paid', { paidAt });
 
-  // 3. Later stages (validation, review, allocation, merge, shipment) slot in here.
-  if (cancelled) {
-    closedReason = cancelled.reason;
-    closedAt = workflowNow().toISOString();
-    await moveTo('cancelled', { reason: cancelled.reason });
-    return finish();
-  }
-  releasedAt = workflowNow().toISOString();
+  // 3. Validate: complete data, no refund in flight. A held order waits for a fix (an address change, a
+  //    fresh snapshot, a closed refund) or a cancellation.
+  const heldOutcome = await validateUntilClean();
+  if (heldOutcome) return heldOutcome;
+
+  // 4. Later stages (review, allocation, merge, shipment) slot in here.
+
+  if (cancelled) return cancel();
+  released = true;
+  releasedAt = now();
   await moveTo('released');
   return finish();
+
+  /** Validates until the order is clean; returns the final result when the order was cancelled meanwhile. */
+  async function validateUntilClean(): Promise<OrderResult | undefined> {
+    for (;;) {
+      if (cancelled) return cancel();
+      const seen = revision;
+      issues = await validateOrder({ orderId: input.orderId, order: order! });
+      const blocking = hasBlockingIssues(issues);
+      if (!blocking && !refundInProgress()) break;
+      holdReason = blocking ? 'incomplete' : 'refund in progress';
+      upsertSearchAttributes([{ key: ExceptionTypeKey, value: blocking ? 'incomplete' : 'refund' }]);
+      await moveTo('on_hold', { reason: holdReason, ...(blocking ? { issues: issues.filter((i) => i.severity === 'blocking').map((i) => i.code) } : {}) });
+      await condition(() => cancelled !== undefined || revision !== seen || (!blocking && !refundInProgress()));
+    }
+    if (holdReason) {
+      holdReason = undefined;
+      upsertSearchAttributes([{ key: ExceptionTypeKey, value: null }]);
+      note('hold_cleared');
+    }
+    if (issues.length) note('validation_warnings', { issues: issues.map((i) => i.code) });
+    return undefined;
+  }
 }

@@ -10,6 +10,7 @@ import { createDispatcher, type Dispatcher } from '../../api/ingest/dispatcher.j
 import { loadConfig, type Config } from '../../config/config.js';
 import { createLogger, type Logger } from '../../config/logger.js';
 import { createDb, migrateToLatest, type Db } from '../../db/database.js';
+import { seedDemoData } from '../../db/seed.js';
 import { installTemporalRuntime } from '../../workers/runtime.js';
 import { createOrderWorker } from '../../workers/worker.js';
 
@@ -60,6 +61,8 @@ export async function createTestStack(overrides: Record<string, string> = {}): P
   installTemporalRuntime(logger);
   const db = createDb(databaseUrl, 20);
   await migrateToLatest(db);
+  // The demo master data (shops, warehouses, SKUs, stock): test orders use its SKU codes.
+  await seedDemoData(db);
 
   const connection = await Connection.connect({ address: inject('temporalAddress') });
   const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
