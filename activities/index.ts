@@ -1,3 +1,4 @@
+import { createChannelActivities } from './channel-activities.js';
 import { createOrderActivities, type ActivityDeps } from './order-activities.js';
 
 export type { ActivityDeps };
@@ -6,6 +7,7 @@ export type { ActivityDeps };
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createOrderActivities(deps),
+    ...createChannelActivities(deps),
   };
 }
 

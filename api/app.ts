@@ -6,6 +6,8 @@ import { registerErrorHandler } from './errors.js';
 import { servicesPlugin, type Services } from './plugins/services.js';
 import { healthRoutes } from './routes/health.js';
 import { orderRoutes } from './routes/orders.js';
+import { shopRoutes } from './routes/shops.js';
+import { webhookRoutes } from './routes/webhooks.js';
 
 export interface BuildAppOptions {
   services: Services;
@@ -39,5 +41,7 @@ export async function buildApp({ services }: BuildAppOptions): Promise<FastifyIn
   await app.register(servicesPlugin, { services });
   await app.register(healthRoutes);
   await app.register(orderRoutes);
+  await app.register(shopRoutes);
+  await app.register(webhookRoutes);
   return app;
 }

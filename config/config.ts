@@ -53,6 +53,26 @@ export const configSchema = z.object({
   RELAY_MIN_AGE: duration.default(parseDuration('2s')),
   /** Seed demo shops, warehouses and SKUs at start (on for `npm start`). */
   SEED_DEMO: bool.default(false),
+
+  /**
+   * 32-byte key (base64 or 64 hex digits) that encrypts shop credentials (AES-256-GCM). Unset outside
+   * production: a fixed, publicly known development key is used (channels/credentials.ts) and a warning is
+   * logged; production refuses to start without a real one.
+   */
+  ORDERLY_MASTER_KEY: z.string().optional(),
+  /** Pull interval of a shop created without one. */
+  PULL_DEFAULT_INTERVAL: duration.default(parseDuration('60s')),
+  /** Each pull re-reads this much before its cursor, for orders the platform indexed late. */
+  PULL_OVERLAP: duration.default(parseDuration('2m')),
+  /** How far back the first pull of a new shop reaches. */
+  PULL_INITIAL_LOOKBACK: duration.default(parseDuration('1h')),
+  /** Consecutive failed pull runs of a shop before an alert (log + exception) is raised. */
+  PULL_ALERT_AFTER_FAILURES: z.coerce.number().int().min(1).max(1000).default(3),
+
+  /** How long a package waits for more orders of the same buyer and address before it is sealed. */
+  PACKAGE_HOLD_WINDOW: duration.default(parseDuration('30m')),
+  /** How often an order short of stock is planned again. */
+  FULFILMENT_REPLAN_INTERVAL: duration.default(parseDuration('15m')),
 });
 
 export type Config = Readonly<z.infer<typeof configSchema>> & { readonly dataDir: string };

@@ -1,5 +1,82 @@
-// Tables of the channel side (shops' credentials, pull cursors, write-backs). Each table's interface is
-// added to ChannelTables, which Database extends.
+// Tables of the channel side (shops' credentials, pull cursors, write-backs, alerts). Each table's interface
+// is added to ChannelTables, which Database extends.
+import type { ColumnType, Generated, Selectable } from 'kysely';
 
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- filled by channel migrations
-export interface ChannelTables {}
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
+type Json<T = unknown> = ColumnType<T, string, string>;
+
+export type SyncMode = 'push' | 'pull' | 'both';
+
+/**
+ * Columns the channels migration adds to `shops`. `shops` itself is declared in schema.ts, so these are
+ * merged in with `db.withTables<ShopChannelTables>()` by the shops repository.
+ */
+export interface ShopChannelColumns {
+  /** AES-256-GCM ciphertext of the credentials JSON (see channels/credentials.ts); never leaves the server. */
+  credentials_enc: string | null;
+  /** A masked hint ("app key 12****89") that may be shown. */
+  credentials_hint: string | null;
+  /** The platform gateway; unset means the platform's production URL (set to the simulator in tests). */
+  api_base_url: string | null;
+  sync_mode: Generated<SyncMode>;
+  pull_interval_s: Generated<number>;
+  /** Null: the platform's own lag (channels/<platform>/pull.ts). */
+  pull_lag_s: number | null;
+  /** Null: PULL_OVERLAP from the config. */
+  pull_overlap_s: number | null;
+  process_presale_at_deposit: Generated<boolean>;
+}
+
+export type ShopChannelTables = {
+  shops: ShopChannelColumns;
+};
+
+export interface PullCursorsTable {
+  shop_id: string;
+  cursor_at: Timestamp;
+  last_run_at: Timestamp | null;
+  last_success_at: Timestamp | null;
+  consecutive_failures: Generated<number>;
+  last_error: string | null;
+  orders_seen: Generated<number>;
+  updated_at: Timestamp;
+}
+
+export interface ChannelWritebacksTable {
+  id: Generated<string>;
+  order_id: string;
+  platform: string;
+  shop_id: string;
+  platform_order_id: string;
+  carrier_code: string;
+  tracking_no: string;
+  line_ids: Json<string[]> | null;
+  status: Generated<'pending' | 'sent' | 'rejected'>;
+  attempts: Generated<number>;
+  last_error: string | null;
+  response: string | null;
+  sent_at: Timestamp | null;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
+export interface ExceptionsTable {
+  id: Generated<string>;
+  kind: string;
+  shop_id: string | null;
+  order_id: string | null;
+  detail: Json<Record<string, unknown>>;
+  status: Generated<'open' | 'resolved'>;
+  created_at: CreatedAt;
+}
+
+export interface ChannelTables {
+  pull_cursors: PullCursorsTable;
+  channel_writebacks: ChannelWritebacksTable;
+  exceptions: ExceptionsTable;
+}
+
+export type PullCursorRow = Selectable<PullCursorsTable>;
+export type WritebackRow = Selectable<ChannelWritebacksTable>;
+export type ExceptionRow = Selectable<ExceptionsTable>;

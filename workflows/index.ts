@@ -1,2 +1,3 @@
 // The worker's workflow bundle entry: every workflow type Orderly runs.
 export { orderWorkflow } from './order.workflow.js';
+export { pullSyncWorkflow } from './pull-sync.workflow.js';

@@ -1,0 +1,204 @@
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import { createDispatcher } from '../api/ingest/dispatcher.js';
+import { ingestEvent } from '../api/ingest/ingest.js';
+import { ChannelPayloadError, connectorFor, splitWindow, type ChannelConnector, type MappedOrder } from '../channels/index.js';
+import { masterKeyFrom } from '../channels/credentials.js';
+import { isPermanentChannelError, sendSigned } from '../channels/http.js';
+import { looseOrder, orderSnapshotEvent } from '../channels/orders.js';
+import { buildWritebackRequest, parseWritebackResponse } from '../channels/writeback.js';
+import {
+  advancePullCursor,
+  claimWriteback,
+  failWritebackAttempt,
+  findPullCursor,
+  finishWriteback,
+  openException,
+  recordPullFailure,
+  resolveExceptions,
+} from '../db/channels.repository.js';
+import { loadShopAccess, pullsEnabled, type ShopAccess } from '../db/shops.repository.js';
+import { orderWorkflowId, type Platform } from '../domain/order.js';
+import type { PullPageInput, PullPageResult, PullPlan } from '../workflows/pull-sync.messages.js';
+import type { ActivityDeps } from './order-activities.js';
+
+export interface WriteBackShipmentInput {
+  orderId: string;
+  platform: string;
+  shopId: string;
+  platformOrderId: string;
+  carrierCode: string;
+  trackingNo: string;
+  lineIds?: string[];
+}
+
+export interface WriteBackShipmentResult {
+  status: 'sent' | 'already_sent';
+  attempts: number;
+}
+
+const PULL_FAILURE_KIND = 'channel_pull_failing';
+/** A run reads at most this much history, so a shop that was off for days catches up over several runs. */
+const MAX_RUN_SPAN_MS = 6 * 3600_000;
+/** Detail calls in flight at once for one page (platforms rate-limit per app). */
+const DETAIL_CONCURRENCY = 8;
+
+function permanent(e: unknown): never {
+  throw ApplicationFailure.nonRetryable(e instanceof Error ? e.message : String(e), 'ChannelPermanentError');
+}
+
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  });
+  await Promise.all(workers);
+  return out;
+}
+
+/** Pull sync and shipment write-back: every platform call is here, retried with backoff by Temporal. */
+export function createChannelActivities(deps: ActivityDeps) {
+  const { db, config, logger } = deps;
+  let masterKey: Buffer | undefined;
+  const key = () => (masterKey ??= masterKeyFrom(config).key);
+  const dispatcher = createDispatcher({ client: deps.temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, paymentTimeoutMs: config.ORDER_PAYMENT_TIMEOUT });
+  const ingestDeps = { db, dispatcher, logger };
+
+  const access = async (shopId: string): Promise<ShopAccess & { connector: ChannelConnector }> => {
+    const a = await loadShopAccess(db, shopId, key()).catch(permanent);
+    if (!a) throw ApplicationFailure.nonRetryable(`no shop ${shopId}`, 'ShopNotFound');
+    return { ...a, connector: connectorFor(a.shop.platform as Platform) };
+  };
+
+  /** `created` the first time Orderly hears of the order, `snapshot` afterwards; same inbox either way. */
+  const ingestPulled = async (a: ShopAccess, mapped: MappedOrder): Promise<boolean> => {
+    const o = looseOrder(mapped);
+    const orderId = orderWorkflowId(o.platform, a.shop.id, o.platformOrderId);
+    const known = await db.selectFrom('channel_events').select('id').where('order_id', '=', orderId).limit(1).executeTakeFirst();
+    const event = orderSnapshotEvent(known ? 'snapshot' : 'created', mapped, { processAtDeposit: a.shop.process_presale_at_deposit });
+    const r = await ingestEvent(ingestDeps, {
+      platform: o.platform,
+      shopId: a.shop.id,
+      // The modified time makes a re-pull of an unchanged order a duplicate, and a changed one new.
+      messageId: `pull:${o.platformOrderId}:${o.updatedAt ?? o.createdAt}`,
+      orderId,
+      source: 'pull',
+      event,
+      ...(event.type === 'created' ? { order: event.order } : {}),
+    });
+    return !r.duplicate;
+  };
+
+  return {
+    async planPullWindow(input: { shopId: string }): Promise<PullPlan> {
+      const a = await access(input.shopId);
+      const rules = a.connector.paging;
+      const base = { shopId: input.shopId, platform: a.shop.platform, direction: rules.direction, firstPage: rules.firstPage, pageSize: rules.maxPageSize };
+      if (!pullsEnabled(a.shop)) return { ...base, skipReason: 'pulls are disabled for this shop', windows: [], cursorEnd: new Date().toISOString() };
+      const now = Date.now();
+      const lagMs = a.shop.pull_lag_s !== null ? a.shop.pull_lag_s * 1000 : rules.lagMs;
+      const overlapMs = a.shop.pull_overlap_s !== null ? a.shop.pull_overlap_s * 1000 : config.PULL_OVERLAP;
+      const cursor = await findPullCursor(db, input.shopId);
+      const from = cursor ? cursor.cursor_at.getTime() : now - config.PULL_INITIAL_LOOKBACK;
+      const start = new Date(from - overlapMs);
+      // Whole seconds: the platforms' windows are in seconds, and the cursor must not claim a part-second.
+      const end = new Date(Math.floor(Math.min(now - lagMs, start.getTime() + MAX_RUN_SPAN_MS) / 1000) * 1000);
+      if (end <= start) return { ...base, skipReason: null, windows: [], cursorEnd: new Date(from).toISOString() };
+      const windows = splitWindow(start, end, rules.maxWindowMs).map((w) => ({ start: w.start.toISOString(), end: w.end.toISOString() }));
+      return { ...base, skipReason: null, windows, cursorEnd: end.toISOString() };
+    },
+
+    async pullPage(input: PullPageInput): Promise<PullPageResult> {
+      const a = await access(input.shopId);
+      const c = a.connector;
+      const query = { window: { start: new Date(input.window.start), end: new Date(input.window.end) }, page: input.page, pageSize: input.pageSize, now: new Date(), ...(input.probe ? { probe: true } : {}) };
+      let page;
+      try {
+        page = c.parsePullPage(await sendSigned(c.buildPullRequest(query, a.credentials)), query);
+      } catch (e) {
+        if (isPermanentChannelError(e)) permanent(e);
+        throw e;
+      }
+      let ingested = 0;
+      let duplicates = 0;
+      const results = await mapLimit(page.orders.map((o, i) => ({ o, id: page.platformOrderIds[i]! })), DETAIL_CONCURRENCY, async ({ o, id }) => {
+        Context.current().heartbeat({ page: input.page });
+        try {
+          const mapped = c.paging.listHasDetail ? c.mapOrder(o, { shopId: input.shopId }) : c.mapOrder(c.parseDetail(await sendSigned(c.buildDetailRequest(id, a.credentials, new Date()))), { shopId: input.shopId });
+          return await ingestPulled(a, mapped);
+        } catch (e) {
+          if (!(e instanceof ChannelPayloadError)) throw e;
+          // One unreadable order must not stop the shop's pulls: it is raised for a human instead.
+          await openException(db, { kind: 'channel_order_unreadable', shopId: input.shopId, orderId: orderWorkflowId(a.shop.platform as Platform, input.shopId, id), detail: { reason: e.message } });
+          logger.warn({ shopId: input.shopId, platformOrderId: id, err: e.message }, 'pulled order cannot be read; exception raised');
+          return false;
+        }
+      });
+      for (const r of results) if (r) ingested++; else duplicates++;
+      return { page: page.page, pageSize: page.pageSize, ...(page.total !== undefined ? { total: page.total } : {}), hasNext: page.hasNext, orders: page.orders.length, ingested, duplicates };
+    },
+
+    async advancePullCursor(input: { shopId: string; cursor: string; orders: number }): Promise<{ cursor: string }> {
+      const at = await advancePullCursor(db, input.shopId, new Date(input.cursor), input.orders);
+      const resolved = await resolveExceptions(db, PULL_FAILURE_KIND, input.shopId);
+      if (resolved) logger.info({ shopId: input.shopId }, 'pulls of the shop work again; alert resolved');
+      return { cursor: at.toISOString() };
+    },
+
+    /** Counts a failed run; from PULL_ALERT_AFTER_FAILURES in a row, an alert (log + exception, once while open). */
+    async recordPullRunFailure(input: { shopId: string; error: string }): Promise<{ consecutiveFailures: number; alerted: boolean }> {
+      const n = await recordPullFailure(db, input.shopId, input.error, new Date(Date.now() - config.PULL_INITIAL_LOOKBACK));
+      if (n < config.PULL_ALERT_AFTER_FAILURES) return { consecutiveFailures: n, alerted: false };
+      const { created } = await openException(db, { kind: PULL_FAILURE_KIND, shopId: input.shopId, detail: { consecutiveFailures: n, lastError: input.error } });
+      if (created) logger.error({ shopId: input.shopId, consecutiveFailures: n, err: input.error }, 'ALERT: pulls of the shop keep failing');
+      return { consecutiveFailures: n, alerted: true };
+    },
+
+    /** The platform's current view of one order (e.g. for the order workflow after an id-only push). */
+    async fetchPlatformOrder(input: { shopId: string; platformOrderId: string }): Promise<{ order: ReturnType<typeof looseOrder>; platformState: MappedOrder['state'] }> {
+      const a = await access(input.shopId);
+      try {
+        const mapped = a.connector.mapOrder(a.connector.parseDetail(await sendSigned(a.connector.buildDetailRequest(input.platformOrderId, a.credentials, new Date()))), { shopId: input.shopId });
+        return { order: looseOrder(mapped), platformState: mapped.state };
+      } catch (e) {
+        if (e instanceof ChannelPayloadError || isPermanentChannelError(e)) permanent(e);
+        throw e;
+      }
+    },
+
+    /**
+     * Sends the tracking number to the platform once per (order, tracking number): a retried or repeated
+     * call after success does nothing, and a platform that already has it counts as success.
+     */
+    async writeBackShipment(input: WriteBackShipmentInput): Promise<WriteBackShipmentResult> {
+      const row = await claimWriteback(db, input);
+      if (row.status === 'sent') return { status: 'already_sent', attempts: row.attempts };
+      if (row.status === 'rejected') throw ApplicationFailure.nonRetryable(`write-back of ${input.trackingNo} was rejected: ${row.last_error ?? ''}`, 'WritebackRejected');
+      const a = await access(input.shopId);
+      const platform = a.shop.platform as Exclude<Platform, 'manual'>;
+      let body: string;
+      try {
+        body = await sendSigned(buildWritebackRequest(platform, { platformOrderId: input.platformOrderId, carrierCode: input.carrierCode, trackingNo: input.trackingNo, ...(input.lineIds ? { lineIds: input.lineIds } : {}) }, a.credentials, new Date()));
+        const answer = parseWritebackResponse(platform, body);
+        if (!answer.ok) throw new Error(`platform did not confirm the shipment: ${body.slice(0, 300)}`);
+        await finishWriteback(db, row.id, { status: 'sent', response: body });
+        logger.info({ orderId: input.orderId, trackingNo: input.trackingNo, alreadyShipped: answer.alreadyShipped }, 'tracking number written back');
+        return { status: 'sent', attempts: row.attempts + 1 };
+      } catch (e) {
+        const message = e instanceof Error ? e.message : String(e);
+        if (isPermanentChannelError(e)) {
+          await finishWriteback(db, row.id, { status: 'rejected', response: '', error: message });
+          await openException(db, { kind: 'channel_writeback_rejected', shopId: input.shopId, orderId: input.orderId, detail: { trackingNo: input.trackingNo, error: message } });
+          permanent(e);
+        }
+        await failWritebackAttempt(db, row.id, message);
+        throw e;
+      }
+    },
+  };
+}
+
+export type ChannelActivities = ReturnType<typeof createChannelActivities>;

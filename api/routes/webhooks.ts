@@ -1,0 +1,106 @@
+import { createHash } from 'node:crypto';
+import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import { z } from 'zod';
+import { ChannelPayloadError, JsonParseError, connectors, type ChannelConnector, type MappedOrder, type ParsedPush, type PushAck } from '../../channels/index.js';
+import { fetchPlatformOrder, needsDetail, pushOrderEvent } from '../../channels/orders.js';
+import { openException } from '../../db/channels.repository.js';
+import { recordInboxEvent } from '../../db/inbox.repository.js';
+import { orderWorkflowId, type Platform } from '../../domain/order.js';
+import { channelContext } from '../channels/context.js';
+import { ingestEvent } from '../ingest/ingest.js';
+
+const params = z.object({ platform: z.string(), shopId: z.string() });
+
+function send(reply: FastifyReply, ack: PushAck): FastifyReply {
+  return reply.status(ack.status).header('content-type', ack.contentType).send(ack.body);
+}
+
+/**
+ * `POST /webhooks/<platform>/<shopId>`: the platform's push (or Orderly's relay of a message channel).
+ * The body is kept as the exact text received, since signatures are over it. A bad signature is refused
+ * before anything is stored; a body that cannot be read is kept in the inbox (payload null) and refused with
+ * 400; every readable message goes through the inbox, deduplicated on the platform's message id, and the
+ * answer is the platform's own format.
+ */
+export const webhookRoutes: FastifyPluginAsync = async (app) => {
+  const { db, dispatcher, logger } = app.services;
+  const ctx = channelContext(app.services);
+  const deps = { db, dispatcher, logger };
+
+  // This plugin's scope only: every other route keeps Fastify's JSON parser.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+
+  app.post('/webhooks/:platform/:shopId', { schema: { hide: true } }, async (req, reply) => {
+    const p = params.parse(req.params);
+    const connector: ChannelConnector | undefined = (connectors as Record<string, ChannelConnector>)[p.platform];
+    if (!connector) return reply.status(404).send({ error: 'not_found', message: `unknown platform ${p.platform}` });
+    if (!connector.verifyPush || !connector.parsePush || !connector.ackBody) {
+      return reply.status(404).send({ error: 'not_found', message: `${p.platform} has no push; its orders are pulled` });
+    }
+    const access = await ctx.shops.get(p.shopId).catch((e: unknown) => {
+      req.log.error({ err: e, shopId: p.shopId }, 'shop credentials unreadable');
+      return null;
+    });
+    if (access === null) return reply.status(503).send({ error: 'unavailable', message: 'shop credentials unreadable' });
+    if (!access || access.shop.platform !== p.platform || !access.shop.active) {
+      return reply.status(404).send({ error: 'not_found', message: `no active ${p.platform} shop ${p.shopId}` });
+    }
+    const rawBody = typeof req.body === 'string' ? req.body : '';
+    const log = req.log.child({ platform: p.platform, shopId: p.shopId });
+
+    if (!connector.verifyPush({ headers: req.headers, rawBody }, access.credentials)) {
+      log.warn({ ip: req.ip, bytes: rawBody.length }, 'push refused: bad signature');
+      return reply.status(401).send({ error: 'unauthorized', message: 'bad signature' });
+    }
+
+    let parsed: ParsedPush;
+    try {
+      parsed = connector.parsePush(rawBody);
+    } catch (e) {
+      if (!(e instanceof JsonParseError || e instanceof ChannelPayloadError)) throw e;
+      return malformed(reply, p.platform, p.shopId, rawBody, e.message);
+    }
+
+    const options = { processAtDeposit: access.shop.process_presale_at_deposit };
+    const outcome = { ingested: 0, duplicates: 0, queued: 0 };
+    try {
+      for (const ev of parsed.events) {
+        let detail: MappedOrder | undefined;
+        if (needsDetail(ev)) detail = await fetchPlatformOrder(p.platform as Platform, access.credentials, p.shopId, ev.platformOrderId);
+        const event = pushOrderEvent(ev, detail, options);
+        const r = await ingestEvent(deps, {
+          platform: p.platform,
+          shopId: p.shopId,
+          messageId: ev.messageId,
+          orderId: orderWorkflowId(p.platform as Platform, p.shopId, ev.platformOrderId),
+          source: 'webhook',
+          event,
+          ...(event.type === 'created' ? { order: event.order } : {}),
+          rawBody,
+        });
+        if (r.duplicate) outcome.duplicates++;
+        else outcome.ingested++;
+        if (r.queued) outcome.queued++;
+      }
+    } catch (e) {
+      if (e instanceof ChannelPayloadError) return malformed(reply, p.platform, p.shopId, rawBody, e.message);
+      // The platform (detail call) or the database failed: ask the platform to deliver again. What was
+      // stored stays; the redelivery is deduplicated on the message ids.
+      log.warn({ err: e instanceof Error ? e.message : String(e) }, 'push not fully processed; asking the platform to retry');
+      return send(reply, connector.ackBody('retry', parsed));
+    }
+    if (parsed.ignored.length) log.debug({ ignored: parsed.ignored.length }, 'push messages without an order event');
+    log.debug(outcome, 'push accepted');
+    return send(reply, connector.ackBody('success', parsed));
+  });
+
+  /** Keeps what could not be read, so that a human (or a fixed parser) can replay it; nothing is lost. */
+  async function malformed(reply: FastifyReply, platform: string, shopId: string, rawBody: string, reason: string): Promise<FastifyReply> {
+    const digest = createHash('sha256').update(rawBody).digest('hex').slice(0, 32);
+    await recordInboxEvent(db, { platform, shopId, messageId: `malformed:${digest}`, orderId: null, eventType: 'malformed', source: 'webhook', payload: null, rawBody });
+    await openException(db, { kind: 'channel_malformed_push', shopId, detail: { platform, reason, digest } });
+    logger.warn({ platform, shopId, reason, digest }, 'malformed push kept in the inbox');
+    return reply.status(400).send({ error: 'bad_request', message: `unreadable push: ${reason}` });
+  }
+};

@@ -1,0 +1,126 @@
+import type { Selectable } from 'kysely';
+import { decryptCredentials } from '../channels/credentials.js';
+import type { ShopCredentials } from '../channels/types.js';
+import type { ShopChannelColumns, ShopChannelTables, SyncMode } from './channels.schema.js';
+import type { Db } from './database.js';
+import type { ShopsTable } from './schema.js';
+
+export type ShopRow = Selectable<ShopsTable> & Selectable<ShopChannelColumns>;
+
+/** `shops` with the columns the channels migration added. */
+function shopsDb(db: Db) {
+  return db.withTables<ShopChannelTables>();
+}
+
+export interface NewShop {
+  id: string;
+  platform: string;
+  name: string;
+  active?: boolean;
+  credentialsEnc: string | null;
+  credentialsHint: string | null;
+  apiBaseUrl: string | null;
+  syncMode: SyncMode;
+  pullIntervalS: number;
+  pullLagS: number | null;
+  pullOverlapS: number | null;
+  processPresaleAtDeposit: boolean;
+}
+
+/** Inserts a shop; returns undefined when the id is taken. */
+export async function insertShop(db: Db, s: NewShop): Promise<ShopRow | undefined> {
+  return shopsDb(db)
+    .insertInto('shops')
+    .values({
+      id: s.id,
+      platform: s.platform,
+      name: s.name,
+      active: s.active ?? true,
+      credentials_enc: s.credentialsEnc,
+      credentials_hint: s.credentialsHint,
+      api_base_url: s.apiBaseUrl,
+      sync_mode: s.syncMode,
+      pull_interval_s: s.pullIntervalS,
+      pull_lag_s: s.pullLagS,
+      pull_overlap_s: s.pullOverlapS,
+      process_presale_at_deposit: s.processPresaleAtDeposit,
+    })
+    .onConflict((oc) => oc.column('id').doNothing())
+    .returningAll()
+    .executeTakeFirst();
+}
+
+export type ShopPatch = Partial<Omit<NewShop, 'id' | 'platform'>>;
+
+export async function updateShop(db: Db, id: string, p: ShopPatch): Promise<ShopRow | undefined> {
+  const set = {
+    ...(p.name !== undefined ? { name: p.name } : {}),
+    ...(p.active !== undefined ? { active: p.active } : {}),
+    ...(p.credentialsEnc !== undefined ? { credentials_enc: p.credentialsEnc } : {}),
+    ...(p.credentialsHint !== undefined ? { credentials_hint: p.credentialsHint } : {}),
+    ...(p.apiBaseUrl !== undefined ? { api_base_url: p.apiBaseUrl } : {}),
+    ...(p.syncMode !== undefined ? { sync_mode: p.syncMode } : {}),
+    ...(p.pullIntervalS !== undefined ? { pull_interval_s: p.pullIntervalS } : {}),
+    ...(p.pullLagS !== undefined ? { pull_lag_s: p.pullLagS } : {}),
+    ...(p.pullOverlapS !== undefined ? { pull_overlap_s: p.pullOverlapS } : {}),
+    ...(p.processPresaleAtDeposit !== undefined ? { process_presale_at_deposit: p.processPresaleAtDeposit } : {}),
+  };
+  return shopsDb(db)
+    .updateTable('shops')
+    .set({ ...set, updated_at: new Date() })
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirst();
+}
+
+export async function findShop(db: Db, id: string): Promise<ShopRow | undefined> {
+  return shopsDb(db).selectFrom('shops').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function listShops(db: Db, f: { platform?: string; limit: number; offset: number }): Promise<ShopRow[]> {
+  let q = shopsDb(db).selectFrom('shops').selectAll();
+  if (f.platform) q = q.where('platform', '=', f.platform);
+  return q.orderBy('created_at').orderBy('id').limit(f.limit).offset(f.offset).execute();
+}
+
+export function pullsEnabled(s: Pick<ShopRow, 'active' | 'sync_mode'>): boolean {
+  return s.active && (s.sync_mode === 'pull' || s.sync_mode === 'both');
+}
+
+export interface ShopAccess {
+  shop: ShopRow;
+  credentials: ShopCredentials;
+}
+
+/**
+ * A shop and its decrypted credentials (baseUrl from the shop row), or undefined for an unknown shop.
+ * Throws when the shop has no credentials or they cannot be decrypted.
+ */
+export async function loadShopAccess(db: Db, id: string, masterKey: Buffer): Promise<ShopAccess | undefined> {
+  const shop = await findShop(db, id);
+  if (!shop) return undefined;
+  if (!shop.credentials_enc) throw new Error(`shop ${id} has no credentials`);
+  const credentials = decryptCredentials(shop.credentials_enc, masterKey, id);
+  return { shop, credentials: { ...credentials, ...(shop.api_base_url ? { baseUrl: shop.api_base_url } : {}) } };
+}
+
+/**
+ * Short-lived cache of shop access for the webhook path, where a database round trip per push matters.
+ * Entries live `ttlMs`, so a credentials change takes effect within that time on every API process.
+ */
+export function createShopAccessCache(db: Db, masterKey: Buffer, ttlMs = 5000) {
+  const entries = new Map<string, { at: number; value: ShopAccess | undefined }>();
+  return {
+    async get(id: string): Promise<ShopAccess | undefined> {
+      const hit = entries.get(id);
+      if (hit && Date.now() - hit.at < ttlMs) return hit.value;
+      const value = await loadShopAccess(db, id, masterKey);
+      entries.set(id, { at: Date.now(), value });
+      if (entries.size > 10_000) entries.delete(entries.keys().next().value!);
+      return value;
+    },
+    invalidate(id: string): void {
+      entries.delete(id);
+    },
+  };
+}
