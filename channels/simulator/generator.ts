@@ -128,7 +128,7 @@ export class OrderGenerator {
     }
     const goods = lines.reduce((s, l) => s + l.paidFen, 0);
     // A coupon on a third of the orders, spread onto the first line so the lines still add up.
-    const discountFen = this.rnd() < 0.33 ? Math.min(goods - 1, 500 * (1 + Math.floor(this.rnd() * 4))) : 0;
+    const discountFen = this.rnd() < 0.33 ? Math.min(lines[0]!.paidFen - 1, 500 * (1 + Math.floor(this.rnd() * 4))) : 0;
     lines[0]!.paidFen -= discountFen;
     const shippingFen = this.rnd() < 0.8 ? 0 : 800;
     const paidFen = goods - discountFen + shippingFen;
