@@ -1,5 +1,142 @@
 // Tables of the fulfilment side (carriers, reservations, transfers, packages, decisions). Each table's
 // interface is added to FulfilmentTables, which Database extends.
+import type { ColumnType, Generated, Selectable } from 'kysely';
+import type { CreatedAt, Json, Timestamp } from './schema.js';
 
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- filled by fulfilment migrations
-export interface FulfilmentTables {}
+type Int8 = ColumnType<number, number | undefined, number>;
+type TextArray = ColumnType<string[], string[] | undefined, string[]>;
+
+// The fulfilment migration adds columns to two tables the initial schema owns; they are declared here, beside
+// the migration that adds them, by augmenting those tables' interfaces.
+declare module './schema.js' {
+  interface WarehousesTable {
+    regions_served: TextArray;
+    current_load: Generated<number>;
+    /** The UTC day `current_load` counts; another day means a load of zero. */
+    load_date: ColumnType<Date | string | null, string | null | undefined, string | null>;
+  }
+  interface SkusTable {
+    substitutes: TextArray;
+  }
+}
+
+export interface InventoryAdjustmentsTable {
+  id: Generated<number>;
+  warehouse_code: string;
+  sku_code: string;
+  delta: number;
+  on_hand_after: number;
+  reason: string;
+  reference: string | null;
+  created_at: CreatedAt;
+}
+
+export interface CarriersTable {
+  code: string;
+  name: string;
+  services: string[];
+  regions_covered: TextArray;
+  min_weight_g: Generated<number>;
+  max_weight_g: number;
+  premium: Generated<boolean>;
+  active: Generated<boolean>;
+  /** `CarrierRate[]` of domain/fulfilment. */
+  rates: Json;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
+export type ReservationStatus = 'reserved' | 'released' | 'consumed';
+
+export interface ReservationsTable {
+  id: Generated<number>;
+  order_id: string;
+  line_ref: string;
+  warehouse_code: string;
+  sku_code: string;
+  quantity: number;
+  status: ColumnType<ReservationStatus, ReservationStatus | undefined, ReservationStatus>;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
+export interface TransfersTable {
+  id: Generated<number>;
+  order_id: string;
+  line_ref: string;
+  sku_code: string;
+  from_warehouse_code: string;
+  to_warehouse_code: string;
+  quantity: number;
+  status: ColumnType<string, string | undefined, string>;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
+export type PackageStatus = 'open' | 'sealed' | 'released' | 'picked' | 'shipped' | 'failed' | 'cancelled';
+
+export interface PackagesTable {
+  id: string;
+  merge_key: string;
+  shop_id: string;
+  warehouse_code: string;
+  logistics_class: string;
+  destination_region_code: string;
+  status: ColumnType<PackageStatus, PackageStatus | undefined, PackageStatus>;
+  window_start: Timestamp;
+  window_end: Timestamp;
+  carrier_code: string | null;
+  tracking_no: string | null;
+  failure_reason: string | null;
+  intercept_requested_at: Timestamp | null;
+  sealed_at: Timestamp | null;
+  released_at: Timestamp | null;
+  picked_at: Timestamp | null;
+  shipped_at: Timestamp | null;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
+export type MemberStatus = 'joined' | 'left' | 'intercept_requested';
+
+export interface PackageMembersTable {
+  package_id: string;
+  order_id: string;
+  package_key: string;
+  /** `PackageLine[]` of domain/fulfilment. */
+  lines: Json;
+  weight_g: number;
+  value_fen: Int8;
+  status: ColumnType<MemberStatus, MemberStatus | undefined, MemberStatus>;
+  joined_at: CreatedAt;
+  left_at: Timestamp | null;
+}
+
+export interface DecisionsTable {
+  id: Generated<number>;
+  order_id: string;
+  step_key: string;
+  kind: string;
+  subject: string;
+  rule_id: string;
+  rule_version: number;
+  outcome: string;
+  /** The full `DecisionRecord`. */
+  record: Json;
+  created_at: CreatedAt;
+}
+
+export interface FulfilmentTables {
+  inventory_adjustments: InventoryAdjustmentsTable;
+  carriers: CarriersTable;
+  reservations: ReservationsTable;
+  transfers: TransfersTable;
+  packages: PackagesTable;
+  package_members: PackageMembersTable;
+  decisions: DecisionsTable;
+}
+
+export type PackageRow = Selectable<PackagesTable>;
+export type PackageMemberRow = Selectable<PackageMembersTable>;
+export type CarrierRow = Selectable<CarriersTable>;
+export type DecisionRow = Selectable<DecisionsTable>;

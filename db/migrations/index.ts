@@ -1,6 +1,7 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import * as m2026_11_25_1900_initial from './2026_11_25_1900_initial.js';
 import * as m2026_11_25_2000_channels from './2026_11_25_2000_channels.js';
+import * as m2026_11_25_2010_fulfilment from './2026_11_25_2010_fulfilment.js';
 
 /**
  * Every migration, by its dated name. Listed statically (not read from the folder) so the same set runs
@@ -9,6 +10,7 @@ import * as m2026_11_25_2000_channels from './2026_11_25_2000_channels.js';
 export const migrations: Record<string, Migration> = {
   '2026_11_25_1900_initial': m2026_11_25_1900_initial,
   '2026_11_25_2000_channels': m2026_11_25_2000_channels,
+  '2026_11_25_2010_fulfilment': m2026_11_25_2010_fulfilment,
 };
 
 export const migrationProvider: MigrationProvider = {

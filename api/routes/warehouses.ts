@@ -1,0 +1,204 @@
+import { sql } from 'kysely';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { findWarehouse, listWarehouses, type WarehouseRow } from '../../db/stock.repository.js';
+import { parseAddress, regionCentre } from '../../domain/address/index.js';
+import { AppError } from '../errors.js';
+import { code, codeParams, errorBody, isUniqueViolation, regionCode } from './fulfilment.common.js';
+
+// Without defaults, so a PATCH leaves out what it does not name; the create body adds the defaults.
+const warehouseFields = z.object({
+  name: z.string().trim().min(1).max(200),
+  province: z.string().trim().min(1).max(50),
+  city: z.string().trim().min(1).max(50),
+  district: z.string().trim().max(50),
+  regionCode: regionCode.optional().describe('Resolved from province/city/district when omitted'),
+  lat: z.number().min(-90).max(90).optional().describe('Taken from the region centre when omitted'),
+  lng: z.number().min(-180).max(180).optional(),
+  active: z.boolean(),
+  priority: z.number().int().min(0).max(1000).describe('Lower ships first when all else is equal'),
+  dailyCapacity: z.number().int().min(0).max(10_000_000).describe('Packages per day'),
+  regionsServed: z.array(regionCode).max(500).describe('Region codes it ships to; empty means everywhere'),
+});
+
+const warehouseBody = warehouseFields.extend({
+  code,
+  district: warehouseFields.shape.district.default(''),
+  active: warehouseFields.shape.active.default(true),
+  priority: warehouseFields.shape.priority.default(0),
+  dailyCapacity: warehouseFields.shape.dailyCapacity.default(10_000),
+  regionsServed: warehouseFields.shape.regionsServed.default([]),
+});
+const warehousePatch = warehouseFields.partial();
+
+const warehouseOut = z.object({
+  code: z.string(),
+  name: z.string(),
+  province: z.string(),
+  city: z.string(),
+  district: z.string(),
+  regionCode: z.string().nullable(),
+  lat: z.number().nullable(),
+  lng: z.number().nullable(),
+  active: z.boolean(),
+  priority: z.number().int(),
+  dailyCapacity: z.number().int(),
+  regionsServed: z.array(z.string()),
+  currentLoad: z.number().int(),
+  loadDate: z.string().nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+
+function out(r: WarehouseRow): z.infer<typeof warehouseOut> {
+  const day = r.load_date === null ? null : typeof r.load_date === 'string' ? r.load_date : localDay(r.load_date);
+  return {
+    code: r.code,
+    name: r.name,
+    province: r.province,
+    city: r.city,
+    district: r.district,
+    regionCode: r.region_code,
+    lat: r.lat,
+    lng: r.lng,
+    active: r.active,
+    priority: r.priority,
+    dailyCapacity: r.daily_capacity,
+    regionsServed: r.regions_served,
+    currentLoad: r.current_load,
+    loadDate: day,
+    createdAt: r.created_at.toISOString(),
+    updatedAt: r.updated_at.toISOString(),
+  };
+}
+
+function localDay(d: Date): string {
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`;
+}
+
+/** Fills the region code and coordinates from the address library when the caller left them out. */
+function locate(w: { province: string; city: string; district: string; regionCode?: string | undefined; lat?: number | undefined; lng?: number | undefined }) {
+  let region = w.regionCode;
+  if (!region) {
+    const r = parseAddress({ province: w.province, city: w.city, district: w.district });
+    if (r.status !== 'resolved') {
+      throw new AppError('bad_request', `cannot resolve the warehouse's region from "${w.province} ${w.city} ${w.district}" (${r.status}); give regionCode`);
+    }
+    region = r.region.code;
+  }
+  let { lat, lng } = w;
+  if (lat === undefined || lng === undefined) {
+    const c = regionCentre(region);
+    if (!c) throw new AppError('bad_request', `no centre point known for region ${region}; give lat and lng`);
+    lat = c.lat;
+    lng = c.lng;
+  }
+  return { region_code: region, lat, lng };
+}
+
+export const warehouseRoutes: FastifyPluginAsyncZod = async (app) => {
+  const { db } = app.services;
+
+  app.get(
+    '/v1/warehouses',
+    { schema: { tags: ['warehouses'], summary: 'List warehouses', response: { 200: z.object({ items: z.array(warehouseOut) }) } } },
+    async () => ({ items: (await listWarehouses(db)).map(out) }),
+  );
+
+  app.get(
+    '/v1/warehouses/:code',
+    { schema: { tags: ['warehouses'], summary: 'One warehouse', params: codeParams, response: { 200: warehouseOut, 404: errorBody } } },
+    async (req) => {
+      const row = await findWarehouse(db, req.params.code);
+      if (!row) throw new AppError('not_found', `unknown warehouse ${req.params.code}`);
+      return out(row);
+    },
+  );
+
+  app.post(
+    '/v1/warehouses',
+    {
+      schema: {
+        tags: ['warehouses'],
+        summary: 'Create a warehouse',
+        body: warehouseBody,
+        response: { 201: warehouseOut, 400: errorBody, 409: errorBody },
+      },
+    },
+    async (req, reply) => {
+      const b = req.body;
+      const loc = locate(b);
+      try {
+        const row = await db
+          .insertInto('warehouses')
+          .values({
+            code: b.code,
+            name: b.name,
+            province: b.province,
+            city: b.city,
+            district: b.district,
+            ...loc,
+            active: b.active,
+            priority: b.priority,
+            daily_capacity: b.dailyCapacity,
+            regions_served: b.regionsServed,
+            updated_at: sql<Date>`now()`,
+          })
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        return reply.status(201).send(out(row));
+      } catch (e) {
+        if (isUniqueViolation(e)) throw new AppError('conflict', `warehouse ${b.code} already exists`);
+        throw e;
+      }
+    },
+  );
+
+  app.patch(
+    '/v1/warehouses/:code',
+    {
+      schema: {
+        tags: ['warehouses'],
+        summary: 'Change a warehouse (deactivate with `active: false`)',
+        params: codeParams,
+        body: warehousePatch,
+        response: { 200: warehouseOut, 400: errorBody, 404: errorBody },
+      },
+    },
+    async (req) => {
+      const current = await findWarehouse(db, req.params.code);
+      if (!current) throw new AppError('not_found', `unknown warehouse ${req.params.code}`);
+      const b = req.body;
+      const moved = b.province !== undefined || b.city !== undefined || b.district !== undefined || b.regionCode !== undefined;
+      const loc = moved
+        ? locate({
+            province: b.province ?? current.province,
+            city: b.city ?? current.city,
+            district: b.district ?? current.district,
+            regionCode: b.regionCode,
+            lat: b.lat,
+            lng: b.lng,
+          })
+        : { ...(b.lat !== undefined ? { lat: b.lat } : {}), ...(b.lng !== undefined ? { lng: b.lng } : {}) };
+      const row = await db
+        .updateTable('warehouses')
+        .set({
+          ...(b.name !== undefined ? { name: b.name } : {}),
+          ...(b.province !== undefined ? { province: b.province } : {}),
+          ...(b.city !== undefined ? { city: b.city } : {}),
+          ...(b.district !== undefined ? { district: b.district } : {}),
+          ...loc,
+          ...(b.active !== undefined ? { active: b.active } : {}),
+          ...(b.priority !== undefined ? { priority: b.priority } : {}),
+          ...(b.dailyCapacity !== undefined ? { daily_capacity: b.dailyCapacity } : {}),
+          ...(b.regionsServed !== undefined ? { regions_served: b.regionsServed } : {}),
+          updated_at: sql<Date>`now()`,
+        })
+        .where('code', '=', req.params.code)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      return out(row);
+    },
+  );
+};

@@ -1,0 +1,248 @@
+import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
+import type { PackageLine } from '../domain/fulfilment/index.js';
+import type { Db } from './database.js';
+import type { PackageMemberRow, PackageRow, PackageStatus } from './fulfilment.schema.js';
+import { isUniqueViolation } from './pg-errors.js';
+
+export interface JoinRequest {
+  orderId: string;
+  /** The order's planned package (`<orderId>:<warehouse>:<class>`). */
+  packageKey: string;
+  /** Null when the order may never share a package: it gets one of its own, sealed at once. */
+  mergeKey: string | null;
+  shopId: string;
+  warehouseCode: string;
+  logisticsClass: string;
+  destinationRegionCode: string;
+  lines: readonly PackageLine[];
+  weightG: number;
+  valueFen: number;
+  holdWindowMs: number;
+}
+
+export interface JoinResult {
+  packageId: string;
+  windowEnd: Date;
+  /** This call opened the package (the caller starts its workflow either way, by signal-with-start). */
+  opened: boolean;
+  /** The planned package was already a member (a retried activity). */
+  alreadyMember: boolean;
+  /** Orders already in the package when this one joined (the merge it made). */
+  joinedOrders: string[];
+}
+
+function newPackageId(): string {
+  return `pk-${randomUUID().replaceAll('-', '').slice(0, 16)}`;
+}
+
+/**
+ * Puts a planned package into the open package of its merge key, opening one when there is none. The open
+ * package's row is locked while the member is added and sealing takes the same lock, so a member is either in
+ * the package when it is sealed or finds it sealed and opens a new one: never lost between the two.
+ */
+export async function joinPackage(db: Db, r: JoinRequest): Promise<JoinResult> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await db.transaction().execute(async (tx) => {
+        const existing = await tx
+          .selectFrom('package_members as m')
+          .innerJoin('packages as p', 'p.id', 'm.package_id')
+          .select(['p.id', 'p.window_end'])
+          .where('m.order_id', '=', r.orderId)
+          .where('m.package_key', '=', r.packageKey)
+          .where('m.status', '<>', 'left')
+          .executeTakeFirst();
+        const others = async (packageId: string) =>
+          (
+            await tx
+              .selectFrom('package_members')
+              .select('order_id')
+              .where('package_id', '=', packageId)
+              .where('status', '<>', 'left')
+              .where('order_id', '<>', r.orderId)
+              .orderBy('joined_at')
+              .execute()
+          ).map((m) => m.order_id);
+        if (existing) return { packageId: existing.id, windowEnd: existing.window_end, opened: false, alreadyMember: true, joinedOrders: await others(existing.id) };
+
+        let pkg: { id: string; window_end: Date } | undefined;
+        if (r.mergeKey !== null) {
+          pkg = await tx
+            .selectFrom('packages')
+            .select(['id', 'window_end'])
+            .where('merge_key', '=', r.mergeKey)
+            .where('status', '=', 'open')
+            .forUpdate()
+            .executeTakeFirst();
+        }
+        let opened = false;
+        if (!pkg) {
+          const now = Date.now();
+          const windowMs = r.mergeKey === null ? 0 : r.holdWindowMs;
+          pkg = await tx
+            .insertInto('packages')
+            .values({
+              id: newPackageId(),
+              merge_key: r.mergeKey ?? `solo:${r.packageKey}`,
+              shop_id: r.shopId,
+              warehouse_code: r.warehouseCode,
+              logistics_class: r.logisticsClass,
+              destination_region_code: r.destinationRegionCode,
+              window_start: new Date(now),
+              window_end: new Date(now + windowMs),
+              updated_at: sql<Date>`now()`,
+            })
+            .returning(['id', 'window_end'])
+            .executeTakeFirstOrThrow();
+          opened = true;
+        }
+        const joinedOrders = opened ? [] : await others(pkg.id);
+        await tx
+          .insertInto('package_members')
+          .values({
+            package_id: pkg.id,
+            order_id: r.orderId,
+            package_key: r.packageKey,
+            lines: JSON.stringify(r.lines),
+            weight_g: r.weightG,
+            value_fen: r.valueFen,
+          })
+          .execute();
+        return { packageId: pkg.id, windowEnd: pkg.window_end, opened, alreadyMember: false, joinedOrders };
+      });
+    } catch (e) {
+      // Another order opened the package for this key at the same moment: join that one instead.
+      if (isUniqueViolation(e) && attempt < 5) continue;
+      throw e;
+    }
+  }
+}
+
+export interface LeaveOutcome {
+  packageId: string;
+  packageKey: string;
+  /** `left`: removed before sealing (unmerged); `intercept`: the package is sealed, interception requested. */
+  outcome: 'left' | 'intercept' | 'shipped';
+  warehouseCode: string;
+  lines: PackageLine[];
+}
+
+/**
+ * Takes an order out of its packages: removed while a package is still open, otherwise marked for
+ * interception. Idempotent: a member already out stays out, one already marked stays marked.
+ */
+export async function leavePackages(db: Db, orderId: string): Promise<LeaveOutcome[]> {
+  return db.transaction().execute(async (tx) => {
+    const members = await tx
+      .selectFrom('package_members')
+      .select(['package_id', 'package_key', 'status', 'lines'])
+      .where('order_id', '=', orderId)
+      .where('status', '<>', 'left')
+      .orderBy('package_id')
+      .execute();
+    const out: LeaveOutcome[] = [];
+    for (const m of members) {
+      const pkg = await tx.selectFrom('packages').select(['id', 'status', 'warehouse_code']).where('id', '=', m.package_id).forUpdate().executeTakeFirstOrThrow();
+      const lines = m.lines as PackageLine[];
+      if (pkg.status === 'open') {
+        await tx
+          .updateTable('package_members')
+          .set({ status: 'left', left_at: sql<Date>`now()` })
+          .where('package_id', '=', m.package_id)
+          .where('order_id', '=', orderId)
+          .where('package_key', '=', m.package_key)
+          .execute();
+        out.push({ packageId: pkg.id, packageKey: m.package_key, outcome: 'left', warehouseCode: pkg.warehouse_code, lines });
+        continue;
+      }
+      if (pkg.status === 'shipped') {
+        out.push({ packageId: pkg.id, packageKey: m.package_key, outcome: 'shipped', warehouseCode: pkg.warehouse_code, lines });
+        continue;
+      }
+      await tx
+        .updateTable('package_members')
+        .set({ status: 'intercept_requested' })
+        .where('package_id', '=', m.package_id)
+        .where('order_id', '=', orderId)
+        .where('package_key', '=', m.package_key)
+        .execute();
+      await tx
+        .updateTable('packages')
+        .set({ intercept_requested_at: sql<Date>`coalesce(intercept_requested_at, now())`, updated_at: sql<Date>`now()` })
+        .where('id', '=', pkg.id)
+        .execute();
+      out.push({ packageId: pkg.id, packageKey: m.package_key, outcome: 'intercept', warehouseCode: pkg.warehouse_code, lines });
+    }
+    return out;
+  });
+}
+
+/**
+ * Seals an open package and returns its members at that instant. Idempotent: sealing a sealed package
+ * returns the same members. A package whose members all left is cancelled instead.
+ */
+export async function sealPackage(db: Db, packageId: string): Promise<{ status: PackageStatus; members: PackageMemberRow[] }> {
+  return db.transaction().execute(async (tx) => {
+    const pkg = await tx.selectFrom('packages').select(['status']).where('id', '=', packageId).forUpdate().executeTakeFirst();
+    if (!pkg) throw new Error(`unknown package ${packageId}`);
+    const members = await tx
+      .selectFrom('package_members')
+      .selectAll()
+      .where('package_id', '=', packageId)
+      .where('status', '<>', 'left')
+      .orderBy('joined_at')
+      .orderBy('order_id')
+      .execute();
+    if (pkg.status !== 'open') return { status: pkg.status, members };
+    const status: PackageStatus = members.length === 0 ? 'cancelled' : 'sealed';
+    await tx
+      .updateTable('packages')
+      .set({ status, sealed_at: sql<Date>`now()`, updated_at: sql<Date>`now()` })
+      .where('id', '=', packageId)
+      .execute();
+    return { status, members };
+  });
+}
+
+/** Moves a package forward (released, picked, shipped, failed); never backwards, so a retried write is harmless. */
+export async function advancePackage(
+  db: Db,
+  packageId: string,
+  to: Extract<PackageStatus, 'released' | 'picked' | 'shipped' | 'failed'>,
+  detail: { carrierCode?: string | null; trackingNo?: string; failureReason?: string } = {},
+): Promise<boolean> {
+  const from: Record<typeof to, PackageStatus[]> = {
+    released: ['sealed'],
+    picked: ['released'],
+    shipped: ['released', 'picked'],
+    failed: ['sealed', 'released', 'picked'],
+  };
+  const stamp = { released: 'released_at', picked: 'picked_at', shipped: 'shipped_at', failed: 'updated_at' } as const;
+  const row = await db
+    .updateTable('packages')
+    .set({
+      status: to,
+      [stamp[to]]: sql<Date>`now()`,
+      ...(detail.carrierCode !== undefined ? { carrier_code: detail.carrierCode } : {}),
+      ...(detail.trackingNo !== undefined ? { tracking_no: detail.trackingNo } : {}),
+      ...(detail.failureReason !== undefined ? { failure_reason: detail.failureReason } : {}),
+      updated_at: sql<Date>`now()`,
+    })
+    .where('id', '=', packageId)
+    .where('status', 'in', from[to])
+    .returning('id')
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+export async function findPackage(db: Db, id: string): Promise<{ pkg: PackageRow; members: PackageMemberRow[] } | undefined> {
+  const pkg = await db.selectFrom('packages').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!pkg) return undefined;
+  const members = await db.selectFrom('package_members').selectAll().where('package_id', '=', id).orderBy('joined_at').orderBy('order_id').execute();
+  return { pkg, members };
+}
+
+export async function packagesOfOrder(db: Db, orderId: string): Promise<PackageMemberRow[]> {
+  return db.selectFrom('package_members').selectAll().where('order_id', '=', orderId).orderBy('joined_at').execute();
+}

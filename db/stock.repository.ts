@@ -1,0 +1,169 @@
+import { sql, type Selectable } from 'kysely';
+import type { Carrier, CarrierRate, LogisticsClass, Sku, StockLevel, Warehouse } from '../domain/fulfilment/index.js';
+import type { Db } from './database.js';
+import type { CarrierRow } from './fulfilment.schema.js';
+import type { InventoryTable, SkusTable, WarehousesTable } from './schema.js';
+
+// Master data the fulfilment planner reads: warehouses, SKUs, carriers and stock levels.
+
+export type WarehouseRow = Selectable<WarehousesTable>;
+export type SkuRow = Selectable<SkusTable>;
+export type InventoryRow = Selectable<InventoryTable>;
+
+/** Today's UTC date as PostgreSQL compares it with `load_date`. */
+function utcDay(now: Date): string {
+  return now.toISOString().slice(0, 10);
+}
+
+/** node-postgres reads a `date` as local midnight; its local calendar fields are the stored day. */
+function dayOf(d: string | Date): string {
+  if (typeof d === 'string') return d.slice(0, 10);
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`;
+}
+
+export function toDomainWarehouse(r: WarehouseRow, now: Date = new Date()): Warehouse {
+  return {
+    code: r.code,
+    regionCode: r.region_code ?? '',
+    location: { lat: r.lat ?? 0, lng: r.lng ?? 0 },
+    active: r.active,
+    priority: r.priority,
+    dailyCapacity: r.daily_capacity,
+    currentLoad: r.load_date !== null && dayOf(r.load_date) === utcDay(now) ? r.current_load : 0,
+    regionsServed: r.regions_served,
+  };
+}
+
+export function toDomainSku(r: SkuRow): Sku {
+  return { code: r.code, weightG: r.weight_g, volumeCm3: r.volume_cm3, bulky: r.bulky, valueFen: r.value_fen, substitutes: r.substitutes };
+}
+
+export function toDomainCarrier(r: CarrierRow): Carrier {
+  return {
+    code: r.code,
+    services: r.services as LogisticsClass[],
+    regionsCovered: r.regions_covered,
+    minWeightG: r.min_weight_g,
+    maxWeightG: r.max_weight_g,
+    premium: r.premium,
+    active: r.active,
+    rates: r.rates as CarrierRate[],
+  };
+}
+
+export async function listWarehouses(db: Db): Promise<WarehouseRow[]> {
+  return db.selectFrom('warehouses').selectAll().orderBy('code').execute();
+}
+
+export async function findWarehouse(db: Db, code: string): Promise<WarehouseRow | undefined> {
+  return db.selectFrom('warehouses').selectAll().where('code', '=', code).executeTakeFirst();
+}
+
+export async function listSkus(db: Db, codes?: readonly string[]): Promise<SkuRow[]> {
+  let q = db.selectFrom('skus').selectAll();
+  if (codes) q = q.where('code', 'in', codes.length ? [...codes] : ['\u0000']);
+  return q.orderBy('code').execute();
+}
+
+export async function findSku(db: Db, code: string): Promise<SkuRow | undefined> {
+  return db.selectFrom('skus').selectAll().where('code', '=', code).executeTakeFirst();
+}
+
+export async function listCarriers(db: Db): Promise<CarrierRow[]> {
+  return db.selectFrom('carriers').selectAll().orderBy('code').execute();
+}
+
+export async function findCarrier(db: Db, code: string): Promise<CarrierRow | undefined> {
+  return db.selectFrom('carriers').selectAll().where('code', '=', code).executeTakeFirst();
+}
+
+/** Available stock (on hand minus reserved) of the given SKUs in every warehouse. */
+export async function stockLevels(db: Db, skuCodes: readonly string[]): Promise<StockLevel[]> {
+  if (skuCodes.length === 0) return [];
+  const rows = await db
+    .selectFrom('inventory')
+    .select(['warehouse_code', 'sku_code', 'on_hand', 'reserved'])
+    .where('sku_code', 'in', [...skuCodes])
+    .execute();
+  return rows.map((r) => ({ warehouseCode: r.warehouse_code, skuCode: r.sku_code, available: r.on_hand - r.reserved }));
+}
+
+export async function listInventory(db: Db, filter: { warehouseCode?: string | undefined; skuCode?: string | undefined }): Promise<InventoryRow[]> {
+  let q = db.selectFrom('inventory').selectAll();
+  if (filter.warehouseCode) q = q.where('warehouse_code', '=', filter.warehouseCode);
+  if (filter.skuCode) q = q.where('sku_code', '=', filter.skuCode);
+  return q.orderBy('warehouse_code').orderBy('sku_code').execute();
+}
+
+export async function findInventory(db: Db, warehouseCode: string, skuCode: string): Promise<InventoryRow | undefined> {
+  return db.selectFrom('inventory').selectAll().where('warehouse_code', '=', warehouseCode).where('sku_code', '=', skuCode).executeTakeFirst();
+}
+
+export type AdjustResult =
+  | { ok: true; row: InventoryRow; adjustmentId: number }
+  | { ok: false; reason: 'below_reserved' | 'negative'; onHand: number; reserved: number };
+
+/**
+ * Changes on-hand stock by `delta` and records why, in one transaction. Refuses to take on hand below what
+ * is reserved: those units are promised to orders.
+ */
+export async function adjustInventory(
+  db: Db,
+  a: { warehouseCode: string; skuCode: string; delta: number; reason: string; reference?: string | undefined },
+): Promise<AdjustResult> {
+  return db.transaction().execute(async (tx) => {
+    await tx
+      .insertInto('inventory')
+      .values({ warehouse_code: a.warehouseCode, sku_code: a.skuCode, on_hand: 0, reserved: 0, updated_at: sql<Date>`now()` })
+      .onConflict((oc) => oc.columns(['warehouse_code', 'sku_code']).doNothing())
+      .execute();
+    const current = await tx
+      .selectFrom('inventory')
+      .selectAll()
+      .where('warehouse_code', '=', a.warehouseCode)
+      .where('sku_code', '=', a.skuCode)
+      .forUpdate()
+      .executeTakeFirstOrThrow();
+    const next = current.on_hand + a.delta;
+    if (next < 0) return { ok: false as const, reason: 'negative' as const, onHand: current.on_hand, reserved: current.reserved };
+    if (next < current.reserved) return { ok: false as const, reason: 'below_reserved' as const, onHand: current.on_hand, reserved: current.reserved };
+    const row = await tx
+      .updateTable('inventory')
+      .set({ on_hand: next, updated_at: sql<Date>`now()` })
+      .where('warehouse_code', '=', a.warehouseCode)
+      .where('sku_code', '=', a.skuCode)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    const adj = await tx
+      .insertInto('inventory_adjustments')
+      .values({ warehouse_code: a.warehouseCode, sku_code: a.skuCode, delta: a.delta, on_hand_after: next, reason: a.reason, reference: a.reference ?? null })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    return { ok: true as const, row, adjustmentId: adj.id };
+  });
+}
+
+export async function listAdjustments(db: Db, warehouseCode: string, skuCode: string, limit = 100) {
+  return db
+    .selectFrom('inventory_adjustments')
+    .selectAll()
+    .where('warehouse_code', '=', warehouseCode)
+    .where('sku_code', '=', skuCode)
+    .orderBy('id', 'desc')
+    .limit(limit)
+    .execute();
+}
+
+/** Counts a released package against its warehouse's daily capacity (the counter restarts each UTC day). */
+export async function addWarehouseLoad(db: Db, code: string, packages: number): Promise<void> {
+  await db
+    .updateTable('warehouses')
+    .set({
+      current_load: sql<number>`case when load_date = (now() at time zone 'utc')::date then current_load + ${packages} else ${packages} end`,
+      load_date: sql<string>`(now() at time zone 'utc')::date`,
+      updated_at: sql<Date>`now()`,
+    })
+    .where('code', '=', code)
+    .execute();
+}
