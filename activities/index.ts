@@ -1,4 +1,5 @@
 import { createChannelActivities } from './channel-activities.js';
+import { createFulfilmentActivities } from './fulfilment-activities.js';
 import { createOrderActivities, type ActivityDeps } from './order-activities.js';
 
 export type { ActivityDeps };
@@ -7,6 +8,7 @@ export type { ActivityDeps };
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createOrderActivities(deps),
+    ...createFulfilmentActivities(deps),
     ...createChannelActivities(deps),
   };
 }

@@ -6,6 +6,12 @@ import { registerErrorHandler } from './errors.js';
 import { servicesPlugin, type Services } from './plugins/services.js';
 import { healthRoutes } from './routes/health.js';
 import { orderRoutes } from './routes/orders.js';
+import { carrierRoutes } from './routes/carriers.js';
+import { decisionRoutes } from './routes/decisions.js';
+import { inventoryRoutes } from './routes/inventory.js';
+import { packageRoutes } from './routes/packages.js';
+import { skuRoutes } from './routes/skus.js';
+import { warehouseRoutes } from './routes/warehouses.js';
 import { shopRoutes } from './routes/shops.js';
 import { webhookRoutes } from './routes/webhooks.js';
 
@@ -41,6 +47,12 @@ export async function buildApp({ services }: BuildAppOptions): Promise<FastifyIn
   await app.register(servicesPlugin, { services });
   await app.register(healthRoutes);
   await app.register(orderRoutes);
+  await app.register(warehouseRoutes);
+  await app.register(skuRoutes);
+  await app.register(inventoryRoutes);
+  await app.register(carrierRoutes);
+  await app.register(packageRoutes);
+  await app.register(decisionRoutes);
   await app.register(shopRoutes);
   await app.register(webhookRoutes);
   return app;

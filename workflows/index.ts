@@ -1,3 +1,4 @@
 // The worker's workflow bundle entry: every workflow type Orderly runs.
 export { orderWorkflow } from './order.workflow.js';
+export { packageWorkflow } from './package.workflow.js';
 export { pullSyncWorkflow } from './pull-sync.workflow.js';

@@ -13,6 +13,7 @@ import { hasBlockingIssues, type CompletenessIssue } from '../domain/completenes
 import type { CanonicalOrder } from '../domain/order.js';
 import type { OrderStatus } from '../domain/order-status.js';
 import { workflowNow } from './clock.js';
+import { runFulfilment } from './fulfilment.stage.js';
 import {
   orderEventSignal,
   stateQuery,
@@ -323,10 +324,35 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderRes
 
   // 4. Later stages (review, allocation, merge, shipment) slot in here.
 
-  if (cancelled) return cancel();
+  // 5. Fulfilment (workflows/fulfilment.stage.ts): allocate, reserve, split, merge into packages.
+  const isCancelled = () => cancelled !== undefined;
+  const cancelReason = (): string => cancelled?.reason ?? 'cancelled';
+  const fulfilment = await runFulfilment({ orderId: input.orderId, order, refundInProgress: refundInProgress(), isCancelled });
+  if (fulfilment.outcome.status === 'short') {
+    upsertSearchAttributes([{ key: ExceptionTypeKey, value: 'out_of_stock' }]);
+    await moveTo('short', { shortages: fulfilment.outcome.shortages.map((s) => ({ skuCode: s.skuCode, short: s.short })) });
+    if (await fulfilment.waitForStock(isCancelled)) upsertSearchAttributes([{ key: ExceptionTypeKey, value: null }]);
+  }
+  if (fulfilment.outcome.status === 'unroutable') {
+    holdReason = fulfilment.outcome.reason;
+    await moveTo('on_hold', { reason: holdReason });
+    await condition(isCancelled);
+  }
+  if (cancelled) {
+    await fulfilment.cancel(cancelReason());
+    return cancel();
+  }
   released = true;
   releasedAt = now();
-  await moveTo('released');
+  await moveTo('released', fulfilment.outcome.status === 'released' ? { packages: fulfilment.outcome.packageIds } : undefined);
+
+  // 6. Shipment: every package reports back with its carrier and tracking number.
+  const shipment = await fulfilment.awaitShipment(isCancelled);
+  if (shipment.status === 'cancelled') {
+    await fulfilment.cancel(cancelReason());
+    return cancel();
+  }
+  if (shipment.status === 'shipped') await moveTo('shipped', { packages: shipment.shipments });
   return finish();
 
   /** Validates until the order is clean; returns the final result when the order was cancelled meanwhile. */

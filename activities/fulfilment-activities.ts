@@ -1,0 +1,346 @@
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import { WorkflowIdReusePolicy } from '@temporalio/common';
+import { recordDecisions, type DecisionEntry } from '../db/decisions.repository.js';
+import { advancePackage, findPackage, joinPackage, leavePackages, sealPackage, type LeaveOutcome } from '../db/packages.repository.js';
+import { consumeReservations, releaseReservations, reserveStock, type ReservationRequest, type ReserveResult } from '../db/reservations.repository.js';
+import { addWarehouseLoad, listCarriers, listSkus, listWarehouses, stockLevels, toDomainCarrier, toDomainSku, toDomainWarehouse } from '../db/stock.repository.js';
+import { parseAddress, type LatLng } from '../domain/address/index.js';
+import {
+  allocate,
+  chooseCarrier,
+  DEFAULT_MERGE_POLICY,
+  mergeBlockers,
+  mergeKey,
+  splitIntoPackages,
+  type DecisionRecord,
+  type LineAssignment,
+  type LogisticsClass,
+  type PackageLine,
+  type Shortage,
+  type TransferProposal,
+} from '../domain/fulfilment/index.js';
+import type { CanonicalOrder } from '../domain/order.js';
+import {
+  packageInterceptSignal,
+  packageJoinSignal,
+  packageLeaveSignal,
+  packageWorkflowId,
+  type PackageWorkflowInput,
+  type WarehouseEvent,
+} from '../workflows/package.messages.js';
+import type { ActivityDeps } from './order-activities.js';
+
+/** Order facts that decide whether it may share a package, beyond the canonical order itself. */
+export interface MergeFlags {
+  refundInProgress?: boolean;
+  /** An operator or the platform forbade split and merge. */
+  sealed?: boolean;
+}
+
+export interface PlanInput {
+  orderId: string;
+  order: CanonicalOrder;
+  /** Counts plans of this order (a re-plan after a lost race or a shortage); keys the decision log. */
+  attempt: number;
+}
+
+export interface PlannedParcel {
+  key: string;
+  warehouseCode: string;
+  logisticsClass: LogisticsClass;
+  lines: PackageLine[];
+  weightG: number;
+  valueFen: number;
+  carrierCode: string | null;
+}
+
+/** A short line per decision, for the order's state query (the full record is in the decision log). */
+export interface DecisionSummary {
+  step: string;
+  kind: DecisionRecord['kind'];
+  ruleId: string;
+  ruleVersion: number;
+  outcome: string;
+}
+
+export type PlanResult =
+  | {
+      status: 'planned';
+      destinationRegionCode: string;
+      assignments: LineAssignment[];
+      transfers: TransferProposal[];
+      parcels: PlannedParcel[];
+      decisions: DecisionSummary[];
+    }
+  | { status: 'short'; shortages: Shortage[]; decisions: DecisionSummary[]; replanAfterMs: number }
+  /** Nothing to allocate from: no warehouse is configured, so the warehouse side is run outside Orderly. */
+  | { status: 'unmanaged'; reason: string; decisions: DecisionSummary[] }
+  | { status: 'unroutable'; reason: string; decisions: DecisionSummary[] };
+
+function summarise(entries: readonly DecisionEntry[]): DecisionSummary[] {
+  return entries.map((e) => ({ step: e.stepKey, kind: e.record.kind, ruleId: e.record.ruleId, ruleVersion: e.record.ruleVersion, outcome: e.record.outcome }));
+}
+
+function destinationOf(order: CanonicalOrder): { regionCode: string; location: LatLng } | { error: string } {
+  const r = order.receiver;
+  const parsed = parseAddress({ province: r.province, city: r.city, district: r.district, detail: r.detail });
+  // An ambiguous address still has a best guess for distance; validation decides whether it may ship at all.
+  const region = parsed.status === 'resolved' ? parsed.region : parsed.candidates[0];
+  if (!region) return { error: `receiver address not recognised: ${parsed.status === 'unresolved' ? parsed.reason : parsed.status}` };
+  return { regionCode: region.code, location: region.centre };
+}
+
+/** The merge key of one planned parcel: the order's merge key plus the parcel's warehouse and class. */
+function parcelMergeKey(order: CanonicalOrder, destinationRegionCode: string, parcel: { warehouseCode: string; logisticsClass: string }, flags: MergeFlags) {
+  const candidate = {
+    orderId: '',
+    shopId: order.shopId,
+    buyerKey: order.buyerKey,
+    regionCode: destinationRegionCode,
+    detail: order.receiver.detail,
+    ...(order.receiver.addressKey ? { addressKey: order.receiver.addressKey } : {}),
+    readyAt: '1970-01-01T00:00:00Z',
+    presale: order.presale !== undefined,
+    cashOnDelivery: order.cashOnDelivery,
+    refundInProgress: flags.refundInProgress ?? false,
+    sealed: flags.sealed ?? false,
+    warehouseCode: parcel.warehouseCode,
+  };
+  const key = mergeKey(candidate, DEFAULT_MERGE_POLICY);
+  return { key: key === null ? null : `${key}\u0001${parcel.logisticsClass}`, blockers: mergeBlockers(candidate) };
+}
+
+/**
+ * Fulfilment activities: planning (allocation, split, carrier), stock reservation, packages. Each is
+ * idempotent, keyed by the order id and the workflow's step, so a retry never reserves, joins or logs twice.
+ */
+export function createFulfilmentActivities({ db, temporal, config, logger }: ActivityDeps) {
+  const log = logger.child({ component: 'fulfilment' });
+
+  const signalPackage = async (packageId: string, send: (h: ReturnType<typeof temporal.workflow.getHandle>) => Promise<void>) => {
+    try {
+      await send(temporal.workflow.getHandle(packageWorkflowId(packageId)));
+    } catch (e) {
+      // A finished package has nothing left to learn; the database already holds the change.
+      if (!(e instanceof WorkflowNotFoundError)) throw e;
+    }
+  };
+
+  return {
+    /** Loads warehouses, stock, SKUs and carriers, runs allocation, split and carrier choice, and logs every decision. */
+    async planFulfilment({ orderId, order, attempt }: PlanInput): Promise<PlanResult> {
+      const step = `plan:${attempt}`;
+      const [warehouseRows, carrierRows] = await Promise.all([listWarehouses(db), listCarriers(db)]);
+      // Orderly plans parcels only where it knows both ends: without warehouses or carriers the order goes to
+      // the warehouse side as it is (an external WMS or a person does the rest).
+      if (!warehouseRows.some((w) => w.active)) return { status: 'unmanaged', reason: 'no active warehouse is configured', decisions: [] };
+      if (!carrierRows.some((c) => c.active)) return { status: 'unmanaged', reason: 'no active carrier is configured', decisions: [] };
+      const dest = destinationOf(order);
+      if ('error' in dest) return { status: 'unroutable', reason: dest.error, decisions: [] };
+
+      const now = new Date();
+      const skuCodes = [...new Set(order.lines.map((l) => l.skuCode))];
+      const [stock, skuRows] = await Promise.all([stockLevels(db, skuCodes), listSkus(db, skuCodes)]);
+      const lines = order.lines.map((l, i) => ({ lineRef: l.lineId ?? String(i + 1), skuCode: l.skuCode, quantity: l.quantity }));
+      const allocation = allocate({ orderId, destination: dest, lines }, { warehouses: warehouseRows.map((w) => toDomainWarehouse(w, now)), stock });
+      const entries: DecisionEntry[] = [{ stepKey: `${step}:allocation`, record: allocation.decision }];
+
+      if (allocation.status !== 'complete') {
+        await recordDecisions(db, orderId, entries);
+        // Part of an order is not locked while another part is missing: the exception decides what ships.
+        return { status: 'short', shortages: [...allocation.shortages], decisions: summarise(entries), replanAfterMs: config.FULFILMENT_REPLAN_INTERVAL };
+      }
+
+      const split = splitIntoPackages(orderId, allocation.assignments, skuRows.map(toDomainSku));
+      entries.push({ stepKey: `${step}:split`, record: split.decision });
+      const carriers = carrierRows.map(toDomainCarrier);
+      const parcels: PlannedParcel[] = split.packages.map((p) => {
+        const choice = chooseCarrier(
+          { packageKey: p.key, service: p.logisticsClass, weightG: p.weightG, valueFen: p.valueFen, destinationRegionCode: dest.regionCode },
+          carriers,
+        );
+        entries.push({ stepKey: `${step}:carrier:${p.key}`, record: choice.decision });
+        return { key: p.key, warehouseCode: p.warehouseCode, logisticsClass: p.logisticsClass, lines: [...p.lines], weightG: p.weightG, valueFen: p.valueFen, carrierCode: choice.carrierCode };
+      });
+      await recordDecisions(db, orderId, entries);
+      return {
+        status: 'planned',
+        destinationRegionCode: dest.regionCode,
+        assignments: [...allocation.assignments],
+        transfers: [...allocation.transfers],
+        parcels,
+        decisions: summarise(entries),
+      };
+    },
+
+    /**
+     * Reserves the plan's stock, all or nothing: each shipping warehouse for its own part, each transfer's
+     * source for what it sends. Never oversells; a plan overtaken by another order comes back as `ok: false`.
+     */
+    async reserveStock({ orderId, assignments, transfers }: { orderId: string; assignments: LineAssignment[]; transfers: TransferProposal[] }): Promise<ReserveResult> {
+      const requests: ReservationRequest[] = [];
+      for (const a of assignments) {
+        const own = a.quantity - a.transferredIn;
+        if (own > 0) requests.push({ lineRef: a.lineRef, warehouseCode: a.warehouseCode, skuCode: a.skuCode, quantity: own });
+      }
+      for (const t of transfers) requests.push({ lineRef: t.lineRef, warehouseCode: t.fromWarehouseCode, skuCode: t.skuCode, quantity: t.quantity });
+      const result = await reserveStock(db, orderId, requests);
+      if (result.ok && transfers.length > 0) {
+        await db
+          .insertInto('transfers')
+          .values(
+            transfers.map((t) => ({
+              order_id: orderId,
+              line_ref: t.lineRef,
+              sku_code: t.skuCode,
+              from_warehouse_code: t.fromWarehouseCode,
+              to_warehouse_code: t.toWarehouseCode,
+              quantity: t.quantity,
+              updated_at: new Date(),
+            })),
+          )
+          .onConflict((oc) => oc.columns(['order_id', 'line_ref', 'from_warehouse_code']).doNothing())
+          .execute();
+      }
+      return result;
+    },
+
+    /** Gives back everything the order still holds and cancels its transfers (cancellation, re-planning). */
+    async releaseStock({ orderId }: { orderId: string }): Promise<{ released: number }> {
+      const released = await releaseReservations(db, orderId);
+      await db.updateTable('transfers').set({ status: 'cancelled', updated_at: new Date() }).where('order_id', '=', orderId).where('status', '=', 'requested').execute();
+      return { released };
+    },
+
+    /**
+     * Puts one planned parcel into a package: the open package of the same shop, buyer, address, warehouse
+     * and class, or a new one. Starts or signals the package workflow (signal-with-start) and logs the merge.
+     */
+    async joinPackage(input: { orderId: string; order: CanonicalOrder; destinationRegionCode: string; parcel: PlannedParcel; flags: MergeFlags }) {
+      const { orderId, order, parcel } = input;
+      const { key, blockers } = parcelMergeKey(order, input.destinationRegionCode, parcel, input.flags);
+      const joined = await joinPackage(db, {
+        orderId,
+        packageKey: parcel.key,
+        mergeKey: key,
+        shopId: order.shopId,
+        warehouseCode: parcel.warehouseCode,
+        logisticsClass: parcel.logisticsClass,
+        destinationRegionCode: input.destinationRegionCode,
+        lines: parcel.lines,
+        weightG: parcel.weightG,
+        valueFen: parcel.valueFen,
+        holdWindowMs: config.PACKAGE_HOLD_WINDOW,
+      });
+      const windowEnd = joined.windowEnd.toISOString();
+      const args: [PackageWorkflowInput] = [{ packageId: joined.packageId, windowEnd }];
+      try {
+        await temporal.workflow.signalWithStart('packageWorkflow', {
+          workflowId: packageWorkflowId(joined.packageId),
+          taskQueue: config.TEMPORAL_TASK_QUEUE,
+          args,
+          signal: packageJoinSignal,
+          signalArgs: [{ orderId, packageKey: parcel.key }],
+          // A finished package must never be started again under its id: its members are in the database.
+          workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+        });
+      } catch (e) {
+        if (!(e instanceof WorkflowExecutionAlreadyStartedError)) throw e;
+      }
+
+      const others = joined.joinedOrders;
+      const record: DecisionRecord = {
+        kind: 'merge',
+        subject: parcel.key,
+        ruleId: DEFAULT_MERGE_POLICY.id,
+        ruleVersion: DEFAULT_MERGE_POLICY.version,
+        outcome:
+          key === null
+            ? `package ${joined.packageId} of its own: never merged (${blockers.map((b) => b.code).join(', ')})`
+            : others.length > 0
+              ? `joined package ${joined.packageId} with ${others.length} other order(s)`
+              : `opened package ${joined.packageId}; others may join until ${windowEnd}`,
+        chosen: [joined.packageId],
+        candidates: others.map((id, i) => ({ id, rank: i + 1, score: 1, criteria: {}, metrics: { package: joined.packageId } })),
+        excluded: key === null ? [{ id: orderId, reasons: blockers }] : [],
+        steps: [
+          { step: 'merge-key', outcome: key === null ? 'none: the order may not share a package' : 'same shop, buyer, address, warehouse and class' },
+          { step: 'hold-window', outcome: key === null ? 'sealed at once' : `${config.PACKAGE_HOLD_WINDOW} ms, ends ${windowEnd}` },
+        ],
+      };
+      await recordDecisions(db, orderId, [{ stepKey: `merge:${parcel.key}`, record }]);
+      log.info({ orderId, packageId: joined.packageId, opened: joined.opened, merged: others.length }, 'parcel joined a package');
+      return { packageId: joined.packageId, packageKey: parcel.key, windowEnd, merged: others.length, decision: summarise([{ stepKey: `merge:${parcel.key}`, record }])[0]! };
+    },
+
+    /**
+     * Takes a cancelled order out of its packages: unmerged while a package is open, otherwise the warehouse
+     * is asked to intercept it. Idempotent.
+     */
+    async leavePackages({ orderId, reason }: { orderId: string; reason: string }): Promise<LeaveOutcome[]> {
+      const outcomes = await leavePackages(db, orderId);
+      for (const o of outcomes) {
+        if (o.outcome === 'left') await signalPackage(o.packageId, (h) => h.signal(packageLeaveSignal, { orderId }));
+        if (o.outcome === 'intercept') {
+          log.warn({ orderId, packageId: o.packageId, warehouseCode: o.warehouseCode, reason }, 'interception requested at the warehouse');
+          await signalPackage(o.packageId, (h) => h.signal(packageInterceptSignal, { orderId, reason }));
+        }
+      }
+      return outcomes;
+    },
+
+    /** Closes a package's hold window: its members are fixed from now on. */
+    async sealPackage({ packageId }: { packageId: string }) {
+      const { status, members } = await sealPackage(db, packageId);
+      return { status, members: members.map((m) => ({ orderId: m.order_id, packageKey: m.package_key, status: m.status })) };
+    },
+
+    /**
+     * Releases a sealed package to its warehouse: carrier chosen for the merged parcel (weight and value of
+     * all members), the choice logged for every member, the warehouse's daily load counted once.
+     */
+    async releasePackage({ packageId }: { packageId: string }): Promise<{ carrierCode: string | null; decision: DecisionRecord; released: boolean }> {
+      const found = await findPackage(db, packageId);
+      if (!found) throw new Error(`unknown package ${packageId}`);
+      const { pkg, members } = found;
+      const shipping = members.filter((m) => m.status === 'joined');
+      const carriers = (await listCarriers(db)).map(toDomainCarrier);
+      const choice = chooseCarrier(
+        {
+          packageKey: packageId,
+          service: pkg.logistics_class as LogisticsClass,
+          weightG: shipping.reduce((n, m) => n + m.weight_g, 0),
+          valueFen: shipping.reduce((n, m) => n + m.value_fen, 0),
+          destinationRegionCode: pkg.destination_region_code,
+        },
+        carriers,
+      );
+      for (const m of members) await recordDecisions(db, m.order_id, [{ stepKey: `package:${packageId}:carrier`, record: choice.decision }]);
+      const released = await advancePackage(db, packageId, 'released', { carrierCode: choice.carrierCode });
+      if (released) await addWarehouseLoad(db, pkg.warehouse_code, 1);
+      return { carrierCode: choice.carrierCode, decision: choice.decision, released };
+    },
+
+    /** Applies a warehouse event to the package's row; a shipment consumes its members' reservations. */
+    async recordWarehouseEvent({ packageId, event }: { packageId: string; event: WarehouseEvent }): Promise<{ applied: boolean }> {
+      const found = await findPackage(db, packageId);
+      if (!found) throw new Error(`unknown package ${packageId}`);
+      let applied: boolean;
+      if (event.type === 'shipped') {
+        applied = await advancePackage(db, packageId, 'shipped', { carrierCode: event.carrierCode, trackingNo: event.trackingNo });
+        // Consumed even on a retry after the status moved: consuming is idempotent per reservation row.
+        for (const m of found.members.filter((x) => x.status !== 'left')) {
+          const lines = m.lines as PackageLine[];
+          await consumeReservations(db, m.order_id, found.pkg.warehouse_code, lines.map((l) => l.lineRef));
+        }
+      } else if (event.type === 'picked') {
+        applied = await advancePackage(db, packageId, 'picked');
+      } else {
+        applied = await advancePackage(db, packageId, 'failed', { failureReason: event.reason });
+      }
+      return { applied };
+    },
+  };
+}
+
+export type FulfilmentActivities = ReturnType<typeof createFulfilmentActivities>;

@@ -1,0 +1,133 @@
+import { WorkflowNotFoundError } from '@temporalio/client';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { findPackage } from '../../db/packages.repository.js';
+import { utcInstant } from '../../domain/order.js';
+import { packageWorkflowId, warehouseEventSignal, type WarehouseEvent } from '../../workflows/package.messages.js';
+import { AppError } from '../errors.js';
+import { errorBody, iso } from './fulfilment.common.js';
+
+const packageParams = z.object({ id: z.string().min(1).max(100).describe('Package id; its workflow is `package:<id>`') });
+
+const eventId = z.string().trim().min(1).max(200).optional().describe('Idempotency key; the same id is applied once');
+const eventBody = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('picked'), eventId, at: utcInstant.optional() }),
+  z.object({
+    type: z.literal('shipped'),
+    eventId,
+    carrierCode: z.string().trim().min(1).max(64),
+    trackingNo: z.string().trim().min(4).max(64).regex(/^[A-Za-z0-9-]+$/, 'tracking numbers are letters, digits and "-"'),
+    at: utcInstant.optional(),
+  }),
+  z.object({ type: z.literal('failed'), eventId, reason: z.string().trim().min(1).max(500), at: utcInstant.optional() }),
+]);
+
+const packageOut = z.object({
+  id: z.string(),
+  workflowId: z.string(),
+  status: z.string(),
+  shopId: z.string(),
+  warehouseCode: z.string(),
+  logisticsClass: z.string(),
+  destinationRegionCode: z.string(),
+  windowStart: z.string(),
+  windowEnd: z.string(),
+  carrierCode: z.string().nullable(),
+  trackingNo: z.string().nullable(),
+  failureReason: z.string().nullable(),
+  interceptRequestedAt: z.string().nullable(),
+  sealedAt: z.string().nullable(),
+  releasedAt: z.string().nullable(),
+  pickedAt: z.string().nullable(),
+  shippedAt: z.string().nullable(),
+  members: z.array(
+    z.object({
+      orderId: z.string(),
+      packageKey: z.string(),
+      status: z.string(),
+      lines: z.array(z.object({ lineRef: z.string(), skuCode: z.string(), quantity: z.number().int() })),
+      weightG: z.number().int(),
+      valueFen: z.number().int(),
+      joinedAt: z.string(),
+      leftAt: z.string().nullable(),
+    }),
+  ),
+});
+
+export const packageRoutes: FastifyPluginAsyncZod = async (app) => {
+  const { db, temporal } = app.services;
+
+  app.get(
+    '/v1/packages/:id',
+    { schema: { tags: ['packages'], summary: 'One package with its member orders', params: packageParams, response: { 200: packageOut, 404: errorBody } } },
+    async (req) => {
+      const found = await findPackage(db, req.params.id);
+      if (!found) throw new AppError('not_found', `unknown package ${req.params.id}`);
+      const { pkg: p, members } = found;
+      return {
+        id: p.id,
+        workflowId: packageWorkflowId(p.id),
+        status: p.status,
+        shopId: p.shop_id,
+        warehouseCode: p.warehouse_code,
+        logisticsClass: p.logistics_class,
+        destinationRegionCode: p.destination_region_code,
+        windowStart: p.window_start.toISOString(),
+        windowEnd: p.window_end.toISOString(),
+        carrierCode: p.carrier_code,
+        trackingNo: p.tracking_no,
+        failureReason: p.failure_reason,
+        interceptRequestedAt: iso(p.intercept_requested_at),
+        sealedAt: iso(p.sealed_at),
+        releasedAt: iso(p.released_at),
+        pickedAt: iso(p.picked_at),
+        shippedAt: iso(p.shipped_at),
+        members: members.map((m) => ({
+          orderId: m.order_id,
+          packageKey: m.package_key,
+          status: m.status,
+          lines: m.lines as { lineRef: string; skuCode: string; quantity: number }[],
+          weightG: m.weight_g,
+          valueFen: m.value_fen,
+          joinedAt: m.joined_at.toISOString(),
+          leftAt: iso(m.left_at),
+        })),
+      };
+    },
+  );
+
+  app.post(
+    '/v1/packages/:id/events',
+    {
+      schema: {
+        tags: ['packages'],
+        summary: 'Report what the warehouse did with a package: picked, shipped (carrier and tracking number), failed',
+        description: 'For a WMS or a person. The package workflow applies each event id once and tells every member order.',
+        params: packageParams,
+        body: eventBody,
+        response: { 202: z.object({ packageId: z.string(), workflowId: z.string(), eventId: z.string(), status: z.literal('accepted') }), 400: errorBody, 404: errorBody, 409: errorBody },
+      },
+    },
+    async (req, reply) => {
+      const id = req.params.id;
+      const found = await findPackage(db, id);
+      if (!found) throw new AppError('not_found', `unknown package ${id}`);
+      if (found.pkg.status === 'open') throw new AppError('conflict', `package ${id} is still open: it has not been released to the warehouse`);
+      const b = req.body;
+      const eventId = b.eventId ?? `${b.type}:${id}${b.type === 'shipped' ? `:${b.trackingNo}` : ''}`;
+      const event: WarehouseEvent =
+        b.type === 'shipped'
+          ? { eventId, type: 'shipped', carrierCode: b.carrierCode, trackingNo: b.trackingNo, ...(b.at ? { at: b.at } : {}) }
+          : b.type === 'failed'
+            ? { eventId, type: 'failed', reason: b.reason, ...(b.at ? { at: b.at } : {}) }
+            : { eventId, type: 'picked', ...(b.at ? { at: b.at } : {}) };
+      try {
+        await temporal.workflow.getHandle(packageWorkflowId(id)).signal(warehouseEventSignal, event);
+      } catch (e) {
+        if (e instanceof WorkflowNotFoundError) throw new AppError('conflict', `package ${id} is ${found.pkg.status}: its workflow has finished`);
+        throw e;
+      }
+      return reply.status(202).send({ packageId: id, workflowId: packageWorkflowId(id), eventId, status: 'accepted' as const });
+    },
+  );
+};

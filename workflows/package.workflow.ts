@@ -1,0 +1,147 @@
+import { allHandlersFinished, condition, getExternalWorkflowHandle, log, proxyActivities, setCurrentDetails, setHandler, sleep } from '@temporalio/workflow';
+import type { Activities } from '../activities/index.js';
+import { workflowNow } from './clock.js';
+import {
+  packageInterceptSignal,
+  packageJoinSignal,
+  packageLeaveSignal,
+  packageStateQuery,
+  packageUpdateSignal,
+  warehouseEventSignal,
+  type PackageState,
+  type PackageStatus,
+  type PackageUpdate,
+  type PackageWorkflowInput,
+  type WarehouseEvent,
+} from './package.messages.js';
+
+const { sealPackage, releasePackage, recordWarehouseEvent } = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
+
+/**
+ * One parcel, `package:<id>`. Member orders join it (signal-with-start from their `joinPackage` activity)
+ * while its hold window is open; at the window's end it is sealed (the database's member list at that
+ * instant is final), released to the warehouse, and every warehouse event (picked, shipped with carrier and
+ * tracking number, failed) is passed on to every member order.
+ */
+export async function packageWorkflow(input: PackageWorkflowInput): Promise<{ packageId: string; status: PackageStatus }> {
+  let status: PackageStatus = 'open';
+  const joined: string[] = [];
+  let members: string[] = [];
+  const interceptRequestedBy: string[] = [];
+  const seenEvents = new Set<string>();
+  const inbox: WarehouseEvent[] = [];
+  const events: PackageState['events'] = [];
+  let carrierCode: string | undefined;
+  let trackingNo: string | undefined;
+  let failureReason: string | undefined;
+  let carrierDecision: PackageState['carrierDecision'] = undefined;
+
+  const record = (type: string, detail?: Record<string, unknown>): void => void events.push({ type, at: workflowNow().toISOString(), ...(detail ? { detail } : {}) });
+  const show = () => setCurrentDetails(`**${status}** · ${members.length || joined.length} order(s)${trackingNo ? ` · ${carrierCode} ${trackingNo}` : ''}`);
+
+  setHandler(packageJoinSignal, (j) => {
+    if (!joined.includes(j.orderId)) joined.push(j.orderId);
+    record('joined', { orderId: j.orderId, packageKey: j.packageKey });
+    show();
+  });
+  setHandler(packageLeaveSignal, ({ orderId }) => record('left', { orderId }));
+  setHandler(packageInterceptSignal, ({ orderId, reason }) => {
+    if (!interceptRequestedBy.includes(orderId)) interceptRequestedBy.push(orderId);
+    record('intercept_requested', { orderId, reason });
+  });
+  setHandler(warehouseEventSignal, (e) => {
+    if (seenEvents.has(e.eventId)) return;
+    seenEvents.add(e.eventId);
+    inbox.push(e);
+  });
+  setHandler(packageStateQuery, (): PackageState => ({
+    packageId: input.packageId,
+    status,
+    windowEnd: input.windowEnd,
+    joined: [...joined],
+    members: [...members],
+    interceptRequestedBy: [...interceptRequestedBy],
+    ...(carrierCode ? { carrierCode } : {}),
+    ...(trackingNo ? { trackingNo } : {}),
+    ...(failureReason ? { failureReason } : {}),
+    ...(carrierDecision ? { carrierDecision } : {}),
+    events: [...events],
+  }));
+
+  const tell = async (update: PackageUpdate) => {
+    await Promise.all(
+      members.map(async (orderId) => {
+        try {
+          await getExternalWorkflowHandle(orderId).signal(packageUpdateSignal, update);
+        } catch (err) {
+          // An order that has already finished (cancelled, closed) no longer listens; the package still ships.
+          log.warn('member order did not take the package update', { orderId, packageId: input.packageId, type: update.type, error: String(err) });
+        }
+      }),
+    );
+  };
+  const finish = async () => {
+    show();
+    await condition(allHandlersFinished);
+    return { packageId: input.packageId, status };
+  };
+  show();
+
+  // 1. Hold window: more orders of the same buyer and address may join.
+  const waitMs = Date.parse(input.windowEnd) - workflowNow().getTime();
+  if (waitMs > 0) await sleep(waitMs);
+
+  // 2. Seal: the members are whoever is in the database now; a later arrival opens a new package.
+  const sealed = await sealPackage({ packageId: input.packageId });
+  members = sealed.members.filter((m) => m.status !== 'left').map((m) => m.orderId);
+  members = members.filter((id, i) => members.indexOf(id) === i);
+  if (sealed.status === 'cancelled' || members.length === 0) {
+    status = 'cancelled';
+    record('cancelled', { reason: 'every member left before sealing' });
+    return finish();
+  }
+  status = 'sealed';
+  record('sealed', { members });
+
+  // 3. Release to the warehouse with the carrier for the merged parcel.
+  const released = await releasePackage({ packageId: input.packageId });
+  carrierCode = released.carrierCode ?? undefined;
+  carrierDecision = released.decision;
+  status = 'released';
+  record('released', { carrierCode: released.carrierCode });
+  show();
+  await tell({ packageId: input.packageId, type: 'released', carrierCode: released.carrierCode, memberOrderIds: [...members] });
+
+  // 4. Warehouse events until the parcel has shipped or failed.
+  for (;;) {
+    await condition(() => inbox.length > 0);
+    const e = inbox.shift()!;
+    const at = e.at ?? workflowNow().toISOString();
+    const { applied } = await recordWarehouseEvent({ packageId: input.packageId, event: e });
+    if (e.type === 'picked') {
+      if (status !== 'released') continue;
+      status = 'picked';
+      record('picked');
+      show();
+      await tell({ packageId: input.packageId, type: 'picked', at });
+      continue;
+    }
+    if (e.type === 'shipped') {
+      status = 'shipped';
+      carrierCode = e.carrierCode;
+      trackingNo = e.trackingNo;
+      record('shipped', { carrierCode, trackingNo, applied });
+      show();
+      await tell({ packageId: input.packageId, type: 'shipped', carrierCode: e.carrierCode, trackingNo: e.trackingNo, at });
+      return finish();
+    }
+    status = 'failed';
+    failureReason = e.reason;
+    record('failed', { reason: e.reason });
+    await tell({ packageId: input.packageId, type: 'failed', reason: e.reason, at });
+    return finish();
+  }
+}
