@@ -16,7 +16,7 @@ import {
   recordPullFailure,
   resolveExceptions,
 } from '../db/channels.repository.js';
-import { loadShopAccess, pullsEnabled, type ShopAccess } from '../db/shops.repository.js';
+import { findShop, loadShopAccess, pullsEnabled, type ShopAccess } from '../db/shops.repository.js';
 import { orderWorkflowId, type Platform } from '../domain/order.js';
 import type { PullPageInput, PullPageResult, PullPlan } from '../workflows/pull-sync.messages.js';
 import type { ActivityDeps } from './order-activities.js';
@@ -32,7 +32,8 @@ export interface WriteBackShipmentInput {
 }
 
 export interface WriteBackShipmentResult {
-  status: 'sent' | 'already_sent';
+  /** `skipped`: the shop is not connected to a platform (manual orders, shops without credentials). */
+  status: 'sent' | 'already_sent' | 'skipped';
   attempts: number;
 }
 
@@ -174,6 +175,12 @@ export function createChannelActivities(deps: ActivityDeps) {
      * call after success does nothing, and a platform that already has it counts as success.
      */
     async writeBackShipment(input: WriteBackShipmentInput): Promise<WriteBackShipmentResult> {
+      if (input.platform === 'manual') return { status: 'skipped', attempts: 0 };
+      const shop = await findShop(db, input.shopId);
+      if (!shop?.credentials_enc) {
+        logger.info({ orderId: input.orderId, shopId: input.shopId }, 'shop has no platform connection: nothing to write back');
+        return { status: 'skipped', attempts: 0 };
+      }
       const row = await claimWriteback(db, input);
       if (row.status === 'sent') return { status: 'already_sent', attempts: row.attempts };
       if (row.status === 'rejected') throw ApplicationFailure.nonRetryable(`write-back of ${input.trackingNo} was rejected: ${row.last_error ?? ''}`, 'WritebackRejected');

@@ -1,8 +1,11 @@
 import { sql } from 'kysely';
 import type { Db } from './database.js';
 
-/** A few demo warehouses and SKUs so a fresh `npm start` has something to allocate from. Idempotent. */
-export async function seedDemoData(db: Db): Promise<void> {
+/**
+ * Demo shops, warehouses, SKUs, stock and carriers so a fresh `npm start` can take an order all the way to
+ * a package. Idempotent. Without carriers an order is released without allocation (nothing to ship with).
+ */
+export async function seedDemoData(db: Db, opts: { carriers?: boolean } = {}): Promise<void> {
   await db
     .insertInto('shops')
     .values([
@@ -50,5 +53,24 @@ export async function seedDemoData(db: Db): Promise<void> {
     .insertInto('inventory')
     .values(stock.map(([w, s, n]) => ({ warehouse_code: w, sku_code: s, on_hand: n, updated_at: sql<Date>`now()` })))
     .onConflict((oc) => oc.columns(['warehouse_code', 'sku_code']).doNothing())
+    .execute();
+  if (opts.carriers === false) return;
+  const nationwide = (firstFen: number, stepFen: number, service: 'express' | 'freight' = 'express') => ({
+    service,
+    regions: [],
+    firstWeightG: service === 'express' ? 1000 : 30_000,
+    firstFen,
+    stepG: service === 'express' ? 1000 : 10_000,
+    stepFen,
+  });
+  await db
+    .insertInto('carriers')
+    .values([
+      { code: 'YTO', name: 'YTO Express', services: ['express'], regions_covered: [], max_weight_g: 50_000, rates: JSON.stringify([nationwide(800, 200)]) },
+      { code: 'ZTO', name: 'ZTO Express', services: ['express'], regions_covered: [], max_weight_g: 50_000, rates: JSON.stringify([nationwide(750, 250)]) },
+      { code: 'SF', name: 'SF Express', services: ['express'], regions_covered: [], max_weight_g: 50_000, premium: true, rates: JSON.stringify([nationwide(1800, 500)]) },
+      { code: 'DBL', name: 'Deppon Freight', services: ['freight'], regions_covered: [], max_weight_g: 3_000_000, rates: JSON.stringify([nationwide(6000, 1200, 'freight')]) },
+    ])
+    .onConflict((oc) => oc.column('code').doNothing())
     .execute();
 }

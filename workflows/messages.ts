@@ -1,5 +1,6 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { CompletenessIssue } from '../domain/completeness.js';
+import type { FulfilmentState } from './fulfilment.stage.js';
 import type { CanonicalOrder, Receiver } from '../domain/order.js';
 import type { OrderStatus } from '../domain/order-status.js';
 
@@ -86,6 +87,8 @@ export interface OrderState {
   issues?: CompletenessIssue[];
   /** Line ids with a refund in progress (`*` for the whole order). */
   refunding?: string[];
+  /** Allocation, packages and decisions, once the order reached fulfilment. */
+  fulfilment?: FulfilmentState;
   appliedEventIds: string[];
   ignoredEvents: number;
   timeline: TimelineEntry[];

@@ -13,7 +13,7 @@ import { hasBlockingIssues, type CompletenessIssue } from '../domain/completenes
 import type { CanonicalOrder } from '../domain/order.js';
 import type { OrderStatus } from '../domain/order-status.js';
 import { workflowNow } from './clock.js';
-import { runFulfilment } from './fulfilment.stage.js';
+import { runFulfilment, type Fulfilment } from './fulfilment.stage.js';
 import {
   orderEventSignal,
   stateQuery,
@@ -30,6 +30,14 @@ import { BuyerKeyKey, ChannelKey, ExceptionTypeKey, OrderStatusKey, PriorityKey,
 const { syncReadModel, validateOrder } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
+
+// A platform that is down for hours must not lose the tracking number: keep retrying for a day, then give up
+// (non-retryable rejections stop at once; both leave an exception for a person).
+const { writeBackShipment } = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes', maximumAttempts: 150 },
+  summary: 'write the tracking number back to the platform',
 });
 
 /** Applied event ids kept in the state query; the full set is kept for deduplication. */
@@ -59,6 +67,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderRes
   let revision = 0;
   let released = false;
   let issues: CompletenessIssue[] = [];
+  let fulfilmentStage: Fulfilment | undefined = undefined;
   let status: OrderStatus = 'received';
   let closedReason: string | undefined;
   let holdReason: string | undefined;
@@ -213,6 +222,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderRes
       ...(holdReason ? { holdReason } : {}),
       ...(issues.length ? { issues } : {}),
       ...(refundInProgress() ? { refunding: refundingWholeOrder ? ['*'] : [...refundingLines] } : {}),
+      ...(fulfilmentStage ? { fulfilment: fulfilmentStage.state() } : {}),
       appliedEventIds: ids.slice(-MAX_IDS_IN_QUERY),
       ignoredEvents: ignored,
       timeline: [...timeline],
@@ -328,6 +338,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderRes
   const isCancelled = () => cancelled !== undefined;
   const cancelReason = (): string => cancelled?.reason ?? 'cancelled';
   const fulfilment = await runFulfilment({ orderId: input.orderId, order, refundInProgress: refundInProgress(), isCancelled });
+  fulfilmentStage = fulfilment;
   if (fulfilment.outcome.status === 'short') {
     upsertSearchAttributes([{ key: ExceptionTypeKey, value: 'out_of_stock' }]);
     await moveTo('short', { shortages: fulfilment.outcome.shortages.map((s) => ({ skuCode: s.skuCode, short: s.short })) });
@@ -352,8 +363,29 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderRes
     await fulfilment.cancel(cancelReason());
     return cancel();
   }
-  if (shipment.status === 'shipped') await moveTo('shipped', { packages: shipment.shipments });
+  if (shipment.status === 'shipped') {
+    // 7. Write the tracking numbers back to the platform, then the order is done.
+    for (const sh of shipment.shipments) await writeBack(sh.carrierCode, sh.trackingNo);
+    await moveTo('shipped', { packages: shipment.shipments });
+  }
   return finish();
+
+  /** Sends one tracking number to the platform. A rejection is recorded (the activity opens an exception), not fatal. */
+  async function writeBack(carrierCode: string, trackingNo: string): Promise<void> {
+    try {
+      const r = await writeBackShipment({
+        orderId: input.orderId,
+        platform: first.platform,
+        shopId: first.shopId,
+        platformOrderId: first.platformOrderId,
+        carrierCode,
+        trackingNo,
+      });
+      note(r.status === 'skipped' ? 'writeback_skipped' : 'tracking_written_back', { trackingNo, carrierCode, result: r.status });
+    } catch (e) {
+      note('writeback_failed', { trackingNo, carrierCode, error: e instanceof Error ? (e.cause instanceof Error ? e.cause.message : e.message) : String(e) });
+    }
+  }
 
   /** Validates until the order is clean; returns the final result when the order was cancelled meanwhile. */
   async function validateUntilClean(): Promise<OrderResult | undefined> {

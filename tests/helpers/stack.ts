@@ -1,4 +1,6 @@
 import fs from 'node:fs';
+import path from 'node:path';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
@@ -39,7 +41,7 @@ export interface RunningTestWorker {
  * A fresh database (migrated) and a private task queue on the run's shared PostgreSQL and Temporal,
  * the API built around them, and one worker running.
  */
-export async function createTestStack(overrides: Record<string, string> = {}): Promise<TestStack> {
+export async function createTestStack(overrides: Record<string, string> = {}, opts: { carriers?: boolean } = {}): Promise<TestStack> {
   const name = `orderly_t_${randomUUID().replaceAll('-', '').slice(0, 16)}`;
   const admin = new pg.Client({ connectionString: inject('pgAdminUrl') });
   await admin.connect();
@@ -61,8 +63,9 @@ export async function createTestStack(overrides: Record<string, string> = {}): P
   installTemporalRuntime(logger);
   const db = createDb(databaseUrl, 20);
   await migrateToLatest(db);
-  // The demo master data (shops, warehouses, SKUs, stock): test orders use its SKU codes.
-  await seedDemoData(db);
+  // The demo master data (shops, warehouses, SKUs, stock): test orders use its SKU codes. Without carriers
+  // (the default here) orders are released without allocation; fulfilment tests ask for them.
+  await seedDemoData(db, { carriers: opts.carriers ?? false });
 
   const connection = await Connection.connect({ address: inject('temporalAddress') });
   const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
@@ -122,6 +125,13 @@ export async function createTestStack(overrides: Record<string, string> = {}): P
       await db.destroy();
     },
   };
+}
+
+/** Keeps a finished workflow's history for the replay test (`RECORD_HISTORIES=1`). */
+export async function maybeRecordHistory(client: Client, workflowId: string, name: string): Promise<void> {
+  if (!process.env.RECORD_HISTORIES) return;
+  const history = await client.workflow.getHandle(workflowId).fetchHistory();
+  fs.writeFileSync(path.join('tests', 'histories', `${name}.json`), historyToJSON(history));
 }
 
 /** Polls `fn` until it returns a value that passes `ok`, or fails with the last value seen. */

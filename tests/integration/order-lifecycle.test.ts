@@ -1,11 +1,8 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { orderWorkflowId } from '../../domain/order.js';
 import type { OrderState } from '../../workflows/messages.js';
 import { makeOrder } from '../helpers/orders.js';
-import { createTestStack, eventually, type TestStack } from '../helpers/stack.js';
+import { createTestStack, eventually, maybeRecordHistory, type TestStack } from '../helpers/stack.js';
 
 let stack: TestStack;
 
@@ -26,12 +23,7 @@ async function orderStatus(id: string): Promise<string | undefined> {
   return r.status === 200 ? (r.body.status as string) : undefined;
 }
 
-/** Keeps a finished workflow's history for the replay test (RECORD_HISTORIES=1 npm test). */
-async function maybeRecord(workflowId: string, name: string): Promise<void> {
-  if (!process.env.RECORD_HISTORIES) return;
-  const history = await stack.client.workflow.getHandle(workflowId).fetchHistory();
-  fs.writeFileSync(path.join('tests', 'histories', `${name}.json`), historyToJSON(history));
-}
+const maybeRecord = (workflowId: string, name: string) => maybeRecordHistory(stack.client, workflowId, name);
 
 describe('order lifecycle through the API on a real Temporal server and PostgreSQL', () => {
   it('takes an order from created to paid to released', async () => {

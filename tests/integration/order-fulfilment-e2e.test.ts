@@ -1,0 +1,70 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { orderWorkflowId } from '../../domain/order.js';
+import type { OrderState } from '../../workflows/messages.js';
+import { makeOrder } from '../helpers/orders.js';
+import { createTestStack, eventually, maybeRecordHistory, type TestStack } from '../helpers/stack.js';
+
+// The whole path on the demo data (warehouses, stock and carriers, as `npm start` seeds them):
+// created -> paid -> allocated and reserved -> package released -> shipped by the warehouse -> shipped.
+let stack: TestStack;
+
+beforeAll(async () => {
+  stack = await createTestStack({ PACKAGE_HOLD_WINDOW: '1s' }, { carriers: true });
+});
+afterAll(async () => {
+  await stack?.close();
+});
+
+const get = async (url: string) => {
+  const r = await stack.app.inject({ method: 'GET', url });
+  return { status: r.statusCode, body: r.json() };
+};
+
+describe('an order from the API to shipment', () => {
+  it('allocates from stock, releases a package, and finishes when the warehouse ships it', async () => {
+    // Hangzhou buyer: tea (Tianjin 120, Shanghai 300) and a mug (Shanghai 500, Guangzhou 200) -> one parcel from Shanghai.
+    const order = makeOrder({ shopId: 'demo-taobao', paidAt: '2026-11-11T00:00:07Z' });
+    const id = orderWorkflowId('taobao', order.shopId, order.platformOrderId);
+    const url = `/v1/orders/${encodeURIComponent(id)}`;
+    expect((await stack.app.inject({ method: 'POST', url: '/v1/orders', payload: order })).statusCode).toBe(202);
+
+    await eventually(async () => (await get(url)).body.status as string, (s) => s === 'released', 20_000, 'released');
+    const handle = stack.client.workflow.getHandle(id);
+    const state = await handle.query<OrderState>('state');
+    expect(state.fulfilment?.packages).toHaveLength(1);
+    const pkg = state.fulfilment!.packages[0]!;
+
+    const stock = await stack.db.selectFrom('inventory').select(['warehouse_code', 'sku_code', 'reserved']).where('reserved', '>', 0).orderBy('sku_code').execute();
+    expect(stock).toEqual([
+      { warehouse_code: 'WH-SH', sku_code: 'MUG-CER-01', reserved: 1 },
+      { warehouse_code: 'WH-SH', sku_code: 'TEA-LJ-250', reserved: 2 },
+    ]);
+
+    const decisions = await get(`${url}/decisions`);
+    expect(decisions.status).toBe(200);
+    const kinds = decisions.body.items.map((d: { kind: string }) => d.kind);
+    expect(kinds).toEqual(expect.arrayContaining(['allocation', 'split', 'carrier']));
+
+    // The package workflow seals after its 1 s window and is released to the warehouse; the WMS then reports.
+    await eventually(async () => (await get(`/v1/packages/${encodeURIComponent(pkg.packageId)}`)).body.status as string, (s) => s === 'released', 20_000, 'package released');
+    const shipped = await stack.app.inject({
+      method: 'POST',
+      url: `/v1/packages/${encodeURIComponent(pkg.packageId)}/events`,
+      payload: { type: 'shipped', carrierCode: 'YTO', trackingNo: 'YT7000000000001' },
+    });
+    expect(shipped.statusCode).toBe(202);
+
+    expect(await handle.result()).toEqual({ orderId: id, status: 'shipped' });
+    await maybeRecordHistory(stack.client, id, 'order-shipped');
+    const done = await get(url);
+    expect(done.body.status).toBe('shipped');
+    const types = done.body.timeline.map((t: { type: string }) => t.type);
+    expect(types).toEqual(expect.arrayContaining(['status:paid', 'status:released', 'writeback_skipped', 'status:shipped']));
+    // Shipping consumed the reservation: on hand and reserved both went down.
+    const after = await stack.db.selectFrom('inventory').select(['sku_code', 'on_hand', 'reserved']).where('warehouse_code', '=', 'WH-SH').orderBy('sku_code').execute();
+    expect(after).toEqual([
+      { sku_code: 'MUG-CER-01', on_hand: 499, reserved: 0 },
+      { sku_code: 'TEA-LJ-250', on_hand: 298, reserved: 0 },
+    ]);
+  });
+});
