@@ -7,6 +7,8 @@ import { temporalConnectionOptions } from '../config/temporal.js';
 import { createDb, type Db } from '../db/database.js';
 import { databaseUrl } from '../scripts/stack/stack.js';
 import { buildApp } from './app.js';
+import { channelContext } from './channels/context.js';
+import { createDetailResolver } from './channels/inbox-resolver.js';
 import { createDispatcher } from './ingest/dispatcher.js';
 import { startRelay } from './ingest/relay.js';
 
@@ -25,7 +27,9 @@ export async function startApi(config: Config, logger: Logger, db: Db, opts: { t
   const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
   const dispatcher = createDispatcher({ client: temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, paymentTimeoutMs: config.ORDER_PAYMENT_TIMEOUT });
   const app = await buildApp({ services: { config, db, temporal, dispatcher, logger } });
-  const relay = startRelay({ db, dispatcher, logger: logger.child({ component: 'relay' }) }, { intervalMs: config.RELAY_INTERVAL, minAgeMs: config.RELAY_MIN_AGE });
+  // The relay also finishes pushes whose order detail could not be read from the platform yet.
+  const resolve = createDetailResolver(channelContext(app.services).shops);
+  const relay = startRelay({ db, dispatcher, logger: logger.child({ component: 'relay' }), resolve }, { intervalMs: config.RELAY_INTERVAL, minAgeMs: config.RELAY_MIN_AGE });
   await app.listen({ host: config.HOST, port: config.PORT });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.PORT;

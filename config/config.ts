@@ -49,8 +49,12 @@ export const configSchema = z.object({
   ORDER_PAYMENT_TIMEOUT: duration.default(parseDuration('24h')),
   /** How often the inbox relay re-dispatches events that did not reach Temporal. */
   RELAY_INTERVAL: duration.default(parseDuration('5s')),
+  /** Pushes delivered to Temporal at once after their acknowledgement, per API process. */
+  DELIVERY_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(32),
+  /** Stored rows waiting for delivery in memory; beyond this the relay delivers them. */
+  DELIVERY_QUEUE_LIMIT: z.coerce.number().int().min(0).max(1_000_000).default(20_000),
   /** Events younger than this are left to the request that wrote them. */
-  RELAY_MIN_AGE: duration.default(parseDuration('2s')),
+  RELAY_MIN_AGE: duration.default(parseDuration('10s')),
   /** Seed demo shops, warehouses and SKUs at start (on for `npm start`). */
   SEED_DEMO: bool.default(false),
 

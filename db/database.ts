@@ -15,8 +15,11 @@ export type Db = Kysely<Database>;
 
 export function createDb(connectionString: string, poolSize = 10): Db {
   const pool = new pg.Pool({ connectionString, max: poolSize, connectionTimeoutMillis: 5000 });
-  // An idle client's error (server restart) must not crash the process; the pool replaces the client.
+  // A dropped connection (server restart or shutdown) must not crash the process. Idle clients report to the
+  // pool; a checked-out client between queries (say in a transaction waiting on Temporal) reports on itself,
+  // and its next query fails, which the caller handles.
   pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
 

@@ -35,6 +35,15 @@ export async function seedDemoData(db: Db, opts: { carriers?: boolean } = {}): P
       { code: 'RICE-10KG', name: 'Northeast rice 10 kg', weight_g: 10_200, volume_cm3: 15_000, bulky: true, value_fen: 8900 },
       { code: 'PHONE-X1', name: 'Smartphone X1', weight_g: 420, volume_cm3: 900, value_fen: 399_900 },
       { code: 'SOFA-3S', name: 'Three-seat sofa', weight_g: 55_000, volume_cm3: 1_800_000, bulky: true, value_fen: 459_900 },
+      // The rest of the simulator's catalogue, so simulated orders find their SKUs.
+      { code: 'PJ-CORAL-L-PINK', name: 'Coral fleece pyjamas L pink', weight_g: 800, volume_cm3: 6000, value_fen: 17900 },
+      { code: 'SOCK-WOOL-3', name: 'Wool socks, 3 pairs', weight_g: 200, volume_cm3: 800, value_fen: 3990 },
+      { code: 'SNACK-NUT-500', name: 'Daily nuts 500 g', weight_g: 600, volume_cm3: 2500, value_fen: 7900 },
+      { code: 'SNACK-DATE-1KG', name: 'Xinjiang red dates 1 kg', weight_g: 1100, volume_cm3: 3000, value_fen: 5900 },
+      { code: 'TOWEL-4P', name: 'Cotton towels, 4 pack', weight_g: 700, volume_cm3: 4000, value_fen: 4990 },
+      { code: 'RICE-WC-5KG', name: 'Wuchang rice 5 kg', weight_g: 5200, volume_cm3: 7000, value_fen: 8990 },
+      { code: 'PHONE-CASE-15', name: 'Clear phone case', weight_g: 60, volume_cm3: 300, value_fen: 1990 },
+      { code: 'KETTLE-17L', name: 'Electric kettle 1.7 L', weight_g: 1400, volume_cm3: 9000, value_fen: 12900 },
     ])
     .onConflict((oc) => oc.column('code').doNothing())
     .execute();
@@ -49,6 +58,9 @@ export async function seedDemoData(db: Db, opts: { carriers?: boolean } = {}): P
     ['WH-CD', 'RICE-10KG', 60],
     ['WH-GZ', 'SOFA-3S', 5],
   ];
+  for (const sku of ['PJ-CORAL-L-PINK', 'SOCK-WOOL-3', 'SNACK-NUT-500', 'SNACK-DATE-1KG', 'TOWEL-4P', 'RICE-WC-5KG', 'PHONE-CASE-15', 'KETTLE-17L']) {
+    for (const wh of ['WH-BJ', 'WH-SH', 'WH-GZ', 'WH-CD']) stock.push([wh, sku, 5000]);
+  }
   await db
     .insertInto('inventory')
     .values(stock.map(([w, s, n]) => ({ warehouse_code: w, sku_code: s, on_hand: n, updated_at: sql<Date>`now()` })))

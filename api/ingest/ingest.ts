@@ -1,9 +1,11 @@
+import type { Transaction } from 'kysely';
 import type { Logger } from '../../config/logger.js';
 import type { Db } from '../../db/database.js';
 import { markDispatched, markDispatchFailed, recordInboxEvent } from '../../db/inbox.repository.js';
+import type { Database } from '../../db/schema.js';
 import { insertReceivedOrder } from '../../db/orders.repository.js';
 import type { CanonicalOrder } from '../../domain/order.js';
-import type { OrderEvent } from '../../workflows/messages.js';
+import type { OrderEvent, OrderProcessingOptions } from '../../workflows/messages.js';
 import type { Dispatcher, DispatchOutcome } from './dispatcher.js';
 
 export interface IngestDeps {
@@ -79,4 +81,126 @@ export async function ingestEvent(deps: IngestDeps, input: IngestInput): Promise
     log.warn({ err: message }, 'Temporal unreachable: event kept in the inbox for the relay');
     return { ...base, queued: true, outcome: 'pending' };
   }
+}
+
+/**
+ * An inbox payload that still needs the platform's order detail before it can be applied: pushes that carry
+ * ids only are stored like this so the platform gets its acknowledgement without waiting for a detail call.
+ */
+export interface PendingDetailPayload {
+  pending: 'detail';
+  /** The parsed push message (a `ChannelEvent` of channels/types.ts). */
+  channelEvent: { messageId: string; type: string; platformOrderId: string; topic: string; data: Record<string, unknown> };
+  options: OrderProcessingOptions;
+}
+
+export function isPendingDetail(payload: unknown): payload is PendingDetailPayload {
+  return typeof payload === 'object' && payload !== null && (payload as { pending?: unknown }).pending === 'detail';
+}
+
+/** Where an inbox row is, for delivery. */
+export interface InboxRowRef {
+  id: string;
+  platform: string;
+  shop_id: string;
+  message_id: string;
+  order_id: string | null;
+  payload: unknown;
+}
+
+/** Turns a pending payload into the event to apply (reading the platform), plus a new order to record. */
+export type InboxResolver = (row: InboxRowRef & { payload: PendingDetailPayload }) => Promise<{ event: OrderEvent; order?: CanonicalOrder }>;
+
+export interface DeliverDeps {
+  dispatcher: Dispatcher;
+  resolve?: InboxResolver | undefined;
+}
+
+/**
+ * Delivers one stored inbox row to its workflow: resolves a pending payload first (and stores the result, so
+ * the platform is read once), then dispatches and marks the row. `exec` is the caller's connection or
+ * transaction (the relay holds the row locked in its own).
+ */
+export async function deliverInboxRow(deps: DeliverDeps, exec: Db | Transaction<Database>, row: InboxRowRef): Promise<DispatchOutcome | 'unresolved'> {
+  if (!row.order_id) return 'unresolved';
+  let event: OrderEvent;
+  if (isPendingDetail(row.payload)) {
+    if (!deps.resolve) return 'unresolved';
+    const r = await deps.resolve({ ...row, payload: row.payload });
+    event = r.event;
+    await exec.updateTable('channel_events').set({ payload: JSON.stringify(event) }).where('id', '=', row.id).execute();
+    if (r.order) await insertReceivedOrder(exec, r.order);
+  } else {
+    event = row.payload as OrderEvent;
+  }
+  const outcome = await deps.dispatcher.dispatch(row.order_id, event);
+  await markDispatched(exec, row.id, outcome);
+  return outcome;
+}
+
+export interface DeliveryQueue {
+  /** Queues one push's rows (delivered in order); false when the queue is full and the relay must do it. */
+  enqueue(rows: InboxRowRef[]): boolean;
+  /** Rows waiting or in flight. */
+  readonly pending: number;
+  /** Waits for everything queued so far (shutdown, tests). */
+  drain(): Promise<void>;
+}
+
+/**
+ * Delivers stored rows after the request that stored them has been answered, at most `concurrency` pushes at
+ * a time so a burst cannot starve the acknowledgements of the next pushes. A full queue is not an error: the
+ * rows are durable and the relay delivers them. A row that fails stays undispatched for the relay.
+ */
+export function createDeliveryQueue(deps: DeliverDeps & { db: Db; logger: Logger }, opts: { concurrency: number; limit: number }): DeliveryQueue {
+  const jobs: InboxRowRef[][] = [];
+  let rowsPending = 0;
+  let active = 0;
+  let idle: (() => void)[] = [];
+
+  const deliver = async (row: InboxRowRef) => {
+    try {
+      await deliverInboxRow(deps, deps.db, row);
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      await markDispatchFailed(deps.db, row.id, message).catch(() => undefined);
+      deps.logger.warn({ orderId: row.order_id, workflowId: row.order_id, messageId: row.message_id, err: message }, 'delivery failed; the relay will retry');
+    }
+  };
+  const pump = () => {
+    while (active < opts.concurrency && jobs.length > 0) {
+      const job = jobs.shift()!;
+      active++;
+      void (async () => {
+        for (const row of job) {
+          await deliver(row);
+          rowsPending--;
+        }
+        active--;
+        if (active === 0 && jobs.length === 0) {
+          const waiting = idle;
+          idle = [];
+          for (const w of waiting) w();
+        }
+        pump();
+      })();
+    }
+  };
+  return {
+    enqueue(rows) {
+      if (rows.length === 0) return true;
+      if (rowsPending + rows.length > opts.limit) return false;
+      rowsPending += rows.length;
+      jobs.push(rows);
+      pump();
+      return true;
+    },
+    get pending() {
+      return rowsPending;
+    },
+    drain() {
+      if (active === 0 && jobs.length === 0) return Promise.resolve();
+      return new Promise<void>((resolve) => idle.push(resolve));
+    },
+  };
 }

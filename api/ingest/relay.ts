@@ -1,13 +1,15 @@
 import type { Logger } from '../../config/logger.js';
 import type { Db } from '../../db/database.js';
-import { lockUndispatched, markDispatched, markDispatchFailed } from '../../db/inbox.repository.js';
-import type { OrderEvent } from '../../workflows/messages.js';
+import { lockUndispatched, markDispatchFailed } from '../../db/inbox.repository.js';
 import type { Dispatcher } from './dispatcher.js';
+import { deliverInboxRow, type InboxResolver } from './ingest.js';
 
 export interface RelayDeps {
   db: Db;
   dispatcher: Dispatcher;
   logger: Logger;
+  /** Resolves payloads that still need the platform's detail (webhook pushes); without it they wait. */
+  resolve?: InboxResolver | undefined;
 }
 
 export interface RelayResult {
@@ -26,9 +28,8 @@ export async function relayOnce(deps: RelayDeps, opts: { minAgeMs: number; limit
     let failed = 0;
     for (const row of rows) {
       try {
-        const outcome = await deps.dispatcher.dispatch(row.order_id!, row.payload as OrderEvent);
-        await markDispatched(tx, row.id, outcome);
-        dispatched++;
+        const outcome = await deliverInboxRow(deps, tx, row);
+        if (outcome !== 'unresolved') dispatched++;
       } catch (e) {
         failed++;
         await markDispatchFailed(tx, row.id, e instanceof Error ? e.message : String(e));

@@ -2,6 +2,8 @@ import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../api/app.js';
 import { createDispatcher } from '../../api/ingest/dispatcher.js';
+import { channelContext } from '../../api/channels/context.js';
+import { createDetailResolver } from '../../api/channels/inbox-resolver.js';
 import { relayOnce } from '../../api/ingest/relay.js';
 import { PlatformSimulator, type SimShop } from '../../channels/simulator/server.js';
 import type { SimOrder } from '../../channels/simulator/generator.js';
@@ -89,7 +91,8 @@ describe.each(['taobao', 'douyin', 'pdd'] as const)('push from %s', (platform) =
     const rows = (await inboxRows(shop.shopId)).filter((r) => r.order_id === id);
     expect(rows).toHaveLength(1);
     expect(rows[0]!.message_id).toBe(req.messageId);
-    const orders = await stack.db.selectFrom('orders').select(['id', 'paid_fen']).where('id', '=', id).execute();
+    // The order itself is read from the platform after the acknowledgement, then recorded once.
+    const orders = await eventually(() => stack.db.selectFrom('orders').select(['id', 'paid_fen']).where('id', '=', id).execute(), (r) => r.length > 0, 20_000, 'order recorded');
     expect(orders).toEqual([{ id, paid_fen: o.paidFen }]);
     const applied = await eventually(() => workflowApplied(id), (ids) => ids.length > 0, 20_000, 'workflow applied the event');
     expect(applied).toEqual([`${platform}:${shop.shopId}:${req.messageId}`]);
@@ -114,7 +117,9 @@ describe('Temporal down during pushes', () => {
       const pending = (await inboxRows(shop.shopId)).filter((r) => r.dispatched_at === null);
       expect(pending).toHaveLength(6);
 
-      const r = await relayOnce({ db: stack.db, dispatcher: stack.dispatcher, logger: stack.logger }, { minAgeMs: 0, limit: 1000 });
+      // Temporal is back: the relay (which reads any detail still missing from the platform) delivers them.
+      const resolve = createDetailResolver(channelContext(stack.app.services).shops);
+      const r = await relayOnce({ db: stack.db, dispatcher: stack.dispatcher, logger: stack.logger, resolve }, { minAgeMs: 0, limit: 1000 });
       expect(r.failed).toBe(0);
       for (const o of orders) {
         const applied = await eventually(() => workflowApplied(orderIdOf(shop, o)), (ids) => ids.length === 1, 20_000, 'relayed order applied');

@@ -61,7 +61,13 @@ describe('an order from the API to shipment', () => {
     const types = done.body.timeline.map((t: { type: string }) => t.type);
     expect(types).toEqual(expect.arrayContaining(['status:paid', 'status:released', 'writeback_skipped', 'status:shipped']));
     // Shipping consumed the reservation: on hand and reserved both went down.
-    const after = await stack.db.selectFrom('inventory').select(['sku_code', 'on_hand', 'reserved']).where('warehouse_code', '=', 'WH-SH').orderBy('sku_code').execute();
+    const after = await stack.db
+      .selectFrom('inventory')
+      .select(['sku_code', 'on_hand', 'reserved'])
+      .where('warehouse_code', '=', 'WH-SH')
+      .where('sku_code', 'in', ['MUG-CER-01', 'TEA-LJ-250'])
+      .orderBy('sku_code')
+      .execute();
     expect(after).toEqual([
       { sku_code: 'MUG-CER-01', on_hand: 499, reserved: 0 },
       { sku_code: 'TEA-LJ-250', on_hand: 298, reserved: 0 },
