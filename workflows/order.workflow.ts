@@ -25,7 +25,7 @@ import {
   type PlatformOrderState,
   type TimelineEntry,
 } from './messages.js';
-import { BuyerKeyKey, ChannelKey, ExceptionTypeKey, OrderStatusKey, PriorityKey, ShopIdKey } from './search-attributes.js';
+import { BuyerKeyKey, ChannelKey, ExceptionTypeKey, OrderStatusKey, PriorityKey, ShopIdKey, WarehouseKey } from './search-attributes.js';
 
 const { syncReadModel, validateOrder } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
@@ -355,6 +355,8 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderRes
   }
   released = true;
   releasedAt = now();
+  const warehouses = [...new Set(fulfilment.state().packages.map((p) => p.warehouseCode))].sort();
+  if (warehouses.length) upsertSearchAttributes([{ key: WarehouseKey, value: warehouses.join(',') }]);
   await moveTo('released', fulfilment.outcome.status === 'released' ? { packages: fulfilment.outcome.packageIds } : undefined);
 
   // 6. Shipment: every package reports back with its carrier and tracking number.
@@ -363,10 +365,19 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderRes
     await fulfilment.cancel(cancelReason());
     return cancel();
   }
-  if (shipment.status === 'shipped') {
+  if (shipment.status === 'shipped' || shipment.status === 'failed') {
     // 7. Write the tracking numbers back to the platform, then the order is done.
     for (const sh of shipment.shipments) await writeBack(sh.carrierCode, sh.trackingNo);
-    await moveTo('shipped', { packages: shipment.shipments });
+  }
+  if (shipment.status === 'shipped') await moveTo('shipped', { packages: shipment.shipments });
+  if (shipment.status === 'failed') {
+    // The warehouse could not ship a parcel: a person decides (re-ship, refund, cancel).
+    holdReason = 'shipment failed';
+    upsertSearchAttributes([{ key: ExceptionTypeKey, value: 'shipment_failed' }]);
+    await moveTo('on_hold', { reason: holdReason, failed: shipment.failed });
+    await condition(isCancelled);
+    await fulfilment.cancel(cancelReason());
+    return cancel();
   }
   return finish();
 

@@ -55,6 +55,7 @@ describe('an order from the API to shipment', () => {
     expect(shipped.statusCode).toBe(202);
 
     expect(await handle.result()).toEqual({ orderId: id, status: 'shipped' });
+    expect((await handle.describe()).searchAttributes.Warehouse).toEqual(['WH-SH']);
     await maybeRecordHistory(stack.client, id, 'order-shipped');
     const done = await get(url);
     expect(done.body.status).toBe('shipped');
@@ -72,5 +73,29 @@ describe('an order from the API to shipment', () => {
       { sku_code: 'MUG-CER-01', on_hand: 499, reserved: 0 },
       { sku_code: 'TEA-LJ-250', on_hand: 298, reserved: 0 },
     ]);
+  });
+
+  it('holds the order when the warehouse cannot ship its parcel, and releases the stock when it is cancelled', async () => {
+    const order = makeOrder({ shopId: 'demo-taobao', paidAt: '2026-11-11T00:00:08Z', lines: [{ skuCode: 'KETTLE-17L', quantity: 1, unitPriceFen: 12900, paidFen: 12900 }], amounts: { goodsFen: 12900, paidFen: 12900 }, discounts: [] });
+    const id = orderWorkflowId('taobao', order.shopId, order.platformOrderId);
+    const url = `/v1/orders/${encodeURIComponent(id)}`;
+    expect((await stack.app.inject({ method: 'POST', url: '/v1/orders', payload: order })).statusCode).toBe(202);
+    await eventually(async () => (await get(url)).body.status as string, (s) => s === 'released', 20_000, 'released');
+    const handle = stack.client.workflow.getHandle(id);
+    const pkg = (await handle.query<OrderState>('state')).fulfilment!.packages[0]!;
+    await eventually(async () => (await get(`/v1/packages/${encodeURIComponent(pkg.packageId)}`)).body.status as string, (s) => s === 'released', 20_000, 'package released');
+    const reservedBefore = await stack.db.selectFrom('inventory').select((eb) => eb.fn.sum<number>('reserved').as('n')).where('sku_code', '=', 'KETTLE-17L').executeTakeFirstOrThrow();
+    expect(Number(reservedBefore.n)).toBe(1);
+
+    const failed = await stack.app.inject({ method: 'POST', url: `/v1/packages/${encodeURIComponent(pkg.packageId)}/events`, payload: { type: 'failed', reason: 'carton damaged' } });
+    expect(failed.statusCode).toBe(202);
+    await eventually(async () => (await get(url)).body.status as string, (s) => s === 'on_hold', 20_000, 'on_hold');
+    expect((await handle.describe()).searchAttributes.ExceptionType).toEqual(['shipment_failed']);
+
+    const cancel = await stack.app.inject({ method: 'POST', url: `${url}/events`, payload: { type: 'cancelled', reason: 'refunded by the seller' } });
+    expect(cancel.statusCode).toBe(202);
+    expect(await handle.result()).toEqual({ orderId: id, status: 'cancelled' });
+    const reservedAfter = await stack.db.selectFrom('inventory').select((eb) => eb.fn.sum<number>('reserved').as('n')).where('sku_code', '=', 'KETTLE-17L').executeTakeFirstOrThrow();
+    expect(Number(reservedAfter.n)).toBe(0);
   });
 });
