@@ -29,6 +29,8 @@ import {
   type WarehouseEvent,
 } from '../workflows/package.messages.js';
 import type { ActivityDeps } from './order-activities.js';
+import { getSetting } from '../db/settings.repository.js';
+import { ALLOCATION_STRATEGY_KEY, strategyFrom, type AllocationStrategyInput } from '../domain/fulfilment/strategy.js';
 
 /** Order facts that decide whether it may share a package, beyond the canonical order itself. */
 export interface MergeFlags {
@@ -140,9 +142,16 @@ export function createFulfilmentActivities({ db, temporal, config, logger }: Act
 
       const now = new Date();
       const skuCodes = [...new Set(order.lines.map((l) => l.skuCode))];
-      const [stock, skuRows] = await Promise.all([stockLevels(db, skuCodes), listSkus(db, skuCodes)]);
+      const [stock, skuRows, storedStrategy] = await Promise.all([
+        stockLevels(db, skuCodes),
+        listSkus(db, skuCodes),
+        getSetting<AllocationStrategyInput>(db, ALLOCATION_STRATEGY_KEY),
+      ]);
       const lines = order.lines.map((l, i) => ({ lineRef: l.lineId ?? String(i + 1), skuCode: l.skuCode, quantity: l.quantity }));
-      const allocation = allocate({ orderId, destination: dest, lines }, { warehouses: warehouseRows.map((w) => toDomainWarehouse(w, now)), stock });
+      const allocation = allocate(
+        { orderId, destination: dest, lines },
+        { warehouses: warehouseRows.map((w) => toDomainWarehouse(w, now)), stock, strategy: strategyFrom(storedStrategy) },
+      );
       const entries: DecisionEntry[] = [{ stepKey: `${step}:allocation`, record: allocation.decision }];
 
       if (allocation.status !== 'complete') {

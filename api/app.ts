@@ -3,6 +3,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { registerErrorHandler } from './errors.js';
+import { settingsRoutes } from './routes/settings.js';
 import { servicesPlugin, type Services } from './plugins/services.js';
 import { healthRoutes } from './routes/health.js';
 import { orderRoutes } from './routes/orders.js';
@@ -37,6 +38,13 @@ export async function buildApp({ services }: BuildAppOptions): Promise<FastifyIn
       info: { title: 'Orderly API', version: '0.1.0', description: 'Orders in, workflows started, state out. Money is integer fen; times are UTC.' },
       tags: [
         { name: 'orders', description: 'Orders and their events' },
+        { name: 'shops', description: 'Shops on their platforms, credentials and sync' },
+        { name: 'warehouses', description: 'Warehouses, their regions and capacity' },
+        { name: 'skus', description: 'Merchant SKUs' },
+        { name: 'inventory', description: 'Stock per warehouse and SKU, adjustments' },
+        { name: 'carriers', description: 'Carriers, services, coverage and costs' },
+        { name: 'packages', description: 'Parcels and warehouse events' },
+        { name: 'settings', description: 'Admin-tunable rules' },
         { name: 'health', description: 'Liveness and readiness' },
       ],
     },
@@ -53,6 +61,7 @@ export async function buildApp({ services }: BuildAppOptions): Promise<FastifyIn
   await app.register(carrierRoutes);
   await app.register(packageRoutes);
   await app.register(decisionRoutes);
+  await app.register(settingsRoutes);
   await app.register(shopRoutes);
   await app.register(webhookRoutes);
   return app;

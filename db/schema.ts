@@ -110,8 +110,17 @@ export interface OrderEventsTable {
   recorded_at: CreatedAt;
 }
 
+/** Admin-tunable rules, versioned. */
+export interface SettingsTable {
+  key: string;
+  value: Json;
+  version: number;
+  updated_at: Timestamp;
+}
+
 /** Every table. Channel and fulfilment tables are declared in their own files. */
 export interface Database extends ChannelTables, FulfilmentTables {
+  settings: SettingsTable;
   shops: ShopsTable;
   skus: SkusTable;
   warehouses: WarehousesTable;
