@@ -15,21 +15,15 @@ import {
   openException,
   recordPullFailure,
   resolveExceptions,
+  type WritebackKey,
 } from '../db/channels.repository.js';
 import { findShop, loadShopAccess, pullsEnabled, type ShopAccess } from '../db/shops.repository.js';
 import { orderWorkflowId, type Platform } from '../domain/order.js';
 import type { PullPageInput, PullPageResult, PullPlan } from '../workflows/pull-sync.messages.js';
 import type { ActivityDeps } from './order-activities.js';
 
-export interface WriteBackShipmentInput {
-  orderId: string;
-  platform: string;
-  shopId: string;
-  platformOrderId: string;
-  carrierCode: string;
-  trackingNo: string;
-  lineIds?: string[];
-}
+/** One tracking number of one order to send to its platform (also the write-back record's key). */
+export type WriteBackShipmentInput = WritebackKey;
 
 export interface WriteBackShipmentResult {
   /** `skipped`: the shop is not connected to a platform (manual orders, shops without credentials). */

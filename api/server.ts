@@ -5,7 +5,7 @@ import { createLogger, type Logger } from '../config/logger.js';
 import { isMain, onShutdown } from '../config/main.js';
 import { temporalConnectionOptions } from '../config/temporal.js';
 import { createDb, type Db } from '../db/database.js';
-import { databaseUrl } from '../scripts/stack/stack.js';
+import { databaseUrl } from '../config/database-url.js';
 import { buildApp } from './app.js';
 import { channelContext } from './channels/context.js';
 import { createDetailResolver } from './channels/inbox-resolver.js';

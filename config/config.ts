@@ -29,7 +29,7 @@ export const configSchema = z.object({
   /** When set, Orderly uses this PostgreSQL instead of starting an embedded one. */
   DATABASE_URL: z.string().optional(),
   EMBEDDED_PG_PORT: port.default(54329),
-  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(20),
 
   /** When set, Orderly uses this Temporal cluster instead of starting the CLI's dev server. */
   TEMPORAL_ADDRESS: z.string().optional(),
@@ -50,7 +50,7 @@ export const configSchema = z.object({
   /** How often the inbox relay re-dispatches events that did not reach Temporal. */
   RELAY_INTERVAL: duration.default(parseDuration('5s')),
   /** Pushes delivered to Temporal at once after their acknowledgement, per API process. */
-  DELIVERY_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(32),
+  DELIVERY_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(8),
   /** Stored rows waiting for delivery in memory; beyond this the relay delivers them. */
   DELIVERY_QUEUE_LIMIT: z.coerce.number().int().min(0).max(1_000_000).default(20_000),
   /** Events younger than this are left to the request that wrote them. */

@@ -4,7 +4,7 @@ import { createLogger, type Logger } from '../config/logger.js';
 import { isMain, onShutdown } from '../config/main.js';
 import { temporalAddress, temporalConnectionOptions } from '../config/temporal.js';
 import { createDb, type Db } from '../db/database.js';
-import { databaseUrl } from '../scripts/stack/stack.js';
+import { databaseUrl } from '../config/database-url.js';
 import { installTemporalRuntime } from './runtime.js';
 import { createOrderWorker } from './worker.js';
 

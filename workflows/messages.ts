@@ -1,19 +1,12 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { CHANNEL_EVENT_TYPES, type ChannelOrderState } from '../channels/types.js';
 import type { CompletenessIssue } from '../domain/completeness.js';
 import type { FulfilmentState } from './fulfilment.stage.js';
 import type { CanonicalOrder, Receiver } from '../domain/order.js';
 import type { OrderStatus } from '../domain/order-status.js';
 
 /** The platform's view of the order's state, when the event came from a platform (push or pull). */
-export type PlatformOrderState =
-  | 'awaiting_payment'
-  | 'deposit_paid'
-  | 'awaiting_shipment'
-  | 'partly_shipped'
-  | 'shipped'
-  | 'completed'
-  | 'cancelled'
-  | 'on_hold';
+export type PlatformOrderState = ChannelOrderState;
 
 /** Shop settings that shape how an order is processed, carried on its first event. */
 export interface OrderProcessingOptions {
@@ -42,20 +35,8 @@ export type OrderEvent =
   | { eventId: string; type: 'shipped'; carrierCode?: string; trackingNo?: string };
 
 export type OrderEventType = OrderEvent['type'];
-export const ORDER_EVENT_TYPES = [
-  'created',
-  'snapshot',
-  'paid',
-  'deposit_paid',
-  'balance_paid',
-  'address_changed',
-  'memo_changed',
-  'amount_changed',
-  'refund_requested',
-  'refund_closed',
-  'cancelled',
-  'shipped',
-] as const satisfies readonly OrderEventType[];
+/** Every event type: what the channels deliver, plus `snapshot` (a full re-read of the order). */
+export const ORDER_EVENT_TYPES = ['snapshot', ...CHANNEL_EVENT_TYPES] as const satisfies readonly OrderEventType[];
 
 export interface OrderWorkflowInput {
   orderId: string;

@@ -3,6 +3,7 @@ import {
   condition,
   log,
   proxyActivities,
+  proxyLocalActivities,
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
@@ -27,7 +28,9 @@ import {
 } from './messages.js';
 import { BuyerKeyKey, ChannelKey, ExceptionTypeKey, OrderStatusKey, PriorityKey, ShopIdKey, WarehouseKey } from './search-attributes.js';
 
-const { syncReadModel, validateOrder } = proxyActivities<Activities>({
+// Read-model writes and validation are short database calls: local activities run them in the worker
+// without a round trip through the Temporal server per call (half the server work per order at peak).
+const { syncReadModel, validateOrder } = proxyLocalActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });

