@@ -21,6 +21,7 @@ import proto from '@temporalio/proto';
 import { PlatformSimulator, type SimShop } from '../channels/simulator/server.js';
 import { loadConfig } from '../config/config.js';
 import { createLogger } from '../config/logger.js';
+import { sql } from 'kysely';
 import { createDb, migrateToLatest, type Db } from '../db/database.js';
 import { seedDemoData } from '../db/seed.js';
 import { startEmbeddedPostgres, type RunningPg } from '../scripts/stack/postgres.js';
@@ -364,6 +365,13 @@ try {
 
   // Missed and duplicated: the expected orders against the read model, Temporal and the inbox.
   const readModel = await db.selectFrom('orders').select('id').where('shop_id', '=', pushShop.shopId).execute();
+  // Where the time goes: stored (acknowledged) -> delivered to Temporal, from the inbox's own timestamps.
+  const delivery = await sql<{ p50: number | null; p99: number | null; n: string }>`
+    select percentile_cont(0.5) within group (order by extract(epoch from dispatched_at - received_at) * 1000) as p50,
+           percentile_cont(0.99) within group (order by extract(epoch from dispatched_at - received_at) * 1000) as p99,
+           count(*) as n
+    from channel_events where shop_id = ${pushShop.shopId} and dispatched_at is not null`.execute(db);
+  const deliveryRow = delivery.rows[0];
   const createdEvents = await db.selectFrom('channel_events').select((eb) => eb.fn.countAll<string>().as('n')).where('shop_id', '=', pushShop.shopId).where('event_type', '=', 'created').executeTakeFirstOrThrow();
   const wfRuns = new Map<string, number>();
   // Visibility is updated asynchronously: list again (bounded) until it has caught up.
@@ -426,6 +434,7 @@ try {
     `  vs hello world: p50 ${ratio(ap50, hp50)}  p99 ${ratio(ap99, hp99)}   redeliveries (1%): ${[...redelivered].map(([k, v]) => `${k} x${v}`).join(', ')}`,
     `  refused pushes redelivered like a platform (up to 5 times, backoff 1-16 s): ${retried.size ? [...retried].map(([k, v]) => `${k} x${v}`).join(', ') : 'none needed'}`,
     `push -> workflow running (${wfMs.length}/${ORDERS} orders): ${fmt(wfMs)}`,
+    `  of which stored -> delivered to Temporal (${deliveryRow?.n ?? 0} inbox rows): p50 ${Number(deliveryRow?.p50 ?? 0).toFixed(1)} ms  p99 ${Number(deliveryRow?.p99 ?? 0).toFixed(1)} ms`,
     `orders: expected ${expected.size} (${WARMUP} warm-up + ${ORDERS}); read model ${rmIds.size} (missing ${missing(rmIds)}, unexpected ${unexpected(rmIds)}); workflows ${wfRuns.size} ids / ${[...wfRuns.values()].reduce((a, n) => a + n, 0)} runs (missing ${missing(wfRuns)}); running within ${(WF_WAIT_MS / 1000).toFixed(0)} s ${runningIds.size} (missing ${missing(runningIds)}); inbox created events ${createdEvents.n}`,
     `  -> missed ${missedAll}, duplicated ${duplicated}`,
     PULL_ORDERS > 0

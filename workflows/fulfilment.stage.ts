@@ -1,13 +1,19 @@
 // The order workflow's fulfilment stage: plan (allocation, split, carrier), reserve, join packages (merge),
 // then follow the packages until they ship. Workflow code: deterministic, I/O only through activities.
-import { condition, defineQuery, log, proxyActivities, setHandler } from '@temporalio/workflow';
+import { condition, defineQuery, log, proxyActivities, proxyLocalActivities, setHandler } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import type { DecisionSummary, PlanResult } from '../activities/fulfilment-activities.js';
 import type { Shortage } from '../domain/fulfilment/allocation.js';
 import type { CanonicalOrder } from '../domain/order.js';
 import { packageUpdateSignal, type PackageUpdate } from './package.messages.js';
 
-const { planFulfilment, reserveStock, releaseStock, joinPackage, leavePackages } = proxyActivities<Activities>({
+// Planning and reservations are database work only: local activities, no server round trip per call.
+const { planFulfilment, reserveStock, releaseStock } = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
+// Joining and leaving packages start or signal package workflows: ordinary activities.
+const { joinPackage, leavePackages } = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
