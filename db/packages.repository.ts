@@ -246,3 +246,53 @@ export async function findPackage(db: Db, id: string): Promise<{ pkg: PackageRow
 export async function packagesOfOrder(db: Db, orderId: string): Promise<PackageMemberRow[]> {
   return db.selectFrom('package_members').selectAll().where('order_id', '=', orderId).orderBy('joined_at').execute();
 }
+
+export interface PackageListQuery {
+  status?: PackageStatus;
+  warehouseCode?: string;
+  limit: number;
+  /** The id of the last package of the previous page. */
+  after?: string;
+}
+
+export interface PackageListPage {
+  items: Array<PackageRow & { member_order_ids: string[] }>;
+  /** Null on the last page. */
+  nextCursor: string | null;
+}
+
+/**
+ * Packages oldest first by (created_at, id): a warehouse works its queue from the front, and a keyset on
+ * that pair stays stable while new packages are appended behind it (offsets would shift under a poller as
+ * earlier packages leave the `released` filter). The cursor is the last row's id, and the comparison reads
+ * that row's created_at in SQL so microseconds are compared as stored, not as rounded by a JS Date.
+ * Returns undefined when the cursor names no package.
+ */
+export async function listPackages(db: Db, q: PackageListQuery): Promise<PackageListPage | undefined> {
+  let query = db.selectFrom('packages').selectAll();
+  if (q.after !== undefined) {
+    const anchor = await db.selectFrom('packages').select('id').where('id', '=', q.after).executeTakeFirst();
+    if (!anchor) return undefined;
+    query = query.where((eb) =>
+      eb(eb.refTuple('created_at', 'id'), '>', eb.selectFrom('packages as c').select(['c.created_at', 'c.id']).where('c.id', '=', q.after!).$asTuple('created_at', 'id')),
+    );
+  }
+  if (q.status !== undefined) query = query.where('status', '=', q.status);
+  if (q.warehouseCode !== undefined) query = query.where('warehouse_code', '=', q.warehouseCode);
+  // One row more than asked says whether there is a next page without a count.
+  const rows = await query.orderBy('created_at').orderBy('id').limit(q.limit + 1).execute();
+  const page = rows.slice(0, q.limit);
+  const members = page.length
+    ? await db.selectFrom('package_members').select(['package_id', 'order_id']).where('package_id', 'in', page.map((p) => p.id)).where('status', '<>', 'left').orderBy('joined_at').orderBy('order_id').execute()
+    : [];
+  const byPackage = new Map<string, string[]>();
+  for (const m of members) {
+    const list = byPackage.get(m.package_id) ?? [];
+    if (!list.includes(m.order_id)) list.push(m.order_id);
+    byPackage.set(m.package_id, list);
+  }
+  return {
+    items: page.map((p) => ({ ...p, member_order_ids: byPackage.get(p.id) ?? [] })),
+    nextCursor: rows.length > q.limit ? page[page.length - 1]!.id : null,
+  };
+}

@@ -24,6 +24,7 @@ process.on('SIGINT', () => {
 
 const modes = options.platforms.map((p) => `${p} ${p === 'jd' ? 'pull' : (options.mode ?? 'push')}`).join(', ');
 process.stdout.write(`Driving Orderly at ${options.api}: ${modes}; ${options.rate} orders/s for ${options.durationS} s, seed ${options.seed}\n`);
+if (options.warehouse) process.stdout.write(`Playing the warehouse: released packages picked and shipped (${options.warehouse.failRate * 100}% failed), up to ${options.warehouse.maxDelayMs / 1000} s a step\n`);
 
 let lastPlain = 0;
 let lastLineLength = 0;

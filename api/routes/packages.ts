@@ -1,7 +1,7 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { findPackage } from '../../db/packages.repository.js';
+import { findPackage, listPackages } from '../../db/packages.repository.js';
 import { utcInstant } from '../../domain/order.js';
 import { packageWorkflowId, warehouseEventSignal, type WarehouseEvent } from '../../workflows/package.messages.js';
 import { AppError } from '../errors.js';
@@ -54,8 +54,73 @@ const packageOut = z.object({
   ),
 });
 
+const PACKAGE_STATUSES = ['open', 'sealed', 'released', 'picked', 'shipped', 'failed', 'cancelled'] as const;
+
+const listQuery = z.object({
+  status: z.enum(PACKAGE_STATUSES).optional().describe('Only packages in this status; a WMS asks for `released`'),
+  warehouse: z.string().trim().min(1).max(64).optional().describe('Only packages of this warehouse code'),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+  cursor: z.string().trim().min(1).max(100).optional().describe('`nextCursor` of the previous page'),
+});
+
+const packageSummary = z.object({
+  id: z.string(),
+  workflowId: z.string(),
+  status: z.string(),
+  shopId: z.string(),
+  warehouseCode: z.string(),
+  logisticsClass: z.string(),
+  destinationRegionCode: z.string(),
+  carrierCode: z.string().nullable(),
+  trackingNo: z.string().nullable(),
+  createdAt: z.string(),
+  releasedAt: z.string().nullable(),
+  pickedAt: z.string().nullable(),
+  shippedAt: z.string().nullable(),
+  memberOrderIds: z.array(z.string()),
+});
+
 export const packageRoutes: FastifyPluginAsyncZod = async (app) => {
   const { db, temporal } = app.services;
+
+  app.get(
+    '/v1/packages',
+    {
+      schema: {
+        tags: ['packages'],
+        summary: 'Packages, oldest first, for a WMS to find parcels released to it',
+        description:
+          'Ordered by creation time then id, paged by a keyset: pass `nextCursor` as `cursor` for the next page (null on the last). ' +
+          'A package that changes status between pages drops out of a status filter without shifting the rest.',
+        querystring: listQuery,
+        response: { 200: z.object({ items: z.array(packageSummary), nextCursor: z.string().nullable() }), 400: errorBody },
+      },
+    },
+    async (req) => {
+      const q = req.query;
+      const page = await listPackages(db, { limit: q.limit, ...(q.status ? { status: q.status } : {}), ...(q.warehouse ? { warehouseCode: q.warehouse } : {}), ...(q.cursor ? { after: q.cursor } : {}) });
+      if (!page) throw new AppError('bad_request', `cursor ${q.cursor} names no package`);
+      return {
+        items: page.items.map((p) => ({
+          id: p.id,
+          workflowId: packageWorkflowId(p.id),
+          status: p.status,
+          shopId: p.shop_id,
+          warehouseCode: p.warehouse_code,
+          logisticsClass: p.logistics_class,
+          destinationRegionCode: p.destination_region_code,
+          carrierCode: p.carrier_code,
+          trackingNo: p.tracking_no,
+          createdAt: p.created_at.toISOString(),
+          releasedAt: iso(p.released_at),
+          pickedAt: iso(p.picked_at),
+          shippedAt: iso(p.shipped_at),
+          memberOrderIds: p.member_order_ids,
+        })),
+        nextCursor: page.nextCursor,
+      };
+    },
+  );
 
   app.get(
     '/v1/packages/:id',

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import type { SimOrder, SimPlatform } from './generator.js';
 import { PlatformSimulator, type PushKind, type PushResult, type SimShop } from './server.js';
+import { startWarehouse, WAREHOUSE_DEFAULTS, type WarehousePlayer, type WarehouseReport } from './warehouse.js';
 
 /**
  * `npm run simulate`: drives a running Orderly with the platform simulator. Connects one shop per platform
@@ -33,6 +34,17 @@ export interface DriveOptions {
   /** Shops are `<prefix>-<platform>`. */
   shopPrefix: string;
   pullIntervalS: number;
+  /** Set by `--warehouse`: the simulator also plays the warehouse (picks and ships released packages). */
+  warehouse?: WarehouseFlags;
+}
+
+export interface WarehouseFlags {
+  /** Share of packages reported failed instead of shipped. */
+  failRate: number;
+  /** Most milliseconds before each warehouse step (a tenth of it is the least). */
+  maxDelayMs: number;
+  /** Carrier of packages released without one. */
+  defaultCarrier: string;
 }
 
 export const DRIVE_DEFAULTS = {
@@ -62,6 +74,10 @@ Drives a running Orderly (start it with \`npm start\`) with the four-platform si
   --out-of-order <f>    share of paid orders pushed "paid" before "created", 0..1 (default ${DRIVE_DEFAULTS.outOfOrderRate})
   --shop-prefix <s>     shops are <prefix>-<platform>, created or reused (default ${DRIVE_DEFAULTS.shopPrefix})
   --pull-interval <s>   pull schedule of pulled shops, 5..3600      (default ${DRIVE_DEFAULTS.pullIntervalS})
+  --warehouse           also play the warehouse: pick and ship every released package (default off)
+  --warehouse-fail <f>  with --warehouse, share of packages reported failed, 0..1 (default ${WAREHOUSE_DEFAULTS.failRate})
+  --warehouse-delay <s> with --warehouse, most seconds before each of pick and ship, 0..600 (default ${WAREHOUSE_DEFAULTS.delayMs[1] / 1000})
+  --warehouse-carrier <c> with --warehouse, carrier of packages released without one (default ${WAREHOUSE_DEFAULTS.defaultCarrier})
   -h, --help            this text
 
 Example: npm run simulate -- --platform douyin --rate 50 --duration 60
@@ -97,6 +113,10 @@ export function parseSimulateArgs(argv: readonly string[], now = Date.now()): Pa
         'out-of-order': { type: 'string' },
         'shop-prefix': { type: 'string' },
         'pull-interval': { type: 'string' },
+        warehouse: { type: 'boolean' },
+        'warehouse-fail': { type: 'string' },
+        'warehouse-delay': { type: 'string' },
+        'warehouse-carrier': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -126,6 +146,11 @@ export function parseSimulateArgs(argv: readonly string[], now = Date.now()): Pa
     // The shop id is part of workflow ids: the shops API allows letters, digits, "_", "-" and ".".
     if (!/^[A-Za-z0-9_.-]{1,50}$/.test(shopPrefix)) throw new Error(`--shop-prefix may contain letters, digits, "_", "-" and "." (1..50); got "${shopPrefix}"`);
 
+    const whFlags = (['warehouse-fail', 'warehouse-delay', 'warehouse-carrier'] as const).filter((k) => values[k] !== undefined);
+    if (!values.warehouse && whFlags.length) throw new Error(`--${whFlags[0]} needs --warehouse`);
+    const carrier = values['warehouse-carrier'] ?? WAREHOUSE_DEFAULTS.defaultCarrier;
+    if (!/^[A-Za-z0-9_-]{1,64}$/.test(carrier)) throw new Error(`--warehouse-carrier must be a carrier code such as YTO; got "${carrier}"`);
+
     const options: DriveOptions = {
       platforms,
       rate: num('rate', values.rate, DRIVE_DEFAULTS.rate, 0.1, 2000),
@@ -138,6 +163,16 @@ export function parseSimulateArgs(argv: readonly string[], now = Date.now()): Pa
       outOfOrderRate: num('out-of-order', values['out-of-order'], DRIVE_DEFAULTS.outOfOrderRate, 0, 1),
       shopPrefix,
       pullIntervalS: num('pull-interval', values['pull-interval'], DRIVE_DEFAULTS.pullIntervalS, 5, 3600, true),
+      // Absent rather than undefined when off, so the options of a plain run stay what they were.
+      ...(values.warehouse
+        ? {
+            warehouse: {
+              failRate: num('warehouse-fail', values['warehouse-fail'], WAREHOUSE_DEFAULTS.failRate, 0, 1),
+              maxDelayMs: Math.round(num('warehouse-delay', values['warehouse-delay'], WAREHOUSE_DEFAULTS.delayMs[1] / 1000, 0, 600) * 1000),
+              defaultCarrier: carrier.toUpperCase(),
+            },
+          }
+        : {}),
     };
     return { kind: 'run', options };
   } catch (e) {
@@ -235,6 +270,15 @@ export interface DriveReport {
     byShop: Array<{ shopId: string; platform: SimPlatform; syncMode: SyncMode; generated: number; found: number; pull?: { cursor: string | null; lastError: string | null; consecutiveFailures: number } }>;
   };
   orders: GeneratedOrder[];
+  /** With --warehouse: what the warehouse player did and what came of it. */
+  warehouse?: WarehouseReport & {
+    /** Of this run's orders, those Orderly lists as `shipped`. */
+    ordersShipped: number;
+    /** Shipment write-backs the simulated platforms recorded from Orderly for this run's shops. */
+    writebacks: number;
+    /** Distinct platform orders among those write-backs. */
+    writebackOrders: number;
+  };
 }
 
 export interface DriveHooks {
@@ -377,6 +421,7 @@ export async function drive(opts: DriveOptions, hooks: DriveHooks = {}): Promise
   let planned = 0;
   let progressTimer: NodeJS.Timeout | undefined;
   let countTimer: NodeJS.Timeout | undefined;
+  let warehouse: WarehousePlayer | undefined;
 
   const progress = (): DriveProgress => ({
     phase,
@@ -470,6 +515,18 @@ export async function drive(opts: DriveOptions, hooks: DriveHooks = {}): Promise
     const before = new Map<string, Set<string>>();
     for (const s of shops) before.set(s.shop.shopId, new Set((await orderly.ordersOf(s.shop.shopId)).map((r) => r.id)));
 
+    if (opts.warehouse) {
+      // Seed offset so the warehouse's dice are not the generator's; it runs until the wait below is over.
+      warehouse = startWarehouse({
+        api: opts.api,
+        seed: (opts.seed + 7919) >>> 0,
+        delayMs: [Math.round(opts.warehouse.maxDelayMs / 10), opts.warehouse.maxDelayMs],
+        failRate: opts.warehouse.failRate,
+        defaultCarrier: opts.warehouse.defaultCarrier,
+        pollMs: WAREHOUSE_DEFAULTS.pollMs,
+      });
+    }
+
     const every = hooks.progressEveryMs ?? 250;
     progressTimer = setInterval(() => hooks.onProgress?.(progress()), every);
     // Counting in Orderly is a request per shop: once a second is plenty for a progress line.
@@ -523,7 +580,10 @@ export async function drive(opts: DriveOptions, hooks: DriveHooks = {}): Promise
       for (const s of shops) rows.push(...(await orderly.ordersOf(s.shop.shopId)));
       inOrderly = rows.length;
       const mine = rows.filter((r) => wanted.has(r.id));
-      if ((mine.length === wanted.size && mine.every((r) => r.status !== 'received')) || performance.now() - waitStarted >= opts.waitS * 1000) break;
+      // With the warehouse played, an order on its way to a parcel (paid, released) or a package being
+      // worked is not settled yet: wait for those too, within the same bound.
+      const settled = !warehouse || (warehouse.busy() === 0 && !mine.some((r) => r.status === 'paid' || r.status === 'released'));
+      if ((mine.length === wanted.size && mine.every((r) => r.status !== 'received') && settled) || performance.now() - waitStarted >= opts.waitS * 1000) break;
       if (hooks.signal?.aborted && performance.now() - waitStarted > 2000) break;
       await sleep(500);
     }
@@ -549,6 +609,14 @@ export async function drive(opts: DriveOptions, hooks: DriveHooks = {}): Promise
         }
       }
       byShop.push(entry);
+    }
+
+    let warehouseReport: DriveReport['warehouse'];
+    if (warehouse) {
+      const wh = await warehouse.stop();
+      const appKeys = new Set(shops.map((s) => s.sim.appKey));
+      const wbs = sim.writebacks.filter((w) => appKeys.has(w.appKey));
+      warehouseReport = { ...wh, ordersShipped: statusCounts.shipped ?? 0, writebacks: wbs.length, writebackOrders: new Set(wbs.map((w) => `${w.platform}:${w.platformOrderId}`)).size };
     }
 
     const generatedByPlatform: Partial<Record<SimPlatform, number>> = {};
@@ -579,8 +647,10 @@ export async function drive(opts: DriveOptions, hooks: DriveHooks = {}): Promise
         byShop,
       },
       orders,
+      ...(warehouseReport ? { warehouse: warehouseReport } : {}),
     };
   } finally {
+    await warehouse?.stop();
     if (progressTimer) clearInterval(progressTimer);
     if (countTimer) clearInterval(countTimer);
     // Pulls of a stopped simulator would only fail and raise alerts: pause them until the next run.
@@ -641,6 +711,13 @@ export function formatReport(r: DriveReport): string {
     for (const m of ob.missing.slice(0, 20)) lines.push(`  ${m.platform} ${m.platformOrderId} (${m.pushed ? 'pushed' : 'to be pulled'}) -> ${m.orderId}`);
   } else {
     lines.push(`${pad('Missing')}none`);
+  }
+  if (r.warehouse) {
+    const w = r.warehouse;
+    const errs = Object.keys(w.errors).length ? `; refused ${counts(w.errors)}` : '';
+    lines.push(`${pad('Warehouse')}${w.seen} released packages taken: ${w.picked} picked, ${w.shipped} shipped, ${w.failed} failed${errs}`);
+    lines.push(`${pad('  orders shipped')}${w.ordersShipped} of this run's orders reached "shipped"`);
+    lines.push(`${pad('  write-backs')}${w.writebacks} recorded by the simulated platforms (${w.writebackOrders} orders)`);
   }
   const pulled = r.shops.filter((s) => s.syncMode !== 'push');
   if (pulled.length) lines.push(`Pulls of ${pulled.map((s) => s.shopId).join(', ')} are paused (shop inactive) now that the simulator has stopped; the next run turns them on again.`);

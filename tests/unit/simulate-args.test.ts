@@ -82,3 +82,22 @@ describe('npm run simulate arguments', () => {
     expect(formatProgress({ ...base, phase: 'done', elapsedS: 60, waitedS: 3 }, 4)).toMatch(/^\[####\] done /);
   });
 });
+
+describe('npm run simulate --warehouse', () => {
+  it('is off by default and on with its defaults when given', () => {
+    expect(run([]).warehouse).toBeUndefined();
+    expect(run(['--warehouse']).warehouse).toEqual({ failRate: 0, maxDelayMs: 2000, defaultCarrier: 'YTO' });
+  });
+
+  it('reads its options', () => {
+    expect(run(['--warehouse', '--warehouse-fail', '0.1', '--warehouse-delay', '0.5', '--warehouse-carrier', 'zto']).warehouse).toEqual({ failRate: 0.1, maxDelayMs: 500, defaultCarrier: 'ZTO' });
+  });
+
+  it('refuses its options without the flag, and bad values', () => {
+    expect(error(['--warehouse-fail', '0.1'])).toMatch(/--warehouse-fail needs --warehouse/);
+    expect(error(['--warehouse', '--warehouse-fail', '2'])).toMatch(/--warehouse-fail must be between 0 and 1/);
+    expect(error(['--warehouse', '--warehouse-delay', 'x'])).toMatch(/--warehouse-delay must be a number/);
+    expect(error(['--warehouse', '--warehouse-carrier', 'Y T'])).toMatch(/--warehouse-carrier/);
+    expect(USAGE).toContain('--warehouse');
+  });
+});

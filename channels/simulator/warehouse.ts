@@ -1,0 +1,235 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * The simulator playing the warehouse: polls a running Orderly for packages released to the warehouse
+ * (`GET /v1/packages?status=released`) and reports what a WMS would (`POST /v1/packages/:id/events`):
+ * picked, then shipped with a carrier and a tracking number, or, for a configurable share, failed.
+ * Every choice (delays, failures, tracking numbers) is derived from the seed and the package id, so a
+ * package gets the same tracking number and event ids however often it is seen: a second report of the
+ * same event is dropped by the package workflow, and the player never ships a package twice.
+ */
+
+export interface WarehousePlayerOptions {
+  /** Orderly's base URL. */
+  api: string;
+  seed: number;
+  /** Only packages of this warehouse code; all when undefined. */
+  warehouse?: string | undefined;
+  /** Delay from seeing a package to reporting it picked, and from picked to shipped, in ms: [min, max]. */
+  delayMs: readonly [number, number];
+  /** Share of packages reported failed after picking instead of shipped, 0..1. */
+  failRate: number;
+  /** Carrier code when the package shows none (released without a carrier decision). */
+  defaultCarrier: string;
+  pollMs: number;
+}
+
+export const WAREHOUSE_DEFAULTS = { delayMs: [200, 2000] as const, failRate: 0, defaultCarrier: 'YTO', pollMs: 1000 };
+
+export interface WarehouseReport {
+  /** Distinct released packages the player took on. */
+  seen: number;
+  picked: number;
+  shipped: number;
+  failed: number;
+  /** Event posts refused other than "already finished" (status, count). */
+  errors: Record<string, number>;
+  /** Orders of the shipped packages, as the list showed them. */
+  ordersInShippedPackages: number;
+  /** Package id -> tracking number, for the shipped ones. */
+  trackingNumbers: Record<string, string>;
+}
+
+/** A 32-bit number from the seed and a label: the same package always gets the same choices. */
+function derive(seed: number, label: string): number {
+  return createHash('sha256').update(`${seed}:${label}`).digest().readUInt32BE(0);
+}
+
+function digits(seed: number, label: string, n: number): string {
+  const h = createHash('sha256').update(`${seed}:${label}`).digest();
+  let out = '';
+  for (let i = 0; out.length < n; i++) out += String(h[i % h.length]! % 10);
+  return out;
+}
+
+/**
+ * A tracking number shaped like the carrier's (prefix and length as printed on Chinese waybills): YTO
+ * `YT` + 13 digits, ZTO 14 digits from `7`, SF `SF` + 13 digits, JD `JDVA` + 11, STO 13 digits from `77`,
+ * Yunda 15 digits from `4`, EMS `E` + 11 + `CN`; any other carrier its letters + 12 digits. Deterministic
+ * in (seed, package id), so a retried report carries the same number.
+ */
+export function trackingNumber(carrierCode: string, packageId: string, seed: number): string {
+  const d = (n: number) => digits(seed, `tracking:${packageId}`, n);
+  switch (carrierCode.toUpperCase()) {
+    case 'YTO':
+      return `YT${d(13)}`;
+    case 'ZTO':
+      return `7${d(13)}`;
+    case 'SF':
+      return `SF${d(13)}`;
+    case 'JD':
+      return `JDVA${d(11)}`;
+    case 'STO':
+      return `77${d(11)}`;
+    case 'YUNDA':
+      return `4${d(14)}`;
+    case 'EMS':
+      return `E${d(11)}CN`;
+    default: {
+      // The API takes letters, digits and "-": keep only those of the code.
+      const prefix = carrierCode.toUpperCase().replace(/[^A-Z0-9]/g, '').slice(0, 6) || 'PK';
+      return `${prefix}${d(12)}`;
+    }
+  }
+}
+
+/** Event ids derived from the package id: the workflow applies each once, so a re-post is harmless. */
+export const warehouseEventId = (type: 'picked' | 'shipped' | 'failed', packageId: string): string => `sim-wms:${type}:${packageId}`;
+
+/** Whether the seeded dice fail this package (the same answer every time for the same seed). */
+export function failsPackage(seed: number, packageId: string, failRate: number): boolean {
+  return failRate > 0 && derive(seed, `fail:${packageId}`) / 2 ** 32 < failRate;
+}
+
+/** A seeded delay in [min, max] for a step of a package. */
+export function stepDelayMs(seed: number, packageId: string, step: string, [min, max]: readonly [number, number]): number {
+  return min + Math.floor((derive(seed, `delay:${step}:${packageId}`) / 2 ** 32) * (max - min + 1));
+}
+
+interface ListedPackage {
+  id: string;
+  status: string;
+  carrierCode: string | null;
+  memberOrderIds: string[];
+}
+
+export interface WarehousePlayer {
+  /** Stops polling, cancels pending delays, waits for posts in flight; resolves with the totals. */
+  stop(): Promise<WarehouseReport>;
+  /** The totals so far. */
+  report(): WarehouseReport;
+  /** Resolves once the player has stopped (by stop(), the signal or the duration). */
+  readonly done: Promise<WarehouseReport>;
+  /** Packages taken on and not yet finished. */
+  busy(): number;
+}
+
+/** Starts the warehouse player against Orderly; it runs until stop(), the signal, or `durationMs`. */
+export function startWarehouse(opts: WarehousePlayerOptions, bound: { signal?: AbortSignal; durationMs?: number } = {}): WarehousePlayer {
+  const stopper = new AbortController();
+  const stopSignal = stopper.signal;
+  const onOuterAbort = () => stopper.abort();
+  bound.signal?.addEventListener('abort', onOuterAbort, { once: true });
+  const timer = bound.durationMs !== undefined ? setTimeout(() => stopper.abort(), bound.durationMs) : undefined;
+
+  // Taken on once, whatever the list says later: this is what keeps a package from being shipped twice.
+  const taken = new Set<string>();
+  const inFlight = new Set<Promise<void>>();
+  const stats: WarehouseReport = { seen: 0, picked: 0, shipped: 0, failed: 0, errors: {}, ordersInShippedPackages: 0, trackingNumbers: {} };
+
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      if (stopSignal.aborted) return resolve();
+      const t = setTimeout(done, ms);
+      function done() {
+        clearTimeout(t);
+        stopSignal.removeEventListener('abort', done);
+        resolve();
+      }
+      stopSignal.addEventListener('abort', done, { once: true });
+    });
+
+  const post = async (packageId: string, body: Record<string, unknown>): Promise<boolean> => {
+    let status: number;
+    try {
+      const res = await fetch(`${opts.api}/v1/packages/${encodeURIComponent(packageId)}/events`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(15_000),
+      });
+      status = res.status;
+      await res.arrayBuffer();
+    } catch {
+      stats.errors['network error'] = (stats.errors['network error'] ?? 0) + 1;
+      return false;
+    }
+    if (status === 202) return true;
+    // 409: the package workflow has finished (shipped or failed by an earlier run or a person): nothing to do.
+    stats.errors[String(status)] = (stats.errors[String(status)] ?? 0) + 1;
+    return false;
+  };
+
+  const work = async (p: ListedPackage) => {
+    await sleep(stepDelayMs(opts.seed, p.id, 'pick', opts.delayMs));
+    if (stopSignal.aborted) return;
+    if (!(await post(p.id, { type: 'picked', eventId: warehouseEventId('picked', p.id) }))) return;
+    stats.picked++;
+    await sleep(stepDelayMs(opts.seed, p.id, 'ship', opts.delayMs));
+    if (stopSignal.aborted) return;
+    if (failsPackage(opts.seed, p.id, opts.failRate)) {
+      if (await post(p.id, { type: 'failed', eventId: warehouseEventId('failed', p.id), reason: 'simulated warehouse: carton damaged at packing' })) stats.failed++;
+      return;
+    }
+    const carrierCode = p.carrierCode ?? opts.defaultCarrier;
+    const trackingNo = trackingNumber(carrierCode, p.id, opts.seed);
+    if (await post(p.id, { type: 'shipped', eventId: warehouseEventId('shipped', p.id), carrierCode, trackingNo })) {
+      stats.shipped++;
+      stats.ordersInShippedPackages += p.memberOrderIds.length;
+      stats.trackingNumbers[p.id] = trackingNo;
+    }
+  };
+
+  const poll = async () => {
+    let cursor: string | null = null;
+    do {
+      const qs = new URLSearchParams({ status: 'released', limit: '200' });
+      if (opts.warehouse) qs.set('warehouse', opts.warehouse);
+      if (cursor) qs.set('cursor', cursor);
+      let page: { items: ListedPackage[]; nextCursor: string | null };
+      try {
+        const res = await fetch(`${opts.api}/v1/packages?${qs.toString()}`, { signal: AbortSignal.timeout(15_000) });
+        if (res.status !== 200) {
+          stats.errors[`list ${res.status}`] = (stats.errors[`list ${res.status}`] ?? 0) + 1;
+          await res.arrayBuffer();
+          return;
+        }
+        page = (await res.json()) as typeof page;
+      } catch {
+        stats.errors['list network error'] = (stats.errors['list network error'] ?? 0) + 1;
+        return;
+      }
+      for (const p of page.items) {
+        if (taken.has(p.id) || stopSignal.aborted) continue;
+        taken.add(p.id);
+        stats.seen++;
+        const w: Promise<void> = work(p).finally(() => inFlight.delete(w));
+        inFlight.add(w);
+      }
+      cursor = page.nextCursor;
+    } while (cursor && !stopSignal.aborted);
+  };
+
+  const snapshot = (): WarehouseReport => ({ ...stats, errors: { ...stats.errors }, trackingNumbers: { ...stats.trackingNumbers } });
+
+  const done = (async () => {
+    while (!stopSignal.aborted) {
+      await poll();
+      await sleep(opts.pollMs);
+    }
+    await Promise.all(inFlight);
+    if (timer) clearTimeout(timer);
+    bound.signal?.removeEventListener('abort', onOuterAbort);
+    return snapshot();
+  })();
+
+  return {
+    stop: () => {
+      stopper.abort();
+      return done;
+    },
+    report: snapshot,
+    done,
+    busy: () => inFlight.size,
+  };
+}
