@@ -3,6 +3,7 @@ import * as m2026_11_25_1900_initial from './2026_11_25_1900_initial.js';
 import * as m2026_11_25_2000_channels from './2026_11_25_2000_channels.js';
 import * as m2026_11_25_2010_fulfilment from './2026_11_25_2010_fulfilment.js';
 import * as m2026_11_25_2100_settings from './2026_11_25_2100_settings.js';
+import * as m2026_11_25_2110_package_queue_idx from './2026_11_25_2110_package_queue_idx.js';
 
 /**
  * Every migration, by its dated name. Listed statically (not read from the folder) so the same set runs
@@ -13,6 +14,7 @@ export const migrations: Record<string, Migration> = {
   '2026_11_25_2000_channels': m2026_11_25_2000_channels,
   '2026_11_25_2010_fulfilment': m2026_11_25_2010_fulfilment,
   '2026_11_25_2100_settings': m2026_11_25_2100_settings,
+  '2026_11_25_2110_package_queue_idx': m2026_11_25_2110_package_queue_idx,
 };
 
 export const migrationProvider: MigrationProvider = {
