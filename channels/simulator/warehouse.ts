@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { createHash } from 'node:crypto';
 
 /**
@@ -118,6 +119,8 @@ export interface WarehousePlayer {
 export function startWarehouse(opts: WarehousePlayerOptions, bound: { signal?: AbortSignal; durationMs?: number } = {}): WarehousePlayer {
   const stopper = new AbortController();
   const stopSignal = stopper.signal;
+  // Every package in flight waits on this signal at once; that is expected, not a leak.
+  setMaxListeners(0, stopSignal);
   const onOuterAbort = () => stopper.abort();
   bound.signal?.addEventListener('abort', onOuterAbort, { once: true });
   const timer = bound.durationMs !== undefined ? setTimeout(() => stopper.abort(), bound.durationMs) : undefined;
