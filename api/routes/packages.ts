@@ -63,22 +63,22 @@ const listQuery = z.object({
   cursor: z.string().trim().min(1).max(100).optional().describe('`nextCursor` of the previous page'),
 });
 
-const packageSummary = z.object({
-  id: z.string(),
-  workflowId: z.string(),
-  status: z.string(),
-  shopId: z.string(),
-  warehouseCode: z.string(),
-  logisticsClass: z.string(),
-  destinationRegionCode: z.string(),
-  carrierCode: z.string().nullable(),
-  trackingNo: z.string().nullable(),
-  createdAt: z.string(),
-  releasedAt: z.string().nullable(),
-  pickedAt: z.string().nullable(),
-  shippedAt: z.string().nullable(),
-  memberOrderIds: z.array(z.string()),
-});
+const packageSummary = packageOut
+  .pick({
+    id: true,
+    workflowId: true,
+    status: true,
+    shopId: true,
+    warehouseCode: true,
+    logisticsClass: true,
+    destinationRegionCode: true,
+    carrierCode: true,
+    trackingNo: true,
+    releasedAt: true,
+    pickedAt: true,
+    shippedAt: true,
+  })
+  .extend({ createdAt: z.string(), memberOrderIds: z.array(z.string()) });
 
 export const packageRoutes: FastifyPluginAsyncZod = async (app) => {
   const { db, temporal } = app.services;

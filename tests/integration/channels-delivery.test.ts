@@ -1,11 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { channelContext } from '../../api/channels/context.js';
 import { createDetailResolver } from '../../api/channels/inbox-resolver.js';
 import { relayOnce } from '../../api/ingest/relay.js';
 import { PlatformSimulator } from '../../channels/simulator/server.js';
 import { orderWorkflowId } from '../../domain/order.js';
-import { createTestStack, eventually, type TestStack } from '../helpers/stack.js';
-import { connectShop } from './channels-helpers.js';
+import { eventually, type TestStack } from '../helpers/stack.js';
+import { connectShop, withSimulatorStack } from './channels-helpers.js';
 
 // Pushes are acknowledged once stored; delivery to Temporal comes after. With no room in the delivery
 // queue (DELIVERY_QUEUE_LIMIT=0) nothing is delivered at once, and the relay, which reads the order detail
@@ -13,14 +13,7 @@ import { connectShop } from './channels-helpers.js';
 let stack: TestStack;
 const sim = new PlatformSimulator({ seed: 11, presaleRate: 0, unpaidRate: 0 });
 
-beforeAll(async () => {
-  stack = await createTestStack({ DELIVERY_QUEUE_LIMIT: '0' });
-  await sim.start();
-});
-afterAll(async () => {
-  await sim.stop();
-  await stack?.close();
-});
+withSimulatorStack(sim, (s) => (stack = s), { DELIVERY_QUEUE_LIMIT: '0' });
 
 describe('push delivery after the acknowledgement', () => {
   it('acknowledges stored pushes even when the delivery queue is full, and the relay delivers them', async () => {

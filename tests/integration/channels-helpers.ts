@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import type { PlatformSimulator, SimShop } from '../../channels/simulator/server.js';
 import type { SimPlatform } from '../../channels/simulator/generator.js';
+import { createTestStack, type TestStack } from '../helpers/stack.js';
 
 let n = 0;
 
@@ -21,4 +22,18 @@ export async function connectShop(
   });
   expect(res.statusCode, res.body).toBe(201);
   return sim.addShop(shop);
+}
+
+/** One test stack and one running simulator for the whole file; `set` receives the stack once it is up. */
+export function withSimulatorStack(sim: PlatformSimulator, set: (stack: TestStack) => void, overrides: Record<string, string> = {}): void {
+  let stack: TestStack | undefined;
+  beforeAll(async () => {
+    stack = await createTestStack(overrides);
+    set(stack);
+    await sim.start();
+  });
+  afterAll(async () => {
+    await sim.stop();
+    await stack?.close();
+  });
 }

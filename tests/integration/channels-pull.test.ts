@@ -1,24 +1,17 @@
 import { ScheduleOverlapPolicy } from '@temporalio/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createChannelActivities } from '../../activities/channel-activities.js';
 import { PlatformSimulator, type SimShop } from '../../channels/simulator/server.js';
 import { listExceptions } from '../../db/channels.repository.js';
 import { orderWorkflowId } from '../../domain/order.js';
 import type { PullSyncResult } from '../../workflows/pull-sync.messages.js';
-import { createTestStack, type TestStack } from '../helpers/stack.js';
-import { connectShop } from './channels-helpers.js';
+import { type TestStack } from '../helpers/stack.js';
+import { connectShop, withSimulatorStack } from './channels-helpers.js';
 
 let stack: TestStack;
 const sim = new PlatformSimulator({ seed: 11, presaleRate: 0.1, unpaidRate: 0.1 });
 
-beforeAll(async () => {
-  stack = await createTestStack();
-  await sim.start();
-});
-afterAll(async () => {
-  await sim.stop();
-  await stack?.close();
-});
+withSimulatorStack(sim, (s) => (stack = s));
 
 async function runPull(shop: SimShop): Promise<PullSyncResult> {
   return stack.client.workflow.execute<(i: { shopId: string }) => Promise<PullSyncResult>>('pullSyncWorkflow', {

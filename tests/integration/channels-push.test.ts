@@ -1,5 +1,5 @@
 import { Client, Connection } from '@temporalio/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../api/app.js';
 import { createDispatcher } from '../../api/ingest/dispatcher.js';
 import { channelContext } from '../../api/channels/context.js';
@@ -9,20 +9,13 @@ import { PlatformSimulator, type SimShop } from '../../channels/simulator/server
 import type { SimOrder } from '../../channels/simulator/generator.js';
 import { orderWorkflowId } from '../../domain/order.js';
 import { freePort } from '../helpers/ports.js';
-import { createTestStack, eventually, type TestStack } from '../helpers/stack.js';
-import { connectShop } from './channels-helpers.js';
+import { eventually, type TestStack } from '../helpers/stack.js';
+import { connectShop, withSimulatorStack } from './channels-helpers.js';
 
 let stack: TestStack;
 const sim = new PlatformSimulator({ seed: 7, presaleRate: 0, unpaidRate: 0 });
 
-beforeAll(async () => {
-  stack = await createTestStack();
-  await sim.start();
-});
-afterAll(async () => {
-  await sim.stop();
-  await stack?.close();
-});
+withSimulatorStack(sim, (s) => (stack = s));
 
 async function inject(shop: SimShop, body: string, headers: Record<string, string>) {
   return stack.app.inject({ method: 'POST', url: `/webhooks/${shop.platform}/${shop.shopId}`, payload: body, headers });

@@ -1,21 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createChannelActivities } from '../../activities/channel-activities.js';
 import { PlatformSimulator } from '../../channels/simulator/server.js';
 import { orderWorkflowId } from '../../domain/order.js';
-import { createTestStack, type TestStack } from '../helpers/stack.js';
-import { connectShop } from './channels-helpers.js';
+import { type TestStack } from '../helpers/stack.js';
+import { connectShop, withSimulatorStack } from './channels-helpers.js';
 
 let stack: TestStack;
 const sim = new PlatformSimulator({ seed: 5 });
 
-beforeAll(async () => {
-  stack = await createTestStack();
-  await sim.start();
-});
-afterAll(async () => {
-  await sim.stop();
-  await stack?.close();
-});
+withSimulatorStack(sim, (s) => (stack = s));
 
 describe('shops API', () => {
   it('stores credentials encrypted and never returns them', async () => {
