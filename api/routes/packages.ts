@@ -54,6 +54,30 @@ const packageOut = z.object({
   ),
 });
 
+/** The fields every view of a package starts with. */
+function packageHead(p: {
+  id: string;
+  status: string;
+  shop_id: string;
+  warehouse_code: string;
+  logistics_class: string;
+  destination_region_code: string;
+  carrier_code: string | null;
+  tracking_no: string | null;
+}) {
+  return {
+    id: p.id,
+    workflowId: packageWorkflowId(p.id),
+    status: p.status,
+    shopId: p.shop_id,
+    warehouseCode: p.warehouse_code,
+    logisticsClass: p.logistics_class,
+    destinationRegionCode: p.destination_region_code,
+    carrierCode: p.carrier_code,
+    trackingNo: p.tracking_no,
+  };
+}
+
 const PACKAGE_STATUSES = ['open', 'sealed', 'released', 'picked', 'shipped', 'failed', 'cancelled'] as const;
 
 const listQuery = z.object({
@@ -102,15 +126,7 @@ export const packageRoutes: FastifyPluginAsyncZod = async (app) => {
       if (!page) throw new AppError('bad_request', `cursor ${q.cursor} names no package`);
       return {
         items: page.items.map((p) => ({
-          id: p.id,
-          workflowId: packageWorkflowId(p.id),
-          status: p.status,
-          shopId: p.shop_id,
-          warehouseCode: p.warehouse_code,
-          logisticsClass: p.logistics_class,
-          destinationRegionCode: p.destination_region_code,
-          carrierCode: p.carrier_code,
-          trackingNo: p.tracking_no,
+          ...packageHead(p),
           createdAt: p.created_at.toISOString(),
           releasedAt: iso(p.released_at),
           pickedAt: iso(p.picked_at),
@@ -130,17 +146,9 @@ export const packageRoutes: FastifyPluginAsyncZod = async (app) => {
       if (!found) throw new AppError('not_found', `unknown package ${req.params.id}`);
       const { pkg: p, members } = found;
       return {
-        id: p.id,
-        workflowId: packageWorkflowId(p.id),
-        status: p.status,
-        shopId: p.shop_id,
-        warehouseCode: p.warehouse_code,
-        logisticsClass: p.logistics_class,
-        destinationRegionCode: p.destination_region_code,
+        ...packageHead(p),
         windowStart: p.window_start.toISOString(),
         windowEnd: p.window_end.toISOString(),
-        carrierCode: p.carrier_code,
-        trackingNo: p.tracking_no,
         failureReason: p.failure_reason,
         interceptRequestedAt: iso(p.intercept_requested_at),
         sealedAt: iso(p.sealed_at),
