@@ -41,7 +41,11 @@ export interface RunningTestWorker {
  * A fresh database (migrated) and a private task queue on the run's shared PostgreSQL and Temporal,
  * the API built around them, and one worker running.
  */
-export async function createTestStack(overrides: Record<string, string> = {}, opts: { carriers?: boolean } = {}): Promise<TestStack> {
+export async function createTestStack(
+  overrides: Record<string, string> = {},
+  opts: { carriers?: boolean; /** Another Temporal than the run's shared one (restart tests). */ temporalAddress?: string } = {},
+): Promise<TestStack> {
+  const temporalAddress = opts.temporalAddress ?? inject('temporalAddress');
   const name = `orderly_t_${randomUUID().replaceAll('-', '').slice(0, 16)}`;
   const admin = new pg.Client({ connectionString: inject('pgAdminUrl') });
   await admin.connect();
@@ -53,7 +57,7 @@ export async function createTestStack(overrides: Record<string, string> = {}, op
     NODE_ENV: 'test',
     LOG_FORMAT: 'json',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
-    TEMPORAL_ADDRESS: inject('temporalAddress'),
+    TEMPORAL_ADDRESS: temporalAddress,
     TEMPORAL_TASK_QUEUE: taskQueue,
     ORDER_PAYMENT_TIMEOUT: '1h',
     DATABASE_URL: databaseUrl,
@@ -67,7 +71,7 @@ export async function createTestStack(overrides: Record<string, string> = {}, op
   // (the default here) orders are released without allocation; fulfilment tests ask for them.
   await seedDemoData(db, { carriers: opts.carriers ?? false });
 
-  const connection = await Connection.connect({ address: inject('temporalAddress') });
+  const connection = await Connection.connect({ address: temporalAddress });
   const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
   const dispatcher = createDispatcher({ client, taskQueue, paymentTimeoutMs: config.ORDER_PAYMENT_TIMEOUT });
   const app = await buildApp({ services: { config, db, temporal: client, dispatcher, logger } });
@@ -76,10 +80,10 @@ export async function createTestStack(overrides: Record<string, string> = {}, op
   const bundle = { code: fs.readFileSync(inject('workflowBundlePath'), 'utf8') };
   const workers = new Set<RunningTestWorker>();
   const startWorker = async (): Promise<RunningTestWorker> => {
-    const nativeConnection = await NativeConnection.connect({ address: inject('temporalAddress') });
+    const nativeConnection = await NativeConnection.connect({ address: temporalAddress });
     const { worker, close } = await createOrderWorker({
       connection: nativeConnection,
-      temporalAddress: inject('temporalAddress'),
+      temporalAddress,
       config,
       namespace: config.TEMPORAL_NAMESPACE,
       taskQueue,
