@@ -138,8 +138,12 @@ export async function startTemporalDevServer(opts: DevServerOptions): Promise<Ru
   };
   child.stdout?.on('data', collect);
   child.stderr?.on('data', collect);
+  // If this process ends without stop() (a crash, a killed test run), the server must not outlive it.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
   child.on('exit', (code, signal) => {
     exited = true;
+    process.removeListener('exit', killOnExit);
     log.debug({ code, signal }, 'Temporal dev server exited');
   });
   try {

@@ -21,7 +21,7 @@ declare module 'vitest' {
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const started = performance.now();
+  const startedAt = performance.now();
   const config = loadConfig(process.env, { LOG_FORMAT: 'json', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn' });
   const logger = createLogger(config);
   const runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'orderly-test-'));
@@ -29,13 +29,24 @@ export default async function setup(project: TestProject): Promise<() => Promise
   fs.chmodSync(runDir, 0o755);
 
   const [pgPort, temporalPort] = [await freePort(), await freePort()];
-  const [pg, temporal, bundle] = await Promise.all([
+  const started = await Promise.allSettled([
     process.env.TEST_DATABASE_URL
       ? Promise.resolve(undefined)
       : startEmbeddedPostgres({ dir: path.join(runDir, 'pg'), port: pgPort, logger, ephemeral: true }),
     startTemporalDevServer({ port: temporalPort, namespace: 'default', dataDir: config.dataDir, cliPath: config.TEMPORAL_CLI_PATH, logger }),
     bundleWorkflows(logger),
   ]);
+  const failed = started.find((r) => r.status === 'rejected');
+  if (failed) {
+    // Stop whatever did start, so a failed set-up leaves no server behind, then fail loudly.
+    const [pgR, tR] = started;
+    if (tR.status === 'fulfilled') await tR.value.stop();
+    if (pgR.status === 'fulfilled') await pgR.value?.stop();
+    throw failed.reason;
+  }
+  const pg = (started[0] as PromiseFulfilledResult<Awaited<ReturnType<typeof startEmbeddedPostgres>> | undefined>).value;
+  const temporal = (started[1] as PromiseFulfilledResult<Awaited<ReturnType<typeof startTemporalDevServer>>>).value;
+  const bundle = (started[2] as PromiseFulfilledResult<{ code: string }>).value;
   const bundlePath = path.join(runDir, 'workflow-bundle.js');
   fs.writeFileSync(bundlePath, bundle.code);
 
@@ -44,7 +55,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('pgBaseUrl', adminUrl.replace(/\/[^/]*$/, ''));
   project.provide('temporalAddress', temporal.address);
   project.provide('workflowBundlePath', bundlePath);
-  process.stdout.write(`integration stack ready in ${((performance.now() - started) / 1000).toFixed(1)} s (PostgreSQL :${pgPort}, Temporal ${temporal.address})\n`);
+  process.stdout.write(`integration stack ready in ${((performance.now() - startedAt) / 1000).toFixed(1)} s (PostgreSQL :${pgPort}, Temporal ${temporal.address})\n`);
 
   return async () => {
     await temporal.stop();
