@@ -4,7 +4,7 @@ import { ingestEvent } from '../api/ingest/ingest.js';
 import { ChannelPayloadError, connectorFor, splitWindow, type ChannelConnector, type MappedOrder } from '../channels/index.js';
 import { masterKeyFrom } from '../channels/credentials.js';
 import { isPermanentChannelError, sendSigned } from '../channels/http.js';
-import { looseOrder, orderSnapshotEvent } from '../channels/orders.js';
+import { fetchPlatformOrder, looseOrder, orderSnapshotEvent } from '../channels/orders.js';
 import { buildWritebackRequest, parseWritebackResponse } from '../channels/writeback.js';
 import {
   advancePullCursor,
@@ -17,7 +17,7 @@ import {
   resolveExceptions,
   type WritebackKey,
 } from '../db/channels.repository.js';
-import { findShop, loadShopAccess, pullsEnabled, type ShopAccess } from '../db/shops.repository.js';
+import { findShop, loadShopAccess, pullsEnabled, shopAccess, type ShopAccess } from '../db/shops.repository.js';
 import { orderWorkflowId, type Platform } from '../domain/order.js';
 import type { PullPageInput, PullPageResult, PullPlan } from '../workflows/pull-sync.messages.js';
 import type { ActivityDeps } from './order-activities.js';
@@ -122,7 +122,7 @@ export function createChannelActivities(deps: ActivityDeps) {
       const results = await mapLimit(page.orders.map((o, i) => ({ o, id: page.platformOrderIds[i]! })), DETAIL_CONCURRENCY, async ({ o, id }) => {
         Context.current().heartbeat({ page: input.page });
         try {
-          const mapped = c.paging.listHasDetail ? c.mapOrder(o, { shopId: input.shopId }) : c.mapOrder(c.parseDetail(await sendSigned(c.buildDetailRequest(id, a.credentials, new Date()))), { shopId: input.shopId });
+          const mapped = c.paging.listHasDetail ? c.mapOrder(o, { shopId: input.shopId }) : await fetchPlatformOrder(a.shop.platform as Platform, a.credentials, input.shopId, id);
           return await ingestPulled(a, mapped);
         } catch (e) {
           if (!(e instanceof ChannelPayloadError)) throw e;
@@ -152,18 +152,6 @@ export function createChannelActivities(deps: ActivityDeps) {
       return { consecutiveFailures: n, alerted: true };
     },
 
-    /** The platform's current view of one order (e.g. for the order workflow after an id-only push). */
-    async fetchPlatformOrder(input: { shopId: string; platformOrderId: string }): Promise<{ order: ReturnType<typeof looseOrder>; platformState: MappedOrder['state'] }> {
-      const a = await access(input.shopId);
-      try {
-        const mapped = a.connector.mapOrder(a.connector.parseDetail(await sendSigned(a.connector.buildDetailRequest(input.platformOrderId, a.credentials, new Date()))), { shopId: input.shopId });
-        return { order: looseOrder(mapped), platformState: mapped.state };
-      } catch (e) {
-        if (e instanceof ChannelPayloadError || isPermanentChannelError(e)) permanent(e);
-        throw e;
-      }
-    },
-
     /**
      * Sends the tracking number to the platform once per (order, tracking number): a retried or repeated
      * call after success does nothing, and a platform that already has it counts as success.
@@ -178,7 +166,12 @@ export function createChannelActivities(deps: ActivityDeps) {
       const row = await claimWriteback(db, input);
       if (row.status === 'sent') return { status: 'already_sent', attempts: row.attempts };
       if (row.status === 'rejected') throw ApplicationFailure.nonRetryable(`write-back of ${input.trackingNo} was rejected: ${row.last_error ?? ''}`, 'WritebackRejected');
-      const a = await access(input.shopId);
+      let a: ShopAccess;
+      try {
+        a = shopAccess(shop, key());
+      } catch (e) {
+        permanent(e);
+      }
       const platform = a.shop.platform as Exclude<Platform, 'manual'>;
       let body: string;
       try {

@@ -1,3 +1,4 @@
+import type { PlatformOrderState } from '../domain/platform-state.js';
 import type { CanonicalOrderInput, Platform } from '../domain/order.js';
 import type { JsonObject } from './json.js';
 
@@ -79,17 +80,9 @@ export interface SignedRequest {
 }
 
 /** The platform's status of an order, in one vocabulary. */
-export const CHANNEL_ORDER_STATES = [
-  'awaiting_payment',
-  'deposit_paid',
-  'awaiting_shipment',
-  'partly_shipped',
-  'shipped',
-  'completed',
-  'cancelled',
-  'on_hold',
-] as const;
-export type ChannelOrderState = (typeof CHANNEL_ORDER_STATES)[number];
+export { PLATFORM_ORDER_STATES as CHANNEL_ORDER_STATES } from '../domain/platform-state.js';
+/** The platform's status of an order, in one vocabulary (defined with the domain rules that read it). */
+export type ChannelOrderState = PlatformOrderState;
 
 export interface MapContext {
   shopId: string;

@@ -98,9 +98,13 @@ export interface ShopAccess {
  */
 export async function loadShopAccess(db: Db, id: string, masterKey: Buffer): Promise<ShopAccess | undefined> {
   const shop = await findShop(db, id);
-  if (!shop) return undefined;
-  if (!shop.credentials_enc) throw new Error(`shop ${id} has no credentials`);
-  const credentials = decryptCredentials(shop.credentials_enc, masterKey, id);
+  return shop ? shopAccess(shop, masterKey) : undefined;
+}
+
+/** A loaded shop with its credentials decrypted; throws when it has none or they cannot be decrypted. */
+export function shopAccess(shop: ShopRow, masterKey: Buffer): ShopAccess {
+  if (!shop.credentials_enc) throw new Error(`shop ${shop.id} has no credentials`);
+  const credentials = decryptCredentials(shop.credentials_enc, masterKey, shop.id);
   return { shop, credentials: { ...credentials, ...(shop.api_base_url ? { baseUrl: shop.api_base_url } : {}) } };
 }
 

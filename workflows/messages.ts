@@ -1,12 +1,13 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
-import { CHANNEL_EVENT_TYPES, type ChannelOrderState } from '../channels/types.js';
+import { CHANNEL_EVENT_TYPES } from '../channels/types.js';
+import type { PlatformOrderState } from '../domain/platform-state.js';
 import type { CompletenessIssue } from '../domain/completeness.js';
 import type { FulfilmentState } from './fulfilment.stage.js';
 import type { CanonicalOrder, Receiver } from '../domain/order.js';
 import type { OrderStatus } from '../domain/order-status.js';
 
 /** The platform's view of the order's state, when the event came from a platform (push or pull). */
-export type PlatformOrderState = ChannelOrderState;
+export type { PlatformOrderState };
 
 /** Shop settings that shape how an order is processed, carried on its first event. */
 export interface OrderProcessingOptions {

@@ -13,6 +13,7 @@ import type { Activities } from '../activities/index.js';
 import { hasBlockingIssues, type CompletenessIssue } from '../domain/completeness.js';
 import type { CanonicalOrder } from '../domain/order.js';
 import type { OrderStatus } from '../domain/order-status.js';
+import { isPaidOnPlatform, isShippedOnPlatform } from '../domain/platform-state.js';
 import { workflowNow } from './clock.js';
 import { runFulfilment, type Fulfilment } from './fulfilment.stage.js';
 import {
@@ -45,9 +46,6 @@ const { writeBackShipment } = proxyActivities<Activities>({
 
 /** Applied event ids kept in the state query; the full set is kept for deduplication. */
 const MAX_IDS_IN_QUERY = 50;
-
-/** Platform states that mean the buyer has paid (in full). */
-const PAID_STATES: readonly PlatformOrderState[] = ['awaiting_shipment', 'partly_shipped', 'shipped', 'completed'];
 
 /**
  * One order, from its first event to release. Started by signal-with-start with the id
@@ -107,11 +105,11 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderRes
     if (!state) return;
     if (state === 'cancelled') cancelled ??= { reason: 'cancelled on the platform' };
     if (state === 'deposit_paid') depositPaidAt ??= o.presale?.depositPaidAt ?? now();
-    if (PAID_STATES.includes(state)) {
+    if (isPaidOnPlatform(state)) {
       paidAt ??= o.paidAt ?? o.presale?.balancePaidAt ?? now();
       if (o.presale) balancePaidAt ??= paidAt;
     }
-    if (state === 'shipped' || state === 'completed') platformShipment ??= {};
+    if (isShippedOnPlatform(state)) platformShipment ??= {};
   };
 
   const takeOrder = (e: Extract<OrderEvent, { type: 'created' | 'snapshot' }>) => {

@@ -71,8 +71,7 @@ export async function ingestEvent(deps: IngestDeps, input: IngestInput): Promise
 
   const log = deps.logger.child({ orderId: input.orderId, workflowId: input.orderId, eventId });
   try {
-    const outcome = await dispatcher.dispatch(input.orderId, event);
-    await markDispatched(db, rec.id, outcome);
+    const outcome = await dispatchAndMark(dispatcher, db, rec.id, input.orderId, event);
     if (outcome === 'order_closed') log.warn('event arrived after the order workflow finished; kept in the inbox');
     return { ...base, queued: false, outcome };
   } catch (e) {
@@ -133,8 +132,13 @@ export async function deliverInboxRow(deps: DeliverDeps, exec: Db | Transaction<
   } else {
     event = row.payload as OrderEvent;
   }
-  const outcome = await deps.dispatcher.dispatch(row.order_id, event);
-  await markDispatched(exec, row.id, outcome);
+  return dispatchAndMark(deps.dispatcher, exec, row.id, row.order_id, event);
+}
+
+/** Hands an event to its workflow and marks its inbox row with the outcome. */
+async function dispatchAndMark(dispatcher: Dispatcher, exec: Db | Transaction<Database>, rowId: string, orderId: string, event: OrderEvent): Promise<DispatchOutcome> {
+  const outcome = await dispatcher.dispatch(orderId, event);
+  await markDispatched(exec, rowId, outcome);
   return outcome;
 }
 

@@ -6,8 +6,6 @@ import { temporalAddress } from '../../config/temporal.js';
 import { startEmbeddedPostgres } from './postgres.js';
 import { startTemporalDevServer } from './temporal-server.js';
 
-export { databaseUrl, embeddedDatabaseUrl, EMBEDDED_DB_NAME } from '../../config/database-url.js';
-
 export interface Service<T> {
   value: T;
   stop: () => Promise<void>;
