@@ -7,10 +7,8 @@ import { temporalConnectionOptions } from '../config/temporal.js';
 import { createDb, type Db } from '../db/database.js';
 import { databaseUrl } from '../config/database-url.js';
 import { buildApp } from './app.js';
-import { channelContext } from './channels/context.js';
-import { createDetailResolver } from './channels/inbox-resolver.js';
 import { createDispatcher } from './ingest/dispatcher.js';
-import { startRelay } from './ingest/relay.js';
+import { startInboxRelay } from './ingest/relay.js';
 
 export interface RunningApi {
   app: FastifyInstance;
@@ -19,17 +17,15 @@ export interface RunningApi {
 }
 
 /**
- * Starts the API and the inbox relay. The Temporal connection is lazy: the API starts and accepts orders
- * even while Temporal is down (they wait in the inbox).
+ * Starts the API (and the inbox relay when INBOX_RELAY=api). The Temporal connection is lazy: the API starts
+ * and accepts orders even while Temporal is down (they wait in the inbox).
  */
-export async function startApi(config: Config, logger: Logger, db: Db, opts: { temporalAddress?: string } = {}): Promise<RunningApi> {
+export async function startApi(config: Config, logger: Logger, db: Db, opts: { temporalAddress?: string; databaseUrl?: string } = {}): Promise<RunningApi> {
   const connection = Connection.lazy(temporalConnectionOptions(config, opts.temporalAddress));
   const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
   const dispatcher = createDispatcher({ client: temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, paymentTimeoutMs: config.ORDER_PAYMENT_TIMEOUT });
   const app = await buildApp({ services: { config, db, temporal, dispatcher, logger } });
-  // The relay also finishes pushes whose order detail could not be read from the platform yet.
-  const resolve = createDetailResolver(channelContext(app.services).shops);
-  const relay = startRelay({ db, dispatcher, logger: logger.child({ component: 'relay' }), resolve }, { intervalMs: config.RELAY_INTERVAL, minAgeMs: config.RELAY_MIN_AGE });
+  const relay = config.INBOX_RELAY === 'api' ? startInboxRelay({ config, db, logger, client: temporal, databaseUrl: opts.databaseUrl ?? databaseUrl(config) }) : undefined;
   await app.listen({ host: config.HOST, port: config.PORT });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.PORT;
@@ -39,7 +35,7 @@ export async function startApi(config: Config, logger: Logger, db: Db, opts: { t
     url: `http://${host}:${port}`,
     async close() {
       await app.close();
-      await relay.stop();
+      await relay?.stop();
       await connection.close();
     },
   };

@@ -47,14 +47,16 @@ export const configSchema = z.object({
 
   /** How long an unpaid order waits for payment before it closes (platforms close unpaid orders too). */
   ORDER_PAYMENT_TIMEOUT: duration.default(parseDuration('24h')),
-  /** How often the inbox relay re-dispatches events that did not reach Temporal. */
-  RELAY_INTERVAL: duration.default(parseDuration('5s')),
-  /** Pushes delivered to Temporal at once after their acknowledgement, per API process. */
-  DELIVERY_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(8),
-  /** Stored rows waiting for delivery in memory; beyond this the relay delivers them. */
-  DELIVERY_QUEUE_LIMIT: z.coerce.number().int().min(0).max(1_000_000).default(20_000),
-  /** Events younger than this are left to the request that wrote them. */
-  RELAY_MIN_AGE: duration.default(parseDuration('10s')),
+  /**
+   * The inbox relay hands stored events (pushes, and whatever an inline delivery missed) to their workflows.
+   * It runs in the worker process by default, so an API process only verifies, stores and acknowledges;
+   * `api` runs it in the API process instead (a deployment without workers of its own); `npm start` runs one.
+   */
+  INBOX_RELAY: z.enum(['worker', 'api']).default('worker'),
+  /** How often the relay looks at the inbox without a notification, and its pause after Temporal failed. */
+  RELAY_INTERVAL: duration.default(parseDuration('2s')),
+  /** Orders the relay delivers at a time, per process. */
+  DELIVERY_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(16),
   /** Seed demo shops, warehouses and SKUs at start (on for `npm start`). */
   SEED_DEMO: bool.default(false),
 

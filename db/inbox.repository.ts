@@ -15,6 +15,11 @@ export interface InboxEvent {
   /** The parsed event to dispatch, or null when the body could not be parsed (kept for a human). */
   payload: unknown;
   rawBody?: string | null;
+  /**
+   * The writer delivers the row itself right after its commit: the row is claimed for this long, so that no
+   * relay delivers it at the same time. Without it, a relay takes the row at once.
+   */
+  claimMs?: number;
 }
 
 export interface RecordedEvent {
@@ -23,26 +28,33 @@ export interface RecordedEvent {
   inserted: boolean;
   dispatchedAt: Date | null;
   dispatchOutcome: string | null;
+  /** The writer holds the claim (always, for a new row with `claimMs`; for a redelivery, when free). */
+  claimed: boolean;
 }
+
+const secondsFromNow = (ms: number) => sql<Date>`now() + make_interval(secs => ${ms / 1000})`;
+
+const inboxRow = (e: InboxEvent) => ({
+  platform: e.platform,
+  shop_id: e.shopId,
+  message_id: e.messageId,
+  order_id: e.orderId,
+  event_type: e.eventType,
+  source: e.source,
+  payload: e.payload === null || e.payload === undefined ? null : JSON.stringify(e.payload),
+  raw_body: e.rawBody ?? null,
+  claimed_until: e.claimMs ? secondsFromNow(e.claimMs) : null,
+});
 
 /** Writes an event to the inbox exactly once per (platform, shop, message id). */
 export async function recordInboxEvent(db: DbOrTx, e: InboxEvent): Promise<RecordedEvent> {
   const row = await db
     .insertInto('channel_events')
-    .values({
-      platform: e.platform,
-      shop_id: e.shopId,
-      message_id: e.messageId,
-      order_id: e.orderId,
-      event_type: e.eventType,
-      source: e.source,
-      payload: e.payload === null || e.payload === undefined ? null : JSON.stringify(e.payload),
-      raw_body: e.rawBody ?? null,
-    })
+    .values(inboxRow(e))
     .onConflict((oc) => oc.columns(['platform', 'shop_id', 'message_id']).doNothing())
     .returning(['id', 'dispatched_at', 'dispatch_outcome'])
     .executeTakeFirst();
-  if (row) return { id: row.id, inserted: true, dispatchedAt: row.dispatched_at, dispatchOutcome: row.dispatch_outcome };
+  if (row) return { id: row.id, inserted: true, dispatchedAt: row.dispatched_at, dispatchOutcome: row.dispatch_outcome, claimed: Boolean(e.claimMs) };
   const existing = await db
     .selectFrom('channel_events')
     .select(['id', 'dispatched_at', 'dispatch_outcome'])
@@ -50,43 +62,85 @@ export async function recordInboxEvent(db: DbOrTx, e: InboxEvent): Promise<Recor
     .where('shop_id', '=', e.shopId)
     .where('message_id', '=', e.messageId)
     .executeTakeFirstOrThrow();
-  return { id: existing.id, inserted: false, dispatchedAt: existing.dispatched_at, dispatchOutcome: existing.dispatch_outcome };
+  const claimed = Boolean(e.claimMs) && !existing.dispatched_at && (await claimRow(db, existing.id, e.claimMs!));
+  return { id: existing.id, inserted: false, dispatchedAt: existing.dispatched_at, dispatchOutcome: existing.dispatch_outcome, claimed };
+}
+
+/**
+ * Writes several events in one statement (all or none), each once per (platform, shop, message id); returns
+ * how many were new. No explicit transaction: one round trip to the database.
+ */
+export async function recordInboxEvents(db: DbOrTx, events: InboxEvent[]): Promise<number> {
+  if (events.length === 0) return 0;
+  const rows = await db
+    .insertInto('channel_events')
+    .values(events.map(inboxRow))
+    .onConflict((oc) => oc.columns(['platform', 'shop_id', 'message_id']).doNothing())
+    .returning('id')
+    .execute();
+  return rows.length;
+}
+
+/** Claims one undispatched row unless somebody else holds it. */
+async function claimRow(db: DbOrTx, id: string, ms: number): Promise<boolean> {
+  const r = await db
+    .updateTable('channel_events')
+    .set({ claimed_until: secondsFromNow(ms) })
+    .where('id', '=', id)
+    .where('dispatched_at', 'is', null)
+    .where((eb) => eb.or([eb('claimed_until', 'is', null), eb('claimed_until', '<', sql<Date>`now()`)]))
+    .returning('id')
+    .executeTakeFirst();
+  return r !== undefined;
 }
 
 export async function markDispatched(db: DbOrTx, id: string, outcome: string): Promise<void> {
   await db
     .updateTable('channel_events')
-    .set((eb) => ({ dispatched_at: sql<Date>`now()`, dispatch_outcome: outcome, dispatch_attempts: eb('dispatch_attempts', '+', 1), last_error: null }))
+    .set((eb) => ({ dispatched_at: sql<Date>`now()`, dispatch_outcome: outcome, dispatch_attempts: eb('dispatch_attempts', '+', 1), last_error: null, claimed_until: null }))
     .where('id', '=', id)
     .execute();
 }
 
-export async function markDispatchFailed(db: DbOrTx, id: string, error: string): Promise<void> {
+/** Records a failed delivery and gives the row up: to any relay at once, or after `retryAfterMs`. */
+export async function markDispatchFailed(db: DbOrTx, id: string, error: string, retryAfterMs = 0): Promise<void> {
   await db
     .updateTable('channel_events')
-    .set((eb) => ({ dispatch_attempts: eb('dispatch_attempts', '+', 1), last_error: error.slice(0, 2000) }))
+    .set((eb) => ({ dispatch_attempts: eb('dispatch_attempts', '+', 1), last_error: error.slice(0, 2000), claimed_until: retryAfterMs > 0 ? secondsFromNow(retryAfterMs) : null }))
     .where('id', '=', id)
     .execute();
 }
 
+/** An inbox row claimed for delivery. */
+export type ClaimedRow = Pick<ChannelEventRow, 'id' | 'platform' | 'shop_id' | 'message_id' | 'order_id' | 'payload' | 'dispatch_attempts'>;
+
 /**
- * Events that never reached their workflow and are older than `minAgeMs` (younger ones still belong to
- * the request that wrote them). Locked with SKIP LOCKED so several relays share the work.
+ * Claims up to `limit` undispatched rows for `leaseMs`, oldest first, skipping rows somebody holds (SKIP
+ * LOCKED for concurrent relays, an unexpired claim for deliveries in progress) and rows whose order has an
+ * earlier undispatched row still held, so one order's events reach its workflow in order.
  */
-export async function lockUndispatched(tx: Transaction<Database>, minAgeMs: number, limit: number): Promise<ChannelEventRow[]> {
-  return tx
-    .selectFrom('channel_events')
-    .selectAll()
-    .where('dispatched_at', 'is', null)
-    .where('payload', 'is not', null)
-    .where('order_id', 'is not', null)
-    .where('received_at', '<', sql<Date>`now() - make_interval(secs => ${minAgeMs / 1000})`)
-    .orderBy('received_at')
-    .orderBy('id')
-    .limit(limit)
-    .forUpdate()
-    .skipLocked()
-    .execute();
+export async function claimUndispatched(db: DbOrTx, limit: number, leaseMs: number): Promise<ClaimedRow[]> {
+  const r = await sql<ClaimedRow>`
+    update channel_events c set claimed_until = ${secondsFromNow(leaseMs)}
+    where c.id in (
+      select e.id from channel_events e
+      where e.dispatched_at is null and e.payload is not null and e.order_id is not null
+        and (e.claimed_until is null or e.claimed_until < now())
+        and not exists (
+          select 1 from channel_events p
+          where p.order_id = e.order_id and p.dispatched_at is null and p.id < e.id and p.claimed_until >= now())
+      order by e.received_at, e.id
+      limit ${limit}
+      for update skip locked)
+    returning c.id, c.platform, c.shop_id, c.message_id, c.order_id, c.payload, c.dispatch_attempts`.execute(db);
+  // RETURNING has no order: oldest first again (ids grow with time).
+  return r.rows.sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
+}
+
+/** Gives claimed rows back without counting an attempt (their delivery never started). */
+export async function releaseClaims(db: DbOrTx, ids: string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await db.updateTable('channel_events').set({ claimed_until: null }).where('id', 'in', ids).where('dispatched_at', 'is', null).execute();
 }
 
 export async function countUndispatched(db: DbOrTx): Promise<number> {

@@ -99,6 +99,8 @@ export interface ChannelEventsTable {
   dispatch_outcome: string | null;
   dispatch_attempts: Generated<number>;
   last_error: string | null;
+  /** Held by whoever is delivering the row (the request that stored it, or a relay) until this time. */
+  claimed_until: Timestamp | null;
 }
 
 export interface OrderEventsTable {

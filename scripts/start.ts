@@ -34,9 +34,9 @@ try {
   await migrateToLatest(db, logger);
   if (config.SEED_DEMO) await seedDemoData(db);
 
-  const worker = await startWorker(config, logger, db, { temporalAddress: temporal.value.address });
+  const worker = await startWorker(config, logger, db, { temporalAddress: temporal.value.address, databaseUrl: database.value });
   stops.push(() => worker.stop());
-  const api = await startApi(config, logger, db, { temporalAddress: temporal.value.address });
+  const api = await startApi(config, logger, db, { temporalAddress: temporal.value.address, databaseUrl: database.value });
   stops.push(() => api.close());
 
   const seconds = ((performance.now() - started) / 1000).toFixed(1);

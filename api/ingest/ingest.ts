@@ -44,6 +44,9 @@ export function inboxEventId(platform: string, shopId: string, messageId: string
   return `${platform}:${shopId}:${messageId}`;
 }
 
+/** How long a caller delivering its own row holds it against the relay (one dispatch attempt takes at most 5 s). */
+const INLINE_CLAIM_MS = 30_000;
+
 /**
  * Durably records an event (and a new order) in one transaction, then hands it to its workflow at once.
  * If Temporal cannot be reached the event stays in the inbox, undispatched, for the relay: nothing is lost.
@@ -62,12 +65,15 @@ export async function ingestEvent(deps: IngestDeps, input: IngestInput): Promise
       source: input.source,
       payload: event,
       rawBody: input.rawBody ?? null,
+      claimMs: INLINE_CLAIM_MS,
     });
     if (input.order && r.inserted) await insertReceivedOrder(tx, input.order);
     return r;
   });
   const base = { orderId: input.orderId, eventId, duplicate: !rec.inserted };
   if (rec.dispatchedAt) return { ...base, queued: false, outcome: (rec.dispatchOutcome as DispatchOutcome | null) ?? 'signalled' };
+  // A redelivery of a message somebody else is delivering right now: theirs will do.
+  if (!rec.claimed) return { ...base, queued: true, outcome: 'pending' };
 
   const log = deps.logger.child({ orderId: input.orderId, workflowId: input.orderId, eventId });
   try {
@@ -107,6 +113,11 @@ export interface InboxRowRef {
   payload: unknown;
 }
 
+/** The platform could not give the order detail a pending row needs (not a Temporal failure). */
+export class DetailReadError extends Error {
+  override name = 'DetailReadError';
+}
+
 /** Turns a pending payload into the event to apply (reading the platform), plus a new order to record. */
 export type InboxResolver = (row: InboxRowRef & { payload: PendingDetailPayload }) => Promise<{ event: OrderEvent; order?: CanonicalOrder }>;
 
@@ -125,7 +136,10 @@ export async function deliverInboxRow(deps: DeliverDeps, exec: Db | Transaction<
   let event: OrderEvent;
   if (isPendingDetail(row.payload)) {
     if (!deps.resolve) return 'unresolved';
-    const r = await deps.resolve({ ...row, payload: row.payload });
+    const payload = row.payload;
+    const r = await deps.resolve({ ...row, payload }).catch((e: unknown) => {
+      throw new DetailReadError(e instanceof Error ? e.message : String(e), { cause: e });
+    });
     event = r.event;
     await exec.updateTable('channel_events').set({ payload: JSON.stringify(event) }).where('id', '=', row.id).execute();
     if (r.order) await insertReceivedOrder(exec, r.order);
@@ -140,71 +154,4 @@ async function dispatchAndMark(dispatcher: Dispatcher, exec: Db | Transaction<Da
   const outcome = await dispatcher.dispatch(orderId, event);
   await markDispatched(exec, rowId, outcome);
   return outcome;
-}
-
-export interface DeliveryQueue {
-  /** Queues one push's rows (delivered in order); false when the queue is full and the relay must do it. */
-  enqueue(rows: InboxRowRef[]): boolean;
-  /** Rows waiting or in flight. */
-  readonly pending: number;
-  /** Waits for everything queued so far (shutdown, tests). */
-  drain(): Promise<void>;
-}
-
-/**
- * Delivers stored rows after the request that stored them has been answered, at most `concurrency` pushes at
- * a time so a burst cannot starve the acknowledgements of the next pushes. A full queue is not an error: the
- * rows are durable and the relay delivers them. A row that fails stays undispatched for the relay.
- */
-export function createDeliveryQueue(deps: DeliverDeps & { db: Db; logger: Logger }, opts: { concurrency: number; limit: number }): DeliveryQueue {
-  const jobs: InboxRowRef[][] = [];
-  let rowsPending = 0;
-  let active = 0;
-  let idle: (() => void)[] = [];
-
-  const deliver = async (row: InboxRowRef) => {
-    try {
-      await deliverInboxRow(deps, deps.db, row);
-    } catch (e) {
-      const message = e instanceof Error ? e.message : String(e);
-      await markDispatchFailed(deps.db, row.id, message).catch(() => undefined);
-      deps.logger.warn({ orderId: row.order_id, workflowId: row.order_id, messageId: row.message_id, err: message }, 'delivery failed; the relay will retry');
-    }
-  };
-  const pump = () => {
-    while (active < opts.concurrency && jobs.length > 0) {
-      const job = jobs.shift()!;
-      active++;
-      void (async () => {
-        for (const row of job) {
-          await deliver(row);
-          rowsPending--;
-        }
-        active--;
-        if (active === 0 && jobs.length === 0) {
-          const waiting = idle;
-          idle = [];
-          for (const w of waiting) w();
-        }
-        pump();
-      })();
-    }
-  };
-  return {
-    enqueue(rows) {
-      if (rows.length === 0) return true;
-      if (rowsPending + rows.length > opts.limit) return false;
-      rowsPending += rows.length;
-      jobs.push(rows);
-      pump();
-      return true;
-    },
-    get pending() {
-      return rowsPending;
-    },
-    drain() {
-      if (active === 0 && jobs.length === 0) return Promise.resolve();
-      return new Promise<void>((resolve) => idle.push(resolve));
-    },
-  };
 }

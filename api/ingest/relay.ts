@@ -1,8 +1,14 @@
+import pg from 'pg';
+import type { Client } from '@temporalio/client';
+import { masterKeyFrom } from '../../channels/credentials.js';
+import type { Config } from '../../config/config.js';
 import type { Logger } from '../../config/logger.js';
 import type { Db } from '../../db/database.js';
-import { lockUndispatched, markDispatchFailed } from '../../db/inbox.repository.js';
-import type { Dispatcher } from './dispatcher.js';
-import { deliverInboxRow, type InboxResolver } from './ingest.js';
+import { claimUndispatched, markDispatchFailed, releaseClaims, type ClaimedRow } from '../../db/inbox.repository.js';
+import { createShopAccessCache } from '../../db/shops.repository.js';
+import { createDetailResolver } from '../channels/inbox-resolver.js';
+import { createDispatcher, type Dispatcher } from './dispatcher.js';
+import { DetailReadError, deliverInboxRow, type InboxResolver } from './ingest.js';
 
 export interface RelayDeps {
   db: Db;
@@ -17,47 +23,252 @@ export interface RelayResult {
   failed: number;
 }
 
-/**
- * Delivers inbox events that never reached Temporal (it was down, or the process died between the commit
- * and the dispatch). Safe to run anywhere and often: workflows drop event ids they have already applied.
- */
-export async function relayOnce(deps: RelayDeps, opts: { minAgeMs: number; limit?: number }): Promise<RelayResult> {
-  return deps.db.transaction().execute(async (tx) => {
-    const rows = await lockUndispatched(tx, opts.minAgeMs, opts.limit ?? 200);
-    let dispatched = 0;
-    let failed = 0;
-    for (const row of rows) {
-      try {
-        const outcome = await deliverInboxRow(deps, tx, row);
-        if (outcome !== 'unresolved') dispatched++;
-      } catch (e) {
-        failed++;
-        await markDispatchFailed(tx, row.id, e instanceof Error ? e.message : String(e));
-        // Temporal is most likely still down: stop this round instead of timing out on every row.
-        break;
-      }
-    }
-    if (dispatched || failed) deps.logger.info({ dispatched, failed, pending: rows.length - dispatched }, 'inbox relay round');
-    return { dispatched, failed };
-  });
+/** The inbox channel every insert into `channel_events` notifies (migration 2026_11_25_2200). */
+export const INBOX_CHANNEL = 'orderly_inbox';
+const DEFAULT_LEASE_MS = 30_000;
+
+/** A row whose order detail cannot be read waits longer after each failure: 2 s, 4 s, ... up to 5 minutes. */
+export function detailRetryDelayMs(attempts: number): number {
+  return Math.min(300_000, 2_000 * 2 ** Math.min(attempts, 10));
 }
 
-/** Runs the relay every `intervalMs` until stopped. */
-export function startRelay(deps: RelayDeps, opts: { intervalMs: number; minAgeMs: number }): { stop(): Promise<void> } {
+type RowOutcome = 'dispatched' | 'unresolved' | 'detail_failed' | 'dispatch_failed';
+
+/**
+ * Delivers one claimed row. A platform that cannot give the order detail only delays this row (with
+ * backoff); a failed hand-over to Temporal gives the row back at once and tells the caller to pause.
+ */
+async function deliverClaimed(deps: RelayDeps, row: ClaimedRow): Promise<RowOutcome> {
+  try {
+    const outcome = await deliverInboxRow(deps, deps.db, row);
+    return outcome === 'unresolved' ? 'unresolved' : 'dispatched';
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    const detail = e instanceof DetailReadError;
+    await markDispatchFailed(deps.db, row.id, message, detail ? detailRetryDelayMs(row.dispatch_attempts) : 0).catch(() => undefined);
+    deps.logger.warn({ orderId: row.order_id, workflowId: row.order_id, messageId: row.message_id, err: message }, detail ? 'order detail unavailable; retrying later' : 'delivery to Temporal failed');
+    return detail ? 'detail_failed' : 'dispatch_failed';
+  }
+}
+
+/** Rows grouped by order, each group in inbox order: one order's events are delivered one after another. */
+function byOrder(rows: ClaimedRow[]): ClaimedRow[][] {
+  const groups = new Map<string, ClaimedRow[]>();
+  for (const r of rows) {
+    const key = r.order_id ?? r.id;
+    const g = groups.get(key);
+    if (g) g.push(r);
+    else groups.set(key, [r]);
+  }
+  return [...groups.values()];
+}
+
+/**
+ * One round: claims up to `limit` undispatched rows and delivers them, `concurrency` orders at a time. Stops
+ * starting new rows once Temporal fails (they are given back). Safe to run anywhere and as often as wanted:
+ * claims keep relays (and the requests delivering their own rows) apart, and workflows drop event ids they
+ * have already applied.
+ */
+export async function relayOnce(deps: RelayDeps, opts: { limit?: number; concurrency?: number; leaseMs?: number } = {}): Promise<RelayResult> {
+  const rows = await claimUndispatched(deps.db, opts.limit ?? 200, opts.leaseMs ?? DEFAULT_LEASE_MS);
+  const groups = byOrder(rows);
+  const result: RelayResult = { dispatched: 0, failed: 0 };
+  const untouched: string[] = [];
+  let temporalDown = false;
+  const runGroup = async (group: ClaimedRow[]) => {
+    for (const row of group) {
+      if (temporalDown) {
+        untouched.push(row.id);
+        continue;
+      }
+      const outcome = await deliverClaimed(deps, row);
+      if (outcome === 'dispatched') result.dispatched++;
+      else if (outcome !== 'unresolved') result.failed++;
+      if (outcome === 'dispatch_failed') temporalDown = true;
+      // A later event of an order must not overtake an earlier one that failed.
+      if (outcome === 'detail_failed' || outcome === 'unresolved') {
+        untouched.push(...group.slice(group.indexOf(row) + 1).map((r) => r.id));
+        return;
+      }
+    }
+  };
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(opts.concurrency ?? 16, groups.length) }, async () => {
+      while (next < groups.length) await runGroup(groups[next++]!);
+    }),
+  );
+  if (untouched.length) await releaseClaims(deps.db, untouched);
+  if (result.dispatched || result.failed) deps.logger.info({ ...result, claimed: rows.length }, 'inbox relay round');
+  return result;
+}
+
+export interface RelayOptions {
+  /** Orders delivered at a time. */
+  concurrency: number;
+  /** How often to look without a notification, and the pause after Temporal failed. */
+  intervalMs: number;
+  /** Connection string to LISTEN on for new inbox rows (delivered within milliseconds); without it, polls. */
+  listenUrl?: string | undefined;
+  leaseMs?: number;
+}
+
+export interface RunningRelay {
+  stop(): Promise<void>;
+  /** Rows being delivered right now. */
+  readonly active: number;
+}
+
+/**
+ * Runs the relay until stopped: woken by PostgreSQL notifications on new inbox rows (and every `intervalMs`
+ * in case one is missed), it claims what is undispatched and keeps up to `concurrency` orders in delivery.
+ * After Temporal fails it waits `intervalMs` before trying again, whatever arrives meanwhile.
+ */
+export function startRelay(deps: RelayDeps, opts: RelayOptions): RunningRelay {
+  const log = deps.logger;
+  const leaseMs = opts.leaseMs ?? DEFAULT_LEASE_MS;
   let stopped = false;
-  let running: Promise<unknown> = Promise.resolve();
-  const timer = setInterval(() => {
-    if (stopped) return;
-    running = running
-      .then(() => relayOnce(deps, { minAgeMs: opts.minAgeMs }))
-      .catch((e: unknown) => deps.logger.warn({ err: e }, 'inbox relay round failed'));
-  }, opts.intervalMs);
-  timer.unref();
+  let wanted = true;
+  let active = 0;
+  let pausedUntil = 0;
+  let kick: (() => void) | undefined;
+  const wake = () => {
+    wanted = true;
+    kick?.();
+  };
+  const nudge = () => kick?.();
+
+  const runGroup = async (group: ClaimedRow[]) => {
+    const rest = [...group];
+    while (rest.length) {
+      const row = rest.shift()!;
+      if (stopped || Date.now() < pausedUntil) break;
+      const outcome = await deliverClaimed(deps, row);
+      if (outcome === 'dispatch_failed') pausedUntil = Date.now() + opts.intervalMs;
+      if (outcome !== 'dispatched') break;
+    }
+    if (rest.length) await releaseClaims(deps.db, rest.map((r) => r.id)).catch(() => undefined);
+  };
+
+  const waiting: ClaimedRow[][] = [];
+  const startWaiting = () => {
+    while (active < opts.concurrency && waiting.length) {
+      const g = waiting.shift()!;
+      active += 1;
+      void runGroup(g).finally(() => {
+        active -= 1;
+        nudge();
+      });
+    }
+  };
+
+  const loop = (async () => {
+    while (!stopped) {
+      startWaiting();
+      const room = opts.concurrency - active;
+      if (wanted && room > 0 && Date.now() >= pausedUntil) {
+        wanted = false;
+        // Claims a little more than there is room for: the next orders are ready when a slot frees up.
+        const limit = room * 4;
+        let rows: ClaimedRow[] = [];
+        try {
+          rows = await claimUndispatched(deps.db, limit, leaseMs);
+        } catch (e) {
+          log.warn({ err: e }, 'inbox relay could not read the inbox');
+          pausedUntil = Date.now() + opts.intervalMs;
+        }
+        if (rows.length === limit) wanted = true;
+        const groups = byOrder(rows);
+        // More groups than room: the surplus waits in this queue (claimed) for free slots.
+        waiting.push(...groups);
+        startWaiting();
+      }
+      if (stopped) break;
+      if (wanted && active < opts.concurrency && Date.now() >= pausedUntil) continue;
+      await new Promise<void>((resolve) => {
+        const delay = Date.now() < pausedUntil ? pausedUntil - Date.now() : opts.intervalMs;
+        const timer = setTimeout(() => {
+          kick = undefined;
+          wanted = true;
+          resolve();
+        }, delay);
+        kick = () => {
+          clearTimeout(timer);
+          kick = undefined;
+          resolve();
+        };
+      });
+    }
+  })();
+
+  const listener = opts.listenUrl ? listen(opts.listenUrl, wake, log, () => stopped) : undefined;
+
   return {
+    get active() {
+      return active;
+    },
     async stop() {
       stopped = true;
-      clearInterval(timer);
-      await running;
+      kick?.();
+      await loop;
+      await listener?.close();
+      while (active > 0) await new Promise((r) => setTimeout(r, 20));
+      if (waiting.length) await releaseClaims(deps.db, waiting.flat().map((r) => r.id)).catch(() => undefined);
     },
   };
+}
+
+/** LISTEN on the inbox channel with its own connection, reconnecting (and waking the relay) after a loss. */
+function listen(url: string, onNotify: () => void, log: Logger, isStopped: () => boolean): { close(): Promise<void> } {
+  let client: pg.Client | undefined;
+  let retry: NodeJS.Timeout | undefined;
+  const connect = async (attempt: number) => {
+    const c = new pg.Client({ connectionString: url });
+    c.on('notification', onNotify);
+    c.on('error', (e) => {
+      log.warn({ err: e.message }, 'inbox notifications lost; reconnecting');
+      void c.end().catch(() => undefined);
+      schedule(1);
+    });
+    try {
+      await c.connect();
+      await c.query(`LISTEN ${INBOX_CHANNEL}`);
+      if (isStopped()) {
+        await c.end();
+        return;
+      }
+      client = c;
+      // Whatever arrived while not listening.
+      onNotify();
+    } catch (e) {
+      await c.end().catch(() => undefined);
+      log.warn({ err: e instanceof Error ? e.message : String(e), attempt }, 'cannot listen for inbox notifications; polling meanwhile');
+      schedule(attempt + 1);
+    }
+  };
+  const schedule = (attempt: number) => {
+    client = undefined;
+    if (isStopped()) return;
+    retry = setTimeout(() => void connect(attempt), Math.min(30_000, 500 * 2 ** Math.min(attempt, 6)));
+    retry.unref();
+  };
+  void connect(0);
+  return {
+    async close() {
+      clearTimeout(retry);
+      await client?.end().catch(() => undefined);
+    },
+  };
+}
+
+/**
+ * The relay as a process runs it (the worker's by default, INBOX_RELAY): its own dispatcher and platform
+ * detail reads, configured from `config`, woken by notifications on `databaseUrl`.
+ */
+export function startInboxRelay(opts: { config: Config; db: Db; logger: Logger; client: Client; databaseUrl: string }): RunningRelay {
+  const { config, db } = opts;
+  const dispatcher = createDispatcher({ client: opts.client, taskQueue: config.TEMPORAL_TASK_QUEUE, paymentTimeoutMs: config.ORDER_PAYMENT_TIMEOUT });
+  const resolve = createDetailResolver(createShopAccessCache(db, masterKeyFrom(config).key));
+  const logger = opts.logger.child({ component: 'relay' });
+  return startRelay({ db, dispatcher, logger, resolve }, { concurrency: config.DELIVERY_CONCURRENCY, intervalMs: config.RELAY_INTERVAL, listenUrl: opts.databaseUrl });
 }

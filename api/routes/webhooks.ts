@@ -4,12 +4,11 @@ import { z } from 'zod';
 import { ChannelPayloadError, JsonParseError, connectors, type ChannelConnector, type ParsedPush, type PushAck } from '../../channels/index.js';
 import { needsDetail, pushOrderEvent } from '../../channels/orders.js';
 import { openException } from '../../db/channels.repository.js';
-import { recordInboxEvent } from '../../db/inbox.repository.js';
+import { recordInboxEvent, recordInboxEvents, type InboxEvent } from '../../db/inbox.repository.js';
 import { orderWorkflowId, type Platform } from '../../domain/order.js';
 import { channelContext } from '../channels/context.js';
 import type { OrderEvent } from '../../workflows/messages.js';
-import { createDetailResolver } from '../channels/inbox-resolver.js';
-import { createDeliveryQueue, inboxEventId, type InboxRowRef, type PendingDetailPayload } from '../ingest/ingest.js';
+import { inboxEventId, type PendingDetailPayload } from '../ingest/ingest.js';
 
 const params = z.object({ platform: z.string(), shopId: z.string() });
 
@@ -25,14 +24,8 @@ function send(reply: FastifyReply, ack: PushAck): FastifyReply {
  * answer is the platform's own format.
  */
 export const webhookRoutes: FastifyPluginAsync = async (app) => {
-  const { db, dispatcher, logger } = app.services;
+  const { db, logger } = app.services;
   const ctx = channelContext(app.services);
-  const resolve = createDetailResolver(ctx.shops);
-  const delivery = createDeliveryQueue(
-    { db, dispatcher, logger: logger.child({ component: 'delivery' }), resolve },
-    { concurrency: app.services.config.DELIVERY_CONCURRENCY, limit: app.services.config.DELIVERY_QUEUE_LIMIT },
-  );
-  app.addHook('onClose', () => delivery.drain());
 
   // This plugin's scope only: every other route keeps Fastify's JSON parser.
   app.removeAllContentTypeParsers();
@@ -69,43 +62,33 @@ export const webhookRoutes: FastifyPluginAsync = async (app) => {
       return malformed(reply, p.platform, p.shopId, rawBody, e.message);
     }
 
-    // 1. Store every message durably (one transaction), 2. acknowledge, 3. deliver in the background.
-    //    Messages that carry ids only are stored as pending and read in full after the acknowledgement, so
-    //    the platform never waits on a detail call; the relay finishes whatever step 3 does not.
+    // Store every message durably (one statement: all of them or none) and acknowledge. The inbox relay,
+    // woken by the commit, delivers them to their workflows: messages that carry ids only are stored as
+    // pending and read in full there, so the platform never waits on a detail call or on Temporal.
     const options = { processAtDeposit: access.shop.process_presale_at_deposit };
-    let toDeliver: InboxRowRef[];
-    let duplicates = 0;
+    let rows: InboxEvent[];
     try {
-      toDeliver = await db.transaction().execute(async (tx) => {
-        const rows: InboxRowRef[] = [];
-        for (const ev of parsed.events) {
-          const orderId = orderWorkflowId(p.platform as Platform, p.shopId, ev.platformOrderId);
-          const payload: PendingDetailPayload | OrderEvent = needsDetail(ev)
-            ? { pending: 'detail', channelEvent: ev, options }
-            : ({ ...pushOrderEvent(ev, undefined, options), eventId: inboxEventId(p.platform, p.shopId, ev.messageId) });
-          const rec = await recordInboxEvent(tx, {
-            platform: p.platform,
-            shopId: p.shopId,
-            messageId: ev.messageId,
-            orderId,
-            eventType: ev.type,
-            source: 'webhook',
-            payload,
-            rawBody,
-          });
-          if (!rec.inserted) duplicates++;
-          if (!rec.dispatchedAt) rows.push({ id: rec.id, platform: p.platform, shop_id: p.shopId, message_id: ev.messageId, order_id: orderId, payload });
-        }
-        return rows;
+      rows = parsed.events.map((ev) => {
+        const payload: PendingDetailPayload | OrderEvent = needsDetail(ev)
+          ? { pending: 'detail', channelEvent: ev, options }
+          : { ...pushOrderEvent(ev, undefined, options), eventId: inboxEventId(p.platform, p.shopId, ev.messageId) };
+        const orderId = orderWorkflowId(p.platform as Platform, p.shopId, ev.platformOrderId);
+        return { platform: p.platform, shopId: p.shopId, messageId: ev.messageId, orderId, eventType: ev.type, source: 'webhook', payload, rawBody };
       });
     } catch (e) {
       if (e instanceof ChannelPayloadError) return malformed(reply, p.platform, p.shopId, rawBody, e.message);
+      throw e;
+    }
+    let stored: number;
+    try {
+      stored = await recordInboxEvents(db, rows);
+    } catch (e) {
       // The database failed: nothing of this push is stored, so ask the platform to deliver it again.
       log.warn({ err: e instanceof Error ? e.message : String(e) }, 'push not stored; asking the platform to retry');
       return send(reply, connector.ackBody('retry', parsed));
     }
-    if (!delivery.enqueue(toDeliver)) log.warn({ rows: toDeliver.length, pending: delivery.pending }, 'delivery queue full: the relay will deliver these');
-    const outcome = { stored: toDeliver.length, duplicates };
+    const duplicates = rows.length - stored;
+    const outcome = { stored, duplicates };
     if (parsed.ignored.length) log.debug({ ignored: parsed.ignored.length }, 'push messages without an order event');
     log.debug(outcome, 'push accepted');
     return send(reply, connector.ackBody('success', parsed));

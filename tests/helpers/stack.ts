@@ -8,7 +8,10 @@ import type { FastifyInstance } from 'fastify';
 import pg from 'pg';
 import { expect, inject } from 'vitest';
 import { buildApp } from '../../api/app.js';
+import { channelContext } from '../../api/channels/context.js';
+import { createDetailResolver } from '../../api/channels/inbox-resolver.js';
 import { createDispatcher, type Dispatcher } from '../../api/ingest/dispatcher.js';
+import { startRelay, type RunningRelay } from '../../api/ingest/relay.js';
 import { loadConfig, type Config } from '../../config/config.js';
 import { createLogger, type Logger } from '../../config/logger.js';
 import { createDb, migrateToLatest, type Db } from '../../db/database.js';
@@ -29,6 +32,10 @@ export interface TestStack {
   startWorker(): Promise<RunningTestWorker>;
   /** Stops every running worker of this stack; returns how many there were. */
   stopWorkers(): Promise<number>;
+  /** Starts the inbox relay (as a worker process runs it), with another dispatcher if given (Temporal down). */
+  startRelay(dispatcher?: Dispatcher): RunningRelay;
+  /** Stops the running relay, if any. */
+  stopRelay(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -43,7 +50,13 @@ export interface RunningTestWorker {
  */
 export async function createTestStack(
   overrides: Record<string, string> = {},
-  opts: { carriers?: boolean; /** Another Temporal than the run's shared one (restart tests). */ temporalAddress?: string } = {},
+  opts: {
+    carriers?: boolean;
+    /** Another Temporal than the run's shared one (restart tests). */
+    temporalAddress?: string;
+    /** Run the inbox relay, as production does (default); off for tests that drive it round by round. */
+    relay?: boolean;
+  } = {},
 ): Promise<TestStack> {
   const temporalAddress = opts.temporalAddress ?? inject('temporalAddress');
   const name = `orderly_t_${randomUUID().replaceAll('-', '').slice(0, 16)}`;
@@ -107,6 +120,20 @@ export async function createTestStack(
   };
   await startWorker();
 
+  const resolve = createDetailResolver(channelContext(app.services).shops);
+  let relay: RunningRelay | undefined;
+  const startRelayWith = (d: Dispatcher = dispatcher): RunningRelay => {
+    if (relay) throw new Error('the relay is already running');
+    relay = startRelay({ db, dispatcher: d, logger: logger.child({ component: 'relay' }), resolve }, { concurrency: 8, intervalMs: 500, listenUrl: databaseUrl });
+    return relay;
+  };
+  const stopRelay = async () => {
+    const r = relay;
+    relay = undefined;
+    await r?.stop();
+  };
+  if (opts.relay ?? true) startRelayWith();
+
   return {
     config,
     logger,
@@ -117,12 +144,15 @@ export async function createTestStack(
     app,
     taskQueue,
     startWorker,
+    startRelay: startRelayWith,
+    stopRelay,
     async stopWorkers() {
       const running = [...workers];
       for (const w of running) await w.stop();
       return running.length;
     },
     async close() {
+      await stopRelay();
       for (const w of [...workers]) await w.stop();
       await app.close();
       await connection.close();

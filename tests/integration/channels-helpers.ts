@@ -25,10 +25,10 @@ export async function connectShop(
 }
 
 /** One test stack and one running simulator for the whole file; `set` receives the stack once it is up. */
-export function withSimulatorStack(sim: PlatformSimulator, set: (stack: TestStack) => void, overrides: Record<string, string> = {}): void {
+export function withSimulatorStack(sim: PlatformSimulator, set: (stack: TestStack) => void, overrides: Record<string, string> = {}, opts: { relay?: boolean } = {}): void {
   let stack: TestStack | undefined;
   beforeAll(async () => {
-    stack = await createTestStack(overrides);
+    stack = await createTestStack(overrides, opts);
     set(stack);
     await sim.start();
   });

@@ -1,10 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../api/app.js';
 import { createDispatcher } from '../../api/ingest/dispatcher.js';
-import { channelContext } from '../../api/channels/context.js';
-import { createDetailResolver } from '../../api/channels/inbox-resolver.js';
-import { relayOnce } from '../../api/ingest/relay.js';
 import { PlatformSimulator, type SimShop } from '../../channels/simulator/server.js';
 import type { SimOrder } from '../../channels/simulator/generator.js';
 import { orderWorkflowId } from '../../domain/order.js';
@@ -97,30 +93,32 @@ describe('Temporal down during pushes', () => {
     const shop = await connectShop(stack.app, sim, 'douyin', { syncMode: 'push' });
     const deadClient = new Client({ connection: Connection.lazy({ address: `127.0.0.1:${await freePort()}` }) });
     const deadDispatcher = createDispatcher({ client: deadClient, taskQueue: stack.taskQueue, paymentTimeoutMs: 3_600_000, timeoutMs: 300 });
-    const downApp = await buildApp({ services: { config: stack.config, db: stack.db, temporal: deadClient, dispatcher: deadDispatcher, logger: stack.logger } });
+    // The relay's Temporal is down: it keeps trying and failing.
+    await stack.stopRelay();
+    stack.startRelay(deadDispatcher);
     try {
       const orders = Array.from({ length: 6 }, () => sim.createOrder(shop));
       for (const o of orders) {
         const req = sim.pushRequest(shop, o, 'created');
-        const res = await downApp.inject({ method: 'POST', url: `/webhooks/douyin/${shop.shopId}`, payload: req.body, headers: req.headers });
+        const res = await stack.app.inject({ method: 'POST', url: `/webhooks/douyin/${shop.shopId}`, payload: req.body, headers: req.headers });
         // Durable in the inbox, so the platform is told success: it need not push again.
         expect(res.statusCode).toBe(200);
         expect(JSON.parse(res.body)).toEqual({ code: 0, msg: 'success' });
       }
-      const pending = (await inboxRows(shop.shopId)).filter((r) => r.dispatched_at === null);
-      expect(pending).toHaveLength(6);
+      await eventually(async () => (await inboxRows(shop.shopId)).filter((r) => r.dispatch_attempts > 0).length, (n) => n > 0, 10_000, 'the relay tried Temporal');
+      expect((await inboxRows(shop.shopId)).filter((r) => r.dispatched_at === null)).toHaveLength(6);
 
       // Temporal is back: the relay (which reads any detail still missing from the platform) delivers them.
-      const resolve = createDetailResolver(channelContext(stack.app.services).shops);
-      const r = await relayOnce({ db: stack.db, dispatcher: stack.dispatcher, logger: stack.logger, resolve }, { minAgeMs: 0, limit: 1000 });
-      expect(r.failed).toBe(0);
+      await stack.stopRelay();
+      stack.startRelay();
       for (const o of orders) {
         const applied = await eventually(() => workflowApplied(orderIdOf(shop, o)), (ids) => ids.length === 1, 20_000, 'relayed order applied');
         expect(applied).toHaveLength(1);
       }
-      expect((await inboxRows(shop.shopId)).filter((x) => x.dispatched_at === null)).toHaveLength(0);
+      await eventually(async () => (await inboxRows(shop.shopId)).filter((x) => x.dispatched_at === null).length, (n) => n === 0, 10_000, 'every row marked delivered');
     } finally {
-      await downApp.close();
+      await stack.stopRelay();
+      stack.startRelay();
       await deadClient.connection.close();
     }
   });
