@@ -32,6 +32,11 @@ export async function buildApp({ services }: BuildAppOptions): Promise<FastifyIn
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerErrorHandler(app);
+  // A request slower than SLOW_REQUEST_MS (receipt to answer sent, inside this process) is logged.
+  const slowMs = services.config.SLOW_REQUEST_MS;
+  app.addHook('onResponse', async (req, reply) => {
+    if (reply.elapsedTime >= slowMs) req.log.warn({ method: req.method, url: req.url, statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'slow request');
+  });
 
   await app.register(swagger, {
     openapi: {

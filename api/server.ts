@@ -4,7 +4,7 @@ import { loadConfig, type Config } from '../config/config.js';
 import { createLogger, type Logger } from '../config/logger.js';
 import { isMain, onShutdown } from '../config/main.js';
 import { temporalConnectionOptions } from '../config/temporal.js';
-import { createDb, type Db } from '../db/database.js';
+import { createDb, warmPool, type Db } from '../db/database.js';
 import { databaseUrl } from '../config/database-url.js';
 import { buildApp } from './app.js';
 import { createDispatcher } from './ingest/dispatcher.js';
@@ -25,6 +25,8 @@ export async function startApi(config: Config, logger: Logger, db: Db, opts: { t
   const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
   const dispatcher = createDispatcher({ client: temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, paymentTimeoutMs: config.ORDER_PAYMENT_TIMEOUT });
   const app = await buildApp({ services: { config, db, temporal, dispatcher, logger } });
+  // Pushes arrive in bursts: every connection of the pool is open before the first one.
+  await warmPool(db, config.DATABASE_POOL_SIZE).catch((e: unknown) => logger.warn({ err: e }, 'database pool not warmed; connections open on demand'));
   const relay = config.INBOX_RELAY === 'api' ? startInboxRelay({ config, db, logger, client: temporal, databaseUrl: opts.databaseUrl ?? databaseUrl(config) }) : undefined;
   await app.listen({ host: config.HOST, port: config.PORT });
   const address = app.server.address();
@@ -44,7 +46,7 @@ export async function startApi(config: Config, logger: Logger, db: Db, opts: { t
 if (isMain(import.meta.url)) {
   const config = loadConfig();
   const logger = createLogger(config);
-  const db = createDb(databaseUrl(config), config.DATABASE_POOL_SIZE);
+  const db = createDb(databaseUrl(config), config.DATABASE_POOL_SIZE, 'orderly-api');
   const api = await startApi(config, logger, db);
   logger.info({ url: api.url, docs: `${api.url}/docs` }, 'Orderly API listening');
   onShutdown(logger, async () => {

@@ -27,10 +27,13 @@ export interface Service {
   killNow(): void;
 }
 
-export function startService(name: string, script: string, env: NodeJS.ProcessEnv): Service {
+/** `nice`: a lower CPU priority (1-19) for the process and every thread it starts, through nice(1). */
+export function startService(name: string, script: string, env: NodeJS.ProcessEnv, opts: { nice?: number } = {}): Service {
   // detached: its own process group, so a stuck child (tsx's node grandchild included) can be killed as a
   // whole; it also means a Ctrl-C on the bench does not reach it, so the bench forwards signals itself.
-  const child = spawn(TSX, [script], { cwd: ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  // nice(1) execs the command, so the pid stays the service's.
+  const [cmd, args] = opts.nice ? ['nice', ['-n', String(opts.nice), TSX, script]] : [TSX, [script]];
+  const child = spawn(cmd, args, { cwd: ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   if (child.pid === undefined) throw new Error(`${name}: could not start ${script}`);
   const pid = child.pid;
   let exited = false;

@@ -57,6 +57,8 @@ export const configSchema = z.object({
   RELAY_INTERVAL: duration.default(parseDuration('2s')),
   /** Orders the relay delivers at a time, per process. */
   DELIVERY_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(16),
+  /** Requests slower than this inside the API (receipt to answer) are logged at warn. */
+  SLOW_REQUEST_MS: z.coerce.number().int().min(1).default(1000),
   /** Seed demo shops, warehouses and SKUs at start (on for `npm start`). */
   SEED_DEMO: bool.default(false),
 

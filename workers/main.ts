@@ -49,7 +49,7 @@ export async function startWorker(config: Config, logger: Logger, db: Db, opts: 
 if (isMain(import.meta.url)) {
   const config = loadConfig();
   const logger = createLogger(config);
-  const db = createDb(databaseUrl(config), config.DATABASE_POOL_SIZE);
+  const db = createDb(databaseUrl(config), config.DATABASE_POOL_SIZE, 'orderly-worker');
   const w = await startWorker(config, logger, db);
   logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE }, 'Orderly worker running');
   onShutdown(logger, async () => {

@@ -8,6 +8,7 @@ import { claimUndispatched, markDispatchFailed, releaseClaims, type ClaimedRow }
 import { createShopAccessCache } from '../../db/shops.repository.js';
 import { createDetailResolver } from '../channels/inbox-resolver.js';
 import { createDispatcher, type Dispatcher } from './dispatcher.js';
+import { INBOX_CHANNEL } from './notify.js';
 import { DetailReadError, deliverInboxRow, type InboxResolver } from './ingest.js';
 
 export interface RelayDeps {
@@ -23,8 +24,6 @@ export interface RelayResult {
   failed: number;
 }
 
-/** The inbox channel every insert into `channel_events` notifies (migration 2026_11_25_2200). */
-export const INBOX_CHANNEL = 'orderly_inbox';
 const DEFAULT_LEASE_MS = 30_000;
 
 /** A row whose order detail cannot be read waits longer after each failure: 2 s, 4 s, ... up to 5 minutes. */
@@ -223,7 +222,7 @@ function listen(url: string, onNotify: () => void, log: Logger, isStopped: () =>
   let client: pg.Client | undefined;
   let retry: NodeJS.Timeout | undefined;
   const connect = async (attempt: number) => {
-    const c = new pg.Client({ connectionString: url });
+    const c = new pg.Client({ connectionString: url, application_name: 'orderly-relay' });
     c.on('notification', onNotify);
     c.on('error', (e) => {
       log.warn({ err: e.message }, 'inbox notifications lost; reconnecting');

@@ -9,6 +9,7 @@ import { orderWorkflowId, type Platform } from '../../domain/order.js';
 import { channelContext } from '../channels/context.js';
 import type { OrderEvent } from '../../workflows/messages.js';
 import { inboxEventId, type PendingDetailPayload } from '../ingest/ingest.js';
+import { createInboxNotifier } from '../ingest/notify.js';
 
 const params = z.object({ platform: z.string(), shopId: z.string() });
 
@@ -26,6 +27,7 @@ function send(reply: FastifyReply, ack: PushAck): FastifyReply {
 export const webhookRoutes: FastifyPluginAsync = async (app) => {
   const { db, logger } = app.services;
   const ctx = channelContext(app.services);
+  const relays = createInboxNotifier(db, logger);
 
   // This plugin's scope only: every other route keeps Fastify's JSON parser.
   app.removeAllContentTypeParsers();
@@ -63,7 +65,7 @@ export const webhookRoutes: FastifyPluginAsync = async (app) => {
     }
 
     // Store every message durably (one statement: all of them or none) and acknowledge. The inbox relay,
-    // woken by the commit, delivers them to their workflows: messages that carry ids only are stored as
+    // woken by a notification after the commit, delivers them to their workflows: messages that carry ids only are stored as
     // pending and read in full there, so the platform never waits on a detail call or on Temporal.
     const options = { processAtDeposit: access.shop.process_presale_at_deposit };
     let rows: InboxEvent[];
@@ -88,6 +90,7 @@ export const webhookRoutes: FastifyPluginAsync = async (app) => {
       return send(reply, connector.ackBody('retry', parsed));
     }
     const duplicates = rows.length - stored;
+    if (stored > 0) relays.notify();
     const outcome = { stored, duplicates };
     if (parsed.ignored.length) log.debug({ ignored: parsed.ignored.length }, 'push messages without an order event');
     log.debug(outcome, 'push accepted');

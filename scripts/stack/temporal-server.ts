@@ -21,6 +21,8 @@ export interface DevServerOptions {
   logger: Logger;
   /** UI codec endpoint (the API's /codec) so the UI can show decoded payloads. */
   codecEndpoint?: string;
+  /** A lower CPU priority (1-19, through nice(1)), for a host the server shares with latency-critical processes. */
+  nice?: number;
 }
 
 export interface RunningTemporal {
@@ -130,7 +132,8 @@ export async function startTemporalDevServer(opts: DevServerOptions): Promise<Ru
   for (const k of ORDERLY_SEARCH_ATTRIBUTES) args.push('--search-attribute', `${k.name}=${TYPE_NAME[k.type]}`);
 
   log.info({ cli, port: opts.port, dbFile: opts.dbFile }, 'starting the Temporal dev server');
-  const child: ChildProcess = spawn(cli, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  // nice(1) execs the CLI: the pid, and the signals sent to it, stay the server's.
+  const child: ChildProcess = opts.nice ? spawn('nice', ['-n', String(opts.nice), cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] }) : spawn(cli, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let exited = false;
   let tail = '';
   const collect = (chunk: Buffer) => {

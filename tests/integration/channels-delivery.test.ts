@@ -60,7 +60,7 @@ describe('push delivery after the acknowledgement', () => {
 });
 
 describe('the running relay', () => {
-  it('is woken by the commit of a push, not by its poll', async () => {
+  it('is woken by the notification a stored push sends, not by its poll', async () => {
     const shop = await connectShop(stack.app, sim, 'douyin', { syncMode: 'push' });
     // Nothing pending, then a poll interval far longer than the test: only a notification can wake it.
     await relayOnce({ db: stack.db, dispatcher: stack.dispatcher, logger: stack.logger, resolve: createDetailResolver(channelContext(stack.app.services).shops) }, { limit: 1000 });
