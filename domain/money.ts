@@ -1,14 +1,8 @@
-import { z } from 'zod';
+// No zod here: workflows import this module, and every module a workflow imports is initialised again for
+// each workflow run. The schema is in money.schema.ts.
 
 /** An amount of money in integer fen (1 yuan = 100 fen). Never a float. */
 export type Fen = number;
-
-/** zod schema for a non-negative amount in integer fen. */
-export const fen = z
-  .number()
-  .int('money is integer fen')
-  .nonnegative('money cannot be negative')
-  .max(Number.MAX_SAFE_INTEGER);
 
 const YUAN_PATTERN = /^(-)?(\d+)(?:\.(\d{1,2}))?$/;
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { fen, sumFen, type Fen } from './money.js';
+import { fen } from './money.schema.js';
+import { sumFen, type Fen } from './money.js';
 
 /** Sales channels Orderly connects to. Tmall shares Taobao's open platform, so it is `taobao` here. */
 export const PLATFORMS = ['taobao', 'jd', 'douyin', 'pdd', 'manual'] as const;

@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { CarrierRow } from '../../db/fulfilment.schema.js';
 import { findCarrier, listCarriers } from '../../db/stock.repository.js';
-import { fen } from '../../domain/money.js';
+import { fen } from '../../domain/money.schema.js';
 import { AppError } from '../errors.js';
 import { code, codeParams, errorBody, isUniqueViolation, regionCode } from './fulfilment.common.js';
 

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { findSku, listSkus, type SkuRow } from '../../db/stock.repository.js';
-import { fen } from '../../domain/money.js';
+import { fen } from '../../domain/money.schema.js';
 import { AppError } from '../errors.js';
 import { code, codeParams, errorBody, isUniqueViolation } from './fulfilment.common.js';
 

@@ -28,3 +28,14 @@ describe('workflow replay of recorded histories', () => {
     for (const r of results) expect(r.error, `${r.workflowId}: ${String(r.error)}`).toBeUndefined();
   });
 });
+
+describe('the workflow bundle', () => {
+  // Every module a workflow imports is initialised again for each workflow run: schema libraries and I/O
+  // code there cost CPU on every new order (zod alone was a third of the bundle).
+  it('carries no zod, database or HTTP code', () => {
+    const code = fs.readFileSync(inject('workflowBundlePath'), 'utf8');
+    const modules = [...code.matchAll(/^\/\*\*\*\/ "([^"]+)"/gm)].map((m) => m[1]!);
+    expect(modules.length).toBeGreaterThan(10);
+    expect(modules.filter((m) => /node_modules\/(zod|kysely|pg|fastify|undici)\//.test(m))).toEqual([]);
+  });
+});
