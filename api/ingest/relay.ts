@@ -224,11 +224,17 @@ function listen(url: string, onNotify: () => void, log: Logger, isStopped: () =>
   const connect = async (attempt: number) => {
     const c = new pg.Client({ connectionString: url, application_name: 'orderly-relay' });
     c.on('notification', onNotify);
-    c.on('error', (e) => {
-      log.warn({ err: e.message }, 'inbox notifications lost; reconnecting');
+    // A lost connection may say so with 'error', 'end' or both: reconnect once.
+    let lost = false;
+    const onLost = (why: string) => {
+      if (lost || isStopped() || client !== c) return;
+      lost = true;
+      log.warn({ err: why }, 'inbox notifications lost; reconnecting');
       void c.end().catch(() => undefined);
       schedule(1);
-    });
+    };
+    c.on('error', (e) => onLost(e.message));
+    c.on('end', () => onLost('connection ended'));
     try {
       await c.connect();
       await c.query(`LISTEN ${INBOX_CHANNEL}`);

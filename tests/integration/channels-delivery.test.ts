@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { channelContext } from '../../api/channels/context.js';
 import { createDetailResolver } from '../../api/channels/inbox-resolver.js';
@@ -78,12 +79,20 @@ describe('the running relay', () => {
         const res = await stack.app.inject({ method: 'POST', url: `/webhooks/douyin/${shop.shopId}`, payload: req.body, headers: req.headers });
         expect(res.statusCode).toBe(200);
       }
-      await eventually(
-        async () => (await stack.db.selectFrom('channel_events').select('dispatched_at').where('shop_id', '=', shop.shopId).execute()).filter((r) => r.dispatched_at).length,
-        (n) => n === 3,
-        15_000,
-        'pushes delivered by the notified relay',
-      );
+      const delivered = async () => (await stack.db.selectFrom('channel_events').select('dispatched_at').where('shop_id', '=', shop.shopId).execute()).filter((r) => r.dispatched_at).length;
+      await eventually(delivered, (n) => n === 3, 15_000, 'pushes delivered by the notified relay');
+
+      // Its listening connection dies (a database restart, a DBA): it listens again, and is woken again.
+      const listeners = async () =>
+        (await sql<{ pid: number }>`select pid from pg_stat_activity where application_name = 'orderly-relay' and datname = current_database()`.execute(stack.db)).rows.map((r) => r.pid);
+      const [before] = await listeners();
+      expect(before).toBeDefined();
+      await sql`select pg_terminate_backend(${before})`.execute(stack.db);
+      await eventually(listeners, (pids) => pids.length === 1 && pids[0] !== before, 15_000, 'a new listening connection');
+      const late = sim.createOrder(shop);
+      const req = sim.pushRequest(shop, late, 'created');
+      expect((await stack.app.inject({ method: 'POST', url: `/webhooks/douyin/${shop.shopId}`, payload: req.body, headers: req.headers })).statusCode).toBe(200);
+      await eventually(delivered, (n) => n === 4, 15_000, 'a push delivered after the reconnection');
     } finally {
       await relay.stop();
     }
