@@ -284,12 +284,16 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderRes
     return finish();
   }
   const first: CanonicalOrder = order;
-  upsertSearchAttributes([
+  const orderAttributes = [
     { key: ChannelKey, value: first.platform },
     { key: ShopIdKey, value: first.shopId },
     { key: BuyerKeyKey, value: first.buyerKey },
     { key: PriorityKey, value: 0 },
-  ]);
+  ] as const;
+  // An order whose workflow began with its creation had these set at start (the dispatcher): upserted only
+  // when one is missing or different. The start's attributes are in the history, so replay decides alike.
+  const known = workflowInfo().typedSearchAttributes;
+  if (orderAttributes.some((a) => known.get(a.key) !== a.value)) upsertSearchAttributes([...orderAttributes]);
 
   // 2. Payment. A presale order pays a deposit, then the balance before its deadline.
   const deadlineIn = (ms: number) => {

@@ -3,7 +3,7 @@ import type { Client } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import type { orderWorkflow } from '../../workflows/order.workflow.js';
 import type { OrderEvent } from '../../workflows/messages.js';
-import { ChannelKey, OrderStatusKey, ShopIdKey } from '../../workflows/search-attributes.js';
+import { BuyerKeyKey, ChannelKey, OrderStatusKey, PriorityKey, ShopIdKey } from '../../workflows/search-attributes.js';
 import { parseOrderWorkflowId } from '../../domain/order.js';
 import { fenToYuan } from '../../domain/money.js';
 
@@ -47,9 +47,12 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
             signal: 'orderEvent',
             signalArgs: [event],
             workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+            // Everything known at start is set at start: the workflow then has nothing to upsert for it
+            // (each upsert is one more visibility write on the Temporal server, per order).
             typedSearchAttributes: [
               { key: OrderStatusKey, value: 'received' },
               ...(ids ? [{ key: ChannelKey, value: ids.platform }, { key: ShopIdKey, value: ids.shopId }] : []),
+              ...(event.type === 'created' ? [{ key: BuyerKeyKey, value: event.order.buyerKey }, { key: PriorityKey, value: 0 }] : []),
             ],
             ...(text ? { staticSummary: text } : {}),
           }),

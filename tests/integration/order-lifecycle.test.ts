@@ -64,6 +64,12 @@ describe('order lifecycle through the API on a real Temporal server and PostgreS
     expect(desc.searchAttributes.Channel).toEqual(['taobao']);
     expect(desc.searchAttributes.ShopId).toEqual([order.shopId]);
     expect(desc.searchAttributes.BuyerKey).toEqual([order.buyerKey]);
+    // Known when the order arrived, so set at start: the workflow upserts none of them again (every upsert
+    // is a visibility write on the Temporal server), only its status as it moves.
+    const history = await handle.fetchHistory();
+    const upserted = (history.events ?? []).flatMap((e) => Object.keys(e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields ?? {}));
+    expect(upserted).toContain('OrderStatus');
+    expect(upserted.filter((k) => ['Channel', 'ShopId', 'BuyerKey', 'Priority'].includes(k))).toEqual([]);
     await maybeRecord(id, 'order-released');
   });
 
