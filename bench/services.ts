@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 // The local tsx binary is what `npx tsx` resolves to; calling it directly skips npm's wrapper processes,
 // which would only add start-up time and one more hop for signals.
-const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
+export const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
 
 export interface Service {
   name: string;

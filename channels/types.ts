@@ -80,7 +80,6 @@ export interface SignedRequest {
 }
 
 /** The platform's status of an order, in one vocabulary. */
-export { PLATFORM_ORDER_STATES as CHANNEL_ORDER_STATES } from '../domain/platform-state.js';
 /** The platform's status of an order, in one vocabulary (defined with the domain rules that read it). */
 export type ChannelOrderState = PlatformOrderState;
 

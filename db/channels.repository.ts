@@ -8,6 +8,13 @@ export async function findPullCursor(db: Db, shopId: string): Promise<PullCursor
   return db.selectFrom('pull_cursors').selectAll().where('shop_id', '=', shopId).executeTakeFirst();
 }
 
+/** The pull cursors of several shops, by shop id (shops that never pulled are absent). */
+export async function findPullCursors(db: Db, shopIds: readonly string[]): Promise<Map<string, PullCursorRow>> {
+  if (shopIds.length === 0) return new Map();
+  const rows = await db.selectFrom('pull_cursors').selectAll().where('shop_id', 'in', shopIds).execute();
+  return new Map(rows.map((r) => [r.shop_id, r]));
+}
+
 /** Moves the cursor forward only: a late or repeated run never rewinds it. Resets the failure count. */
 export async function advancePullCursor(db: Db, shopId: string, cursorAt: Date, ordersSeen: number): Promise<Date> {
   const row = await db

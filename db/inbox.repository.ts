@@ -102,6 +102,11 @@ export async function markDispatched(db: DbOrTx, id: string, outcome: string): P
     .execute();
 }
 
+/** Replaces a pending row's payload with the event its platform detail gave, so the platform is read once. */
+export async function storeResolvedPayload(db: DbOrTx, id: string, event: unknown): Promise<void> {
+  await db.updateTable('channel_events').set({ payload: JSON.stringify(event) }).where('id', '=', id).execute();
+}
+
 /** Records a failed delivery and gives the row up: to any relay at once, or after `retryAfterMs`. */
 export async function markDispatchFailed(db: DbOrTx, id: string, error: string, retryAfterMs = 0): Promise<void> {
   await db

@@ -243,10 +243,6 @@ export async function findPackage(db: Db, id: string): Promise<{ pkg: PackageRow
   return { pkg, members };
 }
 
-export async function packagesOfOrder(db: Db, orderId: string): Promise<PackageMemberRow[]> {
-  return db.selectFrom('package_members').selectAll().where('order_id', '=', orderId).orderBy('joined_at').execute();
-}
-
 export interface PackageListQuery {
   status?: PackageStatus;
   warehouseCode?: string;

@@ -1,8 +1,5 @@
-import { sql, type Transaction } from 'kysely';
+import { sql } from 'kysely';
 import type { Db } from './database.js';
-import type { Database } from './schema.js';
-
-type DbOrTx = Db | Transaction<Database>;
 
 export interface ReservationRequest {
   lineRef: string;
@@ -128,10 +125,3 @@ function sortRows<T extends { warehouse_code: string; sku_code: string }>(rows: 
   return [...rows].sort((a, b) => a.warehouse_code.localeCompare(b.warehouse_code) || a.sku_code.localeCompare(b.sku_code));
 }
 
-export async function listReservations(db: DbOrTx, filter: { orderId?: string; warehouseCode?: string; skuCode?: string }) {
-  let q = db.selectFrom('reservations').selectAll();
-  if (filter.orderId) q = q.where('order_id', '=', filter.orderId);
-  if (filter.warehouseCode) q = q.where('warehouse_code', '=', filter.warehouseCode);
-  if (filter.skuCode) q = q.where('sku_code', '=', filter.skuCode);
-  return q.orderBy('id').execute();
-}

@@ -101,7 +101,7 @@ export async function findInventory(db: Db, warehouseCode: string, skuCode: stri
 }
 
 export type AdjustResult =
-  | { ok: true; row: InventoryRow; adjustmentId: number }
+  | { ok: true; row: InventoryRow; adjustmentId: number; adjustedAt: Date }
   | { ok: false; reason: 'below_reserved' | 'negative'; onHand: number; reserved: number };
 
 /**
@@ -138,9 +138,9 @@ export async function adjustInventory(
     const adj = await tx
       .insertInto('inventory_adjustments')
       .values({ warehouse_code: a.warehouseCode, sku_code: a.skuCode, delta: a.delta, on_hand_after: next, reason: a.reason, reference: a.reference ?? null })
-      .returning('id')
+      .returning(['id', 'created_at'])
       .executeTakeFirstOrThrow();
-    return { ok: true as const, row, adjustmentId: adj.id };
+    return { ok: true as const, row, adjustmentId: adj.id, adjustedAt: adj.created_at };
   });
 }
 

@@ -18,11 +18,3 @@ export const ORDER_STATUSES = [
   'cancelled',
 ] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
-
-/** Statuses after which the order workflow ends. */
-export const TERMINAL_STATUSES: readonly OrderStatus[] = ['shipped', 'closed', 'cancelled'];
-
-/** Whether an order in this status will never change again in this workflow. */
-export function isTerminal(s: OrderStatus): boolean {
-  return TERMINAL_STATUSES.includes(s);
-}

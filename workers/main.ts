@@ -1,4 +1,3 @@
-import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { startInboxRelay } from '../api/ingest/relay.js';
 import { loadConfig, type Config } from '../config/config.js';
@@ -22,17 +21,10 @@ export async function startWorker(config: Config, logger: Logger, db: Db, opts: 
   installTemporalRuntime(logger);
   const address = temporalAddress(config, opts.temporalAddress);
   const connection = await NativeConnection.connect(temporalConnectionOptions(config, address));
-  const { worker, close } = await createOrderWorker({ connection, temporalAddress: address, config, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE, db, logger });
-  let relay: { stop(): Promise<void> } | undefined;
-  let relayConnection: Connection | undefined;
-  if (config.INBOX_RELAY === 'worker') {
-    relayConnection = Connection.lazy(temporalConnectionOptions(config, address));
-    const client = new Client({ connection: relayConnection, namespace: config.TEMPORAL_NAMESPACE });
-    relay = startInboxRelay({ config, db, logger, client, databaseUrl: opts.databaseUrl ?? databaseUrl(config) });
-  }
+  const { worker, client, close } = await createOrderWorker({ connection, temporalAddress: address, config, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE, db, logger });
+  const relay = config.INBOX_RELAY === 'worker' ? startInboxRelay({ config, db, logger, client, databaseUrl: opts.databaseUrl ?? databaseUrl(config) }) : undefined;
   const done = worker.run().finally(async () => {
     await relay?.stop();
-    await relayConnection?.close();
     await close();
     await connection.close();
   });

@@ -39,7 +39,7 @@ export interface OrderWorkerOptions {
 }
 
 /** The worker that runs order workflows and their activities. */
-export async function createOrderWorker(opts: OrderWorkerOptions): Promise<{ worker: Worker; close: () => Promise<void> }> {
+export async function createOrderWorker(opts: OrderWorkerOptions): Promise<{ worker: Worker; client: Client; close: () => Promise<void> }> {
   // Activities that start or signal workflows use an ordinary client on its own connection.
   const clientConnection = await Connection.connect(temporalConnectionOptions(opts.config, opts.temporalAddress));
   const temporal = new Client({ connection: clientConnection, namespace: opts.namespace });
@@ -51,5 +51,6 @@ export async function createOrderWorker(opts: OrderWorkerOptions): Promise<{ wor
     activities: createActivities({ db: opts.db, temporal, config: opts.config, logger: opts.logger }),
     maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivityTaskExecutions ?? 100,
   });
-  return { worker, close: () => clientConnection.close() };
+  // The client is the process's: the inbox relay running beside the worker uses it too.
+  return { worker, client: temporal, close: () => clientConnection.close() };
 }

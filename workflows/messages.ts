@@ -1,5 +1,4 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
-import { CHANNEL_EVENT_TYPES } from '../channels/types.js';
 import type { PlatformOrderState } from '../domain/platform-state.js';
 import type { CompletenessIssue } from '../domain/completeness.js';
 import type { FulfilmentState } from './fulfilment.stage.js';
@@ -36,8 +35,6 @@ export type OrderEvent =
   | { eventId: string; type: 'shipped'; carrierCode?: string; trackingNo?: string };
 
 export type OrderEventType = OrderEvent['type'];
-/** Every event type: what the channels deliver, plus `snapshot` (a full re-read of the order). */
-export const ORDER_EVENT_TYPES = ['snapshot', ...CHANNEL_EVENT_TYPES] as const satisfies readonly OrderEventType[];
 
 export interface OrderWorkflowInput {
   orderId: string;

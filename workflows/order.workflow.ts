@@ -27,7 +27,7 @@ import {
   type PlatformOrderState,
   type TimelineEntry,
 } from './messages.js';
-import { BuyerKeyKey, ChannelKey, ExceptionTypeKey, OrderStatusKey, PriorityKey, ShopIdKey, WarehouseKey } from './search-attributes.js';
+import { ExceptionTypeKey, orderAttributes, OrderStatusKey, WarehouseKey } from './search-attributes.js';
 
 // Read-model writes and validation are short database calls: local activities run them in the worker
 // without a round trip through the Temporal server per call (half the server work per order at peak).
@@ -284,16 +284,11 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderRes
     return finish();
   }
   const first: CanonicalOrder = order;
-  const orderAttributes = [
-    { key: ChannelKey, value: first.platform },
-    { key: ShopIdKey, value: first.shopId },
-    { key: BuyerKeyKey, value: first.buyerKey },
-    { key: PriorityKey, value: 0 },
-  ] as const;
   // An order whose workflow began with its creation had these set at start (the dispatcher): upserted only
   // when one is missing or different. The start's attributes are in the history, so replay decides alike.
+  const fixed = orderAttributes(first);
   const known = workflowInfo().typedSearchAttributes;
-  if (orderAttributes.some((a) => known.get(a.key) !== a.value)) upsertSearchAttributes([...orderAttributes]);
+  if (fixed.some((a) => known.get(a.key) !== a.value)) upsertSearchAttributes(fixed);
 
   // 2. Payment. A presale order pays a deposit, then the balance before its deadline.
   const deadlineIn = (ms: number) => {

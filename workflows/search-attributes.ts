@@ -1,4 +1,4 @@
-import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { defineSearchAttributeKey, SearchAttributeType, type SearchAttributePair } from '@temporalio/common';
 
 /** Search attributes every order workflow sets, so ops can filter orders in the Temporal UI. */
 export const OrderStatusKey = defineSearchAttributeKey('OrderStatus', SearchAttributeType.KEYWORD);
@@ -18,3 +18,16 @@ export const ORDERLY_SEARCH_ATTRIBUTES = [
   ExceptionTypeKey,
   PriorityKey,
 ] as const;
+
+/**
+ * The attributes an order's own data fixes (not its progress). The dispatcher sets them with the start when
+ * the order's creation starts its workflow; the workflow upserts them only when they are missing.
+ */
+export function orderAttributes(o: { platform: string; shopId: string; buyerKey: string }): SearchAttributePair[] {
+  return [
+    { key: ChannelKey, value: o.platform },
+    { key: ShopIdKey, value: o.shopId },
+    { key: BuyerKeyKey, value: o.buyerKey },
+    { key: PriorityKey, value: 0 },
+  ];
+}

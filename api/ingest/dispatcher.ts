@@ -3,7 +3,7 @@ import type { Client } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import type { orderWorkflow } from '../../workflows/order.workflow.js';
 import type { OrderEvent } from '../../workflows/messages.js';
-import { BuyerKeyKey, ChannelKey, OrderStatusKey, PriorityKey, ShopIdKey } from '../../workflows/search-attributes.js';
+import { ChannelKey, OrderStatusKey, orderAttributes, ShopIdKey } from '../../workflows/search-attributes.js';
 import { parseOrderWorkflowId } from '../../domain/order.js';
 import { fenToYuan } from '../../domain/money.js';
 
@@ -51,8 +51,11 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
             // (each upsert is one more visibility write on the Temporal server, per order).
             typedSearchAttributes: [
               { key: OrderStatusKey, value: 'received' },
-              ...(ids ? [{ key: ChannelKey, value: ids.platform }, { key: ShopIdKey, value: ids.shopId }] : []),
-              ...(event.type === 'created' ? [{ key: BuyerKeyKey, value: event.order.buyerKey }, { key: PriorityKey, value: 0 }] : []),
+              ...(event.type === 'created'
+                ? orderAttributes(event.order)
+                : ids
+                  ? [{ key: ChannelKey, value: ids.platform }, { key: ShopIdKey, value: ids.shopId }]
+                  : []),
             ],
             ...(text ? { staticSummary: text } : {}),
           }),

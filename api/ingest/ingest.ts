@@ -1,8 +1,7 @@
-import type { Transaction } from 'kysely';
+import type { ChannelEvent } from '../../channels/index.js';
 import type { Logger } from '../../config/logger.js';
 import type { Db } from '../../db/database.js';
-import { markDispatched, markDispatchFailed, recordInboxEvent } from '../../db/inbox.repository.js';
-import type { Database } from '../../db/schema.js';
+import { markDispatched, markDispatchFailed, recordInboxEvent, storeResolvedPayload } from '../../db/inbox.repository.js';
 import { insertReceivedOrder } from '../../db/orders.repository.js';
 import type { CanonicalOrder } from '../../domain/order.js';
 import type { OrderEvent, OrderProcessingOptions } from '../../workflows/messages.js';
@@ -94,12 +93,12 @@ export async function ingestEvent(deps: IngestDeps, input: IngestInput): Promise
  */
 export interface PendingDetailPayload {
   pending: 'detail';
-  /** The parsed push message (a `ChannelEvent` of channels/types.ts). */
-  channelEvent: { messageId: string; type: string; platformOrderId: string; topic: string; data: Record<string, unknown> };
+  /** The parsed push message. */
+  channelEvent: ChannelEvent;
   options: OrderProcessingOptions;
 }
 
-export function isPendingDetail(payload: unknown): payload is PendingDetailPayload {
+function isPendingDetail(payload: unknown): payload is PendingDetailPayload {
   return typeof payload === 'object' && payload !== null && (payload as { pending?: unknown }).pending === 'detail';
 }
 
@@ -128,30 +127,28 @@ export interface DeliverDeps {
 
 /**
  * Delivers one stored inbox row to its workflow: resolves a pending payload first (and stores the result, so
- * the platform is read once), then dispatches and marks the row. `exec` is the caller's connection or
- * transaction (the relay holds the row locked in its own).
+ * the platform is read once), then dispatches and marks the row.
  */
-export async function deliverInboxRow(deps: DeliverDeps, exec: Db | Transaction<Database>, row: InboxRowRef): Promise<DispatchOutcome | 'unresolved'> {
+export async function deliverInboxRow(deps: DeliverDeps & { db: Db }, row: InboxRowRef): Promise<DispatchOutcome | 'unresolved'> {
   if (!row.order_id) return 'unresolved';
   let event: OrderEvent;
   if (isPendingDetail(row.payload)) {
     if (!deps.resolve) return 'unresolved';
-    const payload = row.payload;
-    const r = await deps.resolve({ ...row, payload }).catch((e: unknown) => {
+    const r = await deps.resolve({ ...row, payload: row.payload }).catch((e: unknown) => {
       throw new DetailReadError(e instanceof Error ? e.message : String(e), { cause: e });
     });
     event = r.event;
-    await exec.updateTable('channel_events').set({ payload: JSON.stringify(event) }).where('id', '=', row.id).execute();
-    if (r.order) await insertReceivedOrder(exec, r.order);
+    await storeResolvedPayload(deps.db, row.id, event);
+    if (r.order) await insertReceivedOrder(deps.db, r.order);
   } else {
     event = row.payload as OrderEvent;
   }
-  return dispatchAndMark(deps.dispatcher, exec, row.id, row.order_id, event);
+  return dispatchAndMark(deps.dispatcher, deps.db, row.id, row.order_id, event);
 }
 
 /** Hands an event to its workflow and marks its inbox row with the outcome. */
-async function dispatchAndMark(dispatcher: Dispatcher, exec: Db | Transaction<Database>, rowId: string, orderId: string, event: OrderEvent): Promise<DispatchOutcome> {
+async function dispatchAndMark(dispatcher: Dispatcher, db: Db, rowId: string, orderId: string, event: OrderEvent): Promise<DispatchOutcome> {
   const outcome = await dispatcher.dispatch(orderId, event);
-  await markDispatched(exec, rowId, outcome);
+  await markDispatched(db, rowId, outcome);
   return outcome;
 }

@@ -27,7 +27,7 @@ export interface RelayResult {
 const DEFAULT_LEASE_MS = 30_000;
 
 /** A row whose order detail cannot be read waits longer after each failure: 2 s, 4 s, ... up to 5 minutes. */
-export function detailRetryDelayMs(attempts: number): number {
+function detailRetryDelayMs(attempts: number): number {
   return Math.min(300_000, 2_000 * 2 ** Math.min(attempts, 10));
 }
 
@@ -39,7 +39,7 @@ type RowOutcome = 'dispatched' | 'unresolved' | 'detail_failed' | 'dispatch_fail
  */
 async function deliverClaimed(deps: RelayDeps, row: ClaimedRow): Promise<RowOutcome> {
   try {
-    const outcome = await deliverInboxRow(deps, deps.db, row);
+    const outcome = await deliverInboxRow(deps, row);
     return outcome === 'unresolved' ? 'unresolved' : 'dispatched';
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
@@ -63,6 +63,20 @@ function byOrder(rows: ClaimedRow[]): ClaimedRow[][] {
 }
 
 /**
+ * Delivers one order's claimed rows in inbox order until one is not delivered (a later event must not overtake
+ * it) or `halted` says stop; the rows not tried are given back.
+ */
+async function deliverGroup(deps: RelayDeps, group: ClaimedRow[], halted: () => boolean, seen: (outcome: RowOutcome) => void): Promise<void> {
+  let next = 0;
+  while (next < group.length && !halted()) {
+    const outcome = await deliverClaimed(deps, group[next++]!);
+    seen(outcome);
+    if (outcome !== 'dispatched') break;
+  }
+  if (next < group.length) await releaseClaims(deps.db, group.slice(next).map((r) => r.id)).catch(() => undefined);
+}
+
+/**
  * One round: claims up to `limit` undispatched rows and delivers them, `concurrency` orders at a time. Stops
  * starting new rows once Temporal fails (they are given back). Safe to run anywhere and as often as wanted:
  * claims keep relays (and the requests delivering their own rows) apart, and workflows drop event ids they
@@ -72,32 +86,18 @@ export async function relayOnce(deps: RelayDeps, opts: { limit?: number; concurr
   const rows = await claimUndispatched(deps.db, opts.limit ?? 200, opts.leaseMs ?? DEFAULT_LEASE_MS);
   const groups = byOrder(rows);
   const result: RelayResult = { dispatched: 0, failed: 0 };
-  const untouched: string[] = [];
   let temporalDown = false;
-  const runGroup = async (group: ClaimedRow[]) => {
-    for (const row of group) {
-      if (temporalDown) {
-        untouched.push(row.id);
-        continue;
-      }
-      const outcome = await deliverClaimed(deps, row);
-      if (outcome === 'dispatched') result.dispatched++;
-      else if (outcome !== 'unresolved') result.failed++;
-      if (outcome === 'dispatch_failed') temporalDown = true;
-      // A later event of an order must not overtake an earlier one that failed.
-      if (outcome === 'detail_failed' || outcome === 'unresolved') {
-        untouched.push(...group.slice(group.indexOf(row) + 1).map((r) => r.id));
-        return;
-      }
-    }
+  const seen = (outcome: RowOutcome) => {
+    if (outcome === 'dispatched') result.dispatched++;
+    else if (outcome !== 'unresolved') result.failed++;
+    if (outcome === 'dispatch_failed') temporalDown = true;
   };
   let next = 0;
   await Promise.all(
     Array.from({ length: Math.min(opts.concurrency ?? 16, groups.length) }, async () => {
-      while (next < groups.length) await runGroup(groups[next++]!);
+      while (next < groups.length) await deliverGroup(deps, groups[next++]!, () => temporalDown, seen);
     }),
   );
-  if (untouched.length) await releaseClaims(deps.db, untouched);
   if (result.dispatched || result.failed) deps.logger.info({ ...result, claimed: rows.length }, 'inbox relay round');
   return result;
 }
@@ -137,16 +137,9 @@ export function startRelay(deps: RelayDeps, opts: RelayOptions): RunningRelay {
   };
   const nudge = () => kick?.();
 
-  const runGroup = async (group: ClaimedRow[]) => {
-    const rest = [...group];
-    while (rest.length) {
-      const row = rest.shift()!;
-      if (stopped || Date.now() < pausedUntil) break;
-      const outcome = await deliverClaimed(deps, row);
-      if (outcome === 'dispatch_failed') pausedUntil = Date.now() + opts.intervalMs;
-      if (outcome !== 'dispatched') break;
-    }
-    if (rest.length) await releaseClaims(deps.db, rest.map((r) => r.id)).catch(() => undefined);
+  const halted = () => stopped || Date.now() < pausedUntil;
+  const seen = (outcome: RowOutcome) => {
+    if (outcome === 'dispatch_failed') pausedUntil = Date.now() + opts.intervalMs;
   };
 
   const waiting: ClaimedRow[][] = [];
@@ -154,7 +147,7 @@ export function startRelay(deps: RelayDeps, opts: RelayOptions): RunningRelay {
     while (active < opts.concurrency && waiting.length) {
       const g = waiting.shift()!;
       active += 1;
-      void runGroup(g).finally(() => {
+      void deliverGroup(deps, g, halted, seen).finally(() => {
         active -= 1;
         nudge();
       });
@@ -267,13 +260,22 @@ function listen(url: string, onNotify: () => void, log: Logger, isStopped: () =>
 }
 
 /**
- * The relay as a process runs it (the worker's by default, INBOX_RELAY): its own dispatcher and platform
- * detail reads, configured from `config`, woken by notifications on `databaseUrl`.
+ * The relay as a process runs it (the worker's by default, INBOX_RELAY), configured from `config` and woken by
+ * notifications on `databaseUrl`. A process that already has a dispatcher or a shop-credentials cache (the
+ * API's, which credential changes invalidate) passes its own.
  */
-export function startInboxRelay(opts: { config: Config; db: Db; logger: Logger; client: Client; databaseUrl: string }): RunningRelay {
+export function startInboxRelay(opts: {
+  config: Config;
+  db: Db;
+  logger: Logger;
+  client: Client;
+  databaseUrl: string;
+  dispatcher?: Dispatcher;
+  shops?: ReturnType<typeof createShopAccessCache>;
+}): RunningRelay {
   const { config, db } = opts;
-  const dispatcher = createDispatcher({ client: opts.client, taskQueue: config.TEMPORAL_TASK_QUEUE, paymentTimeoutMs: config.ORDER_PAYMENT_TIMEOUT });
-  const resolve = createDetailResolver(createShopAccessCache(db, masterKeyFrom(config).key));
+  const dispatcher = opts.dispatcher ?? createDispatcher({ client: opts.client, taskQueue: config.TEMPORAL_TASK_QUEUE, paymentTimeoutMs: config.ORDER_PAYMENT_TIMEOUT });
+  const resolve = createDetailResolver(opts.shops ?? createShopAccessCache(db, masterKeyFrom(config).key));
   const logger = opts.logger.child({ component: 'relay' });
   return startRelay({ db, dispatcher, logger, resolve }, { concurrency: config.DELIVERY_CONCURRENCY, intervalMs: config.RELAY_INTERVAL, listenUrl: opts.databaseUrl });
 }

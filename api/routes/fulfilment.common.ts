@@ -1,6 +1,7 @@
 import { z } from 'zod';
 
-// Schemas shared by the fulfilment resources (warehouses, SKUs, inventory, carriers, packages, decisions).
+// Schemas shared by the routes: the error body and timestamps for all, merchant codes for the fulfilment
+// resources (warehouses, SKUs, inventory, carriers, packages, decisions).
 
 export const errorBody = z.object({ error: z.string(), message: z.string() }).passthrough();
 

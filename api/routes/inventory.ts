@@ -94,7 +94,6 @@ export const inventoryRoutes: FastifyPluginAsyncZod = async (app) => {
         const why = r.reason === 'negative' ? 'on hand would go negative' : `on hand would fall below the ${r.reserved} unit(s) reserved for orders`;
         throw new AppError('conflict', `cannot adjust ${warehouseCode}/${skuCode} by ${req.body.delta}: ${why}`, { onHand: r.onHand, reserved: r.reserved });
       }
-      const [adj] = await listAdjustments(db, warehouseCode, skuCode, 1);
       return reply.status(201).send({
         adjustment: {
           id: r.adjustmentId,
@@ -102,7 +101,7 @@ export const inventoryRoutes: FastifyPluginAsyncZod = async (app) => {
           onHandAfter: r.row.on_hand,
           reason: req.body.reason,
           reference: req.body.reference ?? null,
-          createdAt: (adj?.created_at ?? new Date()).toISOString(),
+          createdAt: r.adjustedAt.toISOString(),
         },
         level: levelOf(r.row),
       });

@@ -9,8 +9,8 @@ import { ORDER_STATUSES } from '../../domain/order-status.js';
 import type { OrderState } from '../../workflows/messages.js';
 import { AppError } from '../errors.js';
 import { ingestEvent, type IngestResult } from '../ingest/ingest.js';
+import { errorBody, iso } from './fulfilment.common.js';
 
-const errorBody = z.object({ error: z.string(), message: z.string() }).passthrough();
 
 const accepted = z.object({
   orderId: z.string().describe('Also the Temporal workflow id'),
@@ -53,7 +53,6 @@ const orderSummary = z.object({
   updatedAt: z.string(),
 });
 
-const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
 
 function summaryOf(r: OrderRow): z.infer<typeof orderSummary> {
   return {

@@ -4,12 +4,13 @@ import { z } from 'zod';
 import { credentialsHint, encryptCredentials } from '../../channels/credentials.js';
 import { connectors } from '../../channels/index.js';
 import { findShop, insertShop, listShops, pullsEnabled, updateShop, type ShopPatch, type ShopRow } from '../../db/shops.repository.js';
-import { findPullCursor } from '../../db/channels.repository.js';
+import { findPullCursor, findPullCursors } from '../../db/channels.repository.js';
+import type { PullCursorRow } from '../../db/channels.schema.js';
 import { AppError } from '../errors.js';
 import { channelContext } from '../channels/context.js';
 import { describePullSchedule, pullScheduleId, syncPullSchedule, type PullScheduleState } from '../channels/pull-schedule.js';
+import { errorBody } from './fulfilment.common.js';
 
-const errorBody = z.object({ error: z.string(), message: z.string() }).passthrough();
 
 const CHANNEL_PLATFORMS = ['taobao', 'jd', 'douyin', 'pdd'] as const;
 const SYNC_MODES = ['push', 'pull', 'both'] as const;
@@ -98,7 +99,8 @@ export const shopRoutes: FastifyPluginAsyncZod = async (app) => {
   const { db, temporal, config, logger } = app.services;
   const ctx = channelContext(app.services);
 
-  const present = async (s: ShopRow, schedule?: { state: PullScheduleState | 'unknown'; error?: string }): Promise<ShopOut> => {
+  /** `knownCursor`: the shop's pull cursor when the caller read it already (null: it has none). */
+  const present = async (s: ShopRow, schedule?: { state: PullScheduleState | 'unknown'; error?: string }, knownCursor?: PullCursorRow | null): Promise<ShopOut> => {
     let sched = schedule;
     if (!sched) {
       try {
@@ -107,7 +109,7 @@ export const shopRoutes: FastifyPluginAsyncZod = async (app) => {
         sched = { state: 'unknown', error: e instanceof Error ? e.message : String(e) };
       }
     }
-    const cursor = await findPullCursor(db, s.id);
+    const cursor = knownCursor === undefined ? await findPullCursor(db, s.id) : knownCursor;
     const hasPush = connectors[s.platform as (typeof CHANNEL_PLATFORMS)[number]]?.verifyPush !== undefined;
     return {
       id: s.id,
@@ -212,7 +214,9 @@ export const shopRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (req) => {
       const rows = await listShops(db, { ...(req.query.platform ? { platform: req.query.platform } : {}), limit: req.query.limit, offset: req.query.offset });
-      return { shops: await Promise.all(rows.map((r) => present(r))) };
+      // One query for every listed shop's cursor, not one per shop.
+      const cursors = await findPullCursors(db, rows.map((r) => r.id));
+      return { shops: await Promise.all(rows.map((r) => present(r, undefined, cursors.get(r.id) ?? null))) };
     },
   );
 

@@ -172,12 +172,6 @@ export class PlatformSimulator {
     }
   }
 
-  /** Sends one push to `webhookBase/<platform>/<shopId>` and returns the answer. */
-  async push(webhookBase: string, shop: SimShop, o: SimOrder, kind: PushKind, opts: { messageId?: string; tamper?: boolean } = {}): Promise<PushResult> {
-    const req = this.pushRequest(shop, o, kind, opts.messageId);
-    return this.send(`${webhookBase}/webhooks/${shop.platform}/${shop.shopId}`, req.body, opts.tamper ? { ...req.headers, ...tamperedHeaders(shop) } : req.headers);
-  }
-
   async send(url: string, body: string, headers: Record<string, string>): Promise<PushResult> {
     const t0 = performance.now();
     const res = await fetch(url, { method: 'POST', headers, body });
@@ -361,16 +355,5 @@ export class PlatformSimulator {
       o.version++;
     }
     return dup;
-  }
-}
-
-function tamperedHeaders(shop: SimShop): Record<string, string> {
-  switch (shop.platform) {
-    case 'taobao':
-      return { 'x-tmc-sign': '0'.repeat(32) };
-    case 'pdd':
-      return { 'x-pdd-sign': '0'.repeat(32) };
-    default:
-      return { 'event-sign': '0'.repeat(32) };
   }
 }

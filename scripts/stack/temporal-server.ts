@@ -133,7 +133,8 @@ export async function startTemporalDevServer(opts: DevServerOptions): Promise<Ru
 
   log.info({ cli, port: opts.port, dbFile: opts.dbFile }, 'starting the Temporal dev server');
   // nice(1) execs the CLI: the pid, and the signals sent to it, stay the server's.
-  const child: ChildProcess = opts.nice ? spawn('nice', ['-n', String(opts.nice), cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] }) : spawn(cli, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const [cmd, cmdArgs] = opts.nice ? ['nice', ['-n', String(opts.nice), cli, ...args]] : [cli, args];
+  const child: ChildProcess = spawn(cmd, cmdArgs, { stdio: ['ignore', 'pipe', 'pipe'] });
   let exited = false;
   let tail = '';
   const collect = (chunk: Buffer) => {

@@ -9,9 +9,8 @@ import pg from 'pg';
 import { expect, inject } from 'vitest';
 import { buildApp } from '../../api/app.js';
 import { channelContext } from '../../api/channels/context.js';
-import { createDetailResolver } from '../../api/channels/inbox-resolver.js';
 import { createDispatcher, type Dispatcher } from '../../api/ingest/dispatcher.js';
-import { startRelay, type RunningRelay } from '../../api/ingest/relay.js';
+import { startInboxRelay, type RunningRelay } from '../../api/ingest/relay.js';
 import { loadConfig, type Config } from '../../config/config.js';
 import { createLogger, type Logger } from '../../config/logger.js';
 import { createDb, migrateToLatest, type Db } from '../../db/database.js';
@@ -74,6 +73,9 @@ export async function createTestStack(
     TEMPORAL_TASK_QUEUE: taskQueue,
     ORDER_PAYMENT_TIMEOUT: '1h',
     DATABASE_URL: databaseUrl,
+    // The relay looks at the inbox more often than in production, so a missed wake-up costs a test little.
+    RELAY_INTERVAL: '500ms',
+    DELIVERY_CONCURRENCY: '8',
     ...overrides,
   });
   const logger = createLogger(config, { test: expect.getState().testPath?.split('/').pop() });
@@ -120,11 +122,10 @@ export async function createTestStack(
   };
   await startWorker();
 
-  const resolve = createDetailResolver(channelContext(app.services).shops);
   let relay: RunningRelay | undefined;
   const startRelayWith = (d: Dispatcher = dispatcher): RunningRelay => {
     if (relay) throw new Error('the relay is already running');
-    relay = startRelay({ db, dispatcher: d, logger: logger.child({ component: 'relay' }), resolve }, { concurrency: 8, intervalMs: 500, listenUrl: databaseUrl });
+    relay = startInboxRelay({ config, db, logger, client, databaseUrl, dispatcher: d, shops: channelContext(app.services).shops });
     return relay;
   };
   const stopRelay = async () => {
