@@ -1,6 +1,6 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { createDispatcher } from '../api/ingest/dispatcher.js';
-import { ingestEvent } from '../api/ingest/ingest.js';
+import { createDispatcher } from '../ingest/dispatcher.js';
+import { ingestEvent } from '../ingest/ingest.js';
 import { ChannelPayloadError, connectorFor, splitWindow, type ChannelConnector, type MappedOrder } from '../channels/index.js';
 import { masterKeyFrom } from '../channels/credentials.js';
 import { isPermanentChannelError, sendSigned } from '../channels/http.js';

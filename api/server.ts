@@ -8,8 +8,8 @@ import { createDb, warmPool, type Db } from '../db/database.js';
 import { databaseUrl } from '../config/database-url.js';
 import { buildApp } from './app.js';
 import { channelContext } from './channels/context.js';
-import { createDispatcher } from './ingest/dispatcher.js';
-import { startInboxRelay } from './ingest/relay.js';
+import { createDispatcher } from '../ingest/dispatcher.js';
+import { startInboxRelay } from '../ingest/relay.js';
 
 export interface RunningApi {
   app: FastifyInstance;

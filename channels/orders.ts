@@ -1,5 +1,5 @@
 import { canonicalOrderLoose, type CanonicalOrder, type Platform } from '../domain/order.js';
-import type { OrderEvent, OrderProcessingOptions } from '../workflows/messages.js';
+import type { OrderEvent, OrderProcessingOptions } from '../domain/order-events.js';
 import { ChannelPayloadError, fenField, optId, optInt, optString, unixToUtc } from './common.js';
 import { sendSigned } from './http.js';
 import { connectorFor } from './index.js';

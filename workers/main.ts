@@ -1,5 +1,5 @@
 import { NativeConnection, type Worker } from '@temporalio/worker';
-import { startInboxRelay } from '../api/ingest/relay.js';
+import { startInboxRelay } from '../ingest/relay.js';
 import { loadConfig, type Config } from '../config/config.js';
 import { createLogger, type Logger } from '../config/logger.js';
 import { isMain, onShutdown } from '../config/main.js';

@@ -26,7 +26,7 @@ import {
   type OrderWorkflowInput,
   type PlatformOrderState,
   type TimelineEntry,
-} from './messages.js';
+} from './order.messages.js';
 import { ExceptionTypeKey, orderAttributes, OrderStatusKey, WarehouseKey } from './search-attributes.js';
 
 // Read-model writes and validation are short database calls: local activities run them in the worker

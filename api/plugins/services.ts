@@ -3,7 +3,7 @@ import fp from 'fastify-plugin';
 import type { Config } from '../../config/config.js';
 import type { Logger } from '../../config/logger.js';
 import type { Db } from '../../db/database.js';
-import type { Dispatcher } from '../ingest/dispatcher.js';
+import type { Dispatcher } from '../../ingest/dispatcher.js';
 
 /** What routes use: configuration, the database, Temporal and the event dispatcher. */
 export interface Services {

@@ -6,9 +6,9 @@ import { findOrder, listOrderEvents, listOrders, orderExists } from '../../db/or
 import type { OrderRow } from '../../db/schema.js';
 import { canonicalOrder, orderWorkflowId, parseOrderWorkflowId, PLATFORMS, utcInstant } from '../../domain/order.js';
 import { ORDER_STATUSES } from '../../domain/order-status.js';
-import type { OrderState } from '../../workflows/messages.js';
+import type { OrderState } from '../../workflows/order.messages.js';
 import { AppError } from '../errors.js';
-import { ingestEvent, type IngestResult } from '../ingest/ingest.js';
+import { ingestEvent, type IngestResult } from '../../ingest/ingest.js';
 import { errorBody, iso } from './fulfilment.common.js';
 
 

@@ -7,9 +7,9 @@ import { openException } from '../../db/channels.repository.js';
 import { recordInboxEvent, recordInboxEvents, type InboxEvent } from '../../db/inbox.repository.js';
 import { orderWorkflowId, type Platform } from '../../domain/order.js';
 import { channelContext } from '../channels/context.js';
-import type { OrderEvent } from '../../workflows/messages.js';
-import { inboxEventId, type PendingDetailPayload } from '../ingest/ingest.js';
-import { createInboxNotifier } from '../ingest/notify.js';
+import type { OrderEvent } from '../../domain/order-events.js';
+import { inboxEventId, type PendingDetailPayload } from '../../ingest/ingest.js';
+import { createInboxNotifier } from '../../ingest/notify.js';
 
 const params = z.object({ platform: z.string(), shopId: z.string() });
 

@@ -1,8 +1,8 @@
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../api/app.js';
-import { createDispatcher } from '../../api/ingest/dispatcher.js';
-import { relayOnce } from '../../api/ingest/relay.js';
+import { createDispatcher } from '../../ingest/dispatcher.js';
+import { relayOnce } from '../../ingest/relay.js';
 import { countUndispatched } from '../../db/inbox.repository.js';
 import { orderWorkflowId } from '../../domain/order.js';
 import { makeOrder } from '../helpers/orders.js';

@@ -1,9 +1,9 @@
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { channelContext } from '../../api/channels/context.js';
-import { createDetailResolver } from '../../api/channels/inbox-resolver.js';
-import { relayOnce, startRelay } from '../../api/ingest/relay.js';
-import type { InboxResolver } from '../../api/ingest/ingest.js';
+import { createDetailResolver } from '../../ingest/detail-resolver.js';
+import { relayOnce, startRelay } from '../../ingest/relay.js';
+import type { InboxResolver } from '../../ingest/ingest.js';
 import { PlatformSimulator } from '../../channels/simulator/server.js';
 import { orderWorkflowId } from '../../domain/order.js';
 import { eventually, type TestStack } from '../helpers/stack.js';

@@ -1,6 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createDispatcher } from '../../api/ingest/dispatcher.js';
+import { createDispatcher } from '../../ingest/dispatcher.js';
 import { PlatformSimulator, type SimShop } from '../../channels/simulator/server.js';
 import type { SimOrder } from '../../channels/simulator/generator.js';
 import { orderWorkflowId } from '../../domain/order.js';

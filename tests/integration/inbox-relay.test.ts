@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { channelContext } from '../../api/channels/context.js';
-import { createDetailResolver } from '../../api/channels/inbox-resolver.js';
-import type { Dispatcher } from '../../api/ingest/dispatcher.js';
-import { startRelay } from '../../api/ingest/relay.js';
+import { createDetailResolver } from '../../ingest/detail-resolver.js';
+import type { Dispatcher } from '../../ingest/dispatcher.js';
+import { startRelay } from '../../ingest/relay.js';
 import { PlatformSimulator, type SimShop } from '../../channels/simulator/server.js';
 import { claimUndispatched, releaseClaims } from '../../db/inbox.repository.js';
 import { orderWorkflowId } from '../../domain/order.js';

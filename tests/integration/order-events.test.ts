@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canonicalOrder, canonicalOrderLoose, orderWorkflowId, type CanonicalOrder } from '../../domain/order.js';
-import type { OrderEvent, OrderState } from '../../workflows/messages.js';
+import type { OrderEvent, OrderState } from '../../workflows/order.messages.js';
 import { makeOrder } from '../helpers/orders.js';
 import { createTestStack, eventually, type TestStack } from '../helpers/stack.js';
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { orderWorkflowId } from '../../domain/order.js';
-import type { OrderState } from '../../workflows/messages.js';
+import type { OrderState } from '../../workflows/order.messages.js';
 import { makeOrder } from '../helpers/orders.js';
 import { createTestStack, eventually, maybeRecordHistory, type TestStack } from '../helpers/stack.js';
 

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
-import type { Logger } from '../../config/logger.js';
-import type { Db } from '../../db/database.js';
+import type { Logger } from '../config/logger.js';
+import type { Db } from '../db/database.js';
 
 /** The channel inbox relays LISTEN on. */
 export const INBOX_CHANNEL = 'orderly_inbox';

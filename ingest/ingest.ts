@@ -1,10 +1,10 @@
-import type { ChannelEvent } from '../../channels/index.js';
-import type { Logger } from '../../config/logger.js';
-import type { Db } from '../../db/database.js';
-import { markDispatched, markDispatchFailed, recordInboxEvent, storeResolvedPayload } from '../../db/inbox.repository.js';
-import { insertReceivedOrder } from '../../db/orders.repository.js';
-import type { CanonicalOrder } from '../../domain/order.js';
-import type { OrderEvent, OrderProcessingOptions } from '../../workflows/messages.js';
+import type { ChannelEvent } from '../channels/index.js';
+import type { Logger } from '../config/logger.js';
+import type { Db } from '../db/database.js';
+import { markDispatched, markDispatchFailed, recordInboxEvent, storeResolvedPayload } from '../db/inbox.repository.js';
+import { insertReceivedOrder } from '../db/orders.repository.js';
+import type { CanonicalOrder } from '../domain/order.js';
+import type { OrderEvent, OrderProcessingOptions } from '../domain/order-events.js';
 import type { Dispatcher, DispatchOutcome } from './dispatcher.js';
 
 export interface IngestDeps {

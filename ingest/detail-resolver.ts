@@ -1,7 +1,7 @@
-import { fetchPlatformOrder, pushOrderEvent } from '../../channels/orders.js';
-import type { createShopAccessCache } from '../../db/shops.repository.js';
-import type { Platform } from '../../domain/order.js';
-import { inboxEventId, type InboxResolver } from '../ingest/ingest.js';
+import { fetchPlatformOrder, pushOrderEvent } from '../channels/orders.js';
+import type { createShopAccessCache } from '../db/shops.repository.js';
+import type { Platform } from '../domain/order.js';
+import { inboxEventId, type InboxResolver } from './ingest.js';
 
 /**
  * Reads the order detail a stored push needs from its platform and builds the event to apply. Used after the

@@ -1,11 +1,11 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Client } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
-import type { orderWorkflow } from '../../workflows/order.workflow.js';
-import type { OrderEvent } from '../../workflows/messages.js';
-import { ChannelKey, OrderStatusKey, orderAttributes, ShopIdKey } from '../../workflows/search-attributes.js';
-import { parseOrderWorkflowId } from '../../domain/order.js';
-import { fenToYuan } from '../../domain/money.js';
+import type { orderWorkflow } from '../workflows/order.workflow.js';
+import type { OrderEvent } from '../domain/order-events.js';
+import { ChannelKey, OrderStatusKey, orderAttributes, ShopIdKey } from '../workflows/search-attributes.js';
+import { parseOrderWorkflowId } from '../domain/order.js';
+import { fenToYuan } from '../domain/money.js';
 
 export type DispatchOutcome = 'signalled' | 'order_closed';
 
