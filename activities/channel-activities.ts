@@ -1,7 +1,7 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { createDispatcher } from '../ingest/dispatcher.js';
 import { ingestEvent } from '../ingest/ingest.js';
-import { ChannelPayloadError, connectorFor, splitWindow, type ChannelConnector, type MappedOrder } from '../channels/index.js';
+import { ChannelPayloadError, connectorFor, firstPageStep, nextPageStep, splitWindow, type ChannelConnector, type MappedOrder } from '../channels/index.js';
 import { masterKeyFrom } from '../channels/credentials.js';
 import { isPermanentChannelError, sendSigned } from '../channels/http.js';
 import { fetchPlatformOrder, looseOrder, orderSnapshotEvent } from '../channels/orders.js';
@@ -17,7 +17,9 @@ import {
   resolveExceptions,
   type WritebackKey,
 } from '../db/channels.repository.js';
-import { findShop, loadShopAccess, pullsEnabled, shopAccess, type ShopAccess } from '../db/shops.repository.js';
+import { hasInboxEvents } from '../db/inbox.repository.js';
+import { findShop, pullsEnabled } from '../db/shops.repository.js';
+import { loadShopAccess, shopAccess, type ShopAccess } from '../ingest/shop-access.js';
 import { orderWorkflowId, type Platform } from '../domain/order.js';
 import type { PullPageInput, PullPageResult, PullPlan } from '../workflows/pull-sync.messages.js';
 import type { ActivityDeps } from './order-activities.js';
@@ -65,14 +67,14 @@ export function createChannelActivities(deps: ActivityDeps) {
   const access = async (shopId: string): Promise<ShopAccess & { connector: ChannelConnector }> => {
     const a = await loadShopAccess(db, shopId, key()).catch(permanent);
     if (!a) throw ApplicationFailure.nonRetryable(`no shop ${shopId}`, 'ShopNotFound');
-    return { ...a, connector: connectorFor(a.shop.platform as Platform) };
+    return { ...a, connector: connectorFor(a.shop.platform) };
   };
 
   /** `created` the first time Orderly hears of the order, `snapshot` afterwards; same inbox either way. */
   const ingestPulled = async (a: ShopAccess, mapped: MappedOrder): Promise<boolean> => {
     const o = looseOrder(mapped);
     const orderId = orderWorkflowId(o.platform, a.shop.id, o.platformOrderId);
-    const known = await db.selectFrom('channel_events').select('id').where('order_id', '=', orderId).limit(1).executeTakeFirst();
+    const known = await hasInboxEvents(db, orderId);
     const event = orderSnapshotEvent(known ? 'snapshot' : 'created', mapped, { processAtDeposit: a.shop.process_presale_at_deposit });
     const r = await ingestEvent(ingestDeps, {
       platform: o.platform,
@@ -88,10 +90,18 @@ export function createChannelActivities(deps: ActivityDeps) {
   };
 
   return {
+    /** The run's windows, and the first request of each: the platform's paging rules stay on this side. */
     async planPullWindow(input: { shopId: string }): Promise<PullPlan> {
       const a = await access(input.shopId);
       const rules = a.connector.paging;
-      const base = { shopId: input.shopId, platform: a.shop.platform, direction: rules.direction, firstPage: rules.firstPage, pageSize: rules.maxPageSize };
+      const base = {
+        shopId: input.shopId,
+        platform: a.shop.platform,
+        direction: rules.direction,
+        firstPage: rules.firstPage,
+        pageSize: rules.maxPageSize,
+        firstStep: firstPageStep(rules),
+      };
       if (!pullsEnabled(a.shop)) return { ...base, skipReason: 'pulls are disabled for this shop', windows: [], cursorEnd: new Date().toISOString() };
       const now = Date.now();
       const lagMs = a.shop.pull_lag_s !== null ? a.shop.pull_lag_s * 1000 : rules.lagMs;
@@ -106,6 +116,7 @@ export function createChannelActivities(deps: ActivityDeps) {
       return { ...base, skipReason: null, windows, cursorEnd: end.toISOString() };
     },
 
+    /** Reads one page of a window into the inbox and says which request comes next (null: the window is done). */
     async pullPage(input: PullPageInput): Promise<PullPageResult> {
       const a = await access(input.shopId);
       const c = a.connector;
@@ -117,23 +128,30 @@ export function createChannelActivities(deps: ActivityDeps) {
         if (isPermanentChannelError(e)) permanent(e);
         throw e;
       }
+      let next: PullPageResult['next'];
+      try {
+        next = nextPageStep(c.paging, { page: input.page, probe: input.probe }, page);
+      } catch (e) {
+        // A page that cannot say where the walk goes (a backward probe without its total) will not on a retry.
+        permanent(e);
+      }
       let ingested = 0;
       let duplicates = 0;
       const results = await mapLimit(page.orders.map((o, i) => ({ o, id: page.platformOrderIds[i]! })), DETAIL_CONCURRENCY, async ({ o, id }) => {
         Context.current().heartbeat({ page: input.page });
         try {
-          const mapped = c.paging.listHasDetail ? c.mapOrder(o, { shopId: input.shopId }) : await fetchPlatformOrder(a.shop.platform as Platform, a.credentials, input.shopId, id);
+          const mapped = c.paging.listHasDetail ? c.mapOrder(o, { shopId: input.shopId }) : await fetchPlatformOrder(a.shop.platform, a.credentials, input.shopId, id);
           return await ingestPulled(a, mapped);
         } catch (e) {
           if (!(e instanceof ChannelPayloadError)) throw e;
           // One unreadable order must not stop the shop's pulls: it is raised for a human instead.
-          await openException(db, { kind: 'channel_order_unreadable', shopId: input.shopId, orderId: orderWorkflowId(a.shop.platform as Platform, input.shopId, id), detail: { reason: e.message } });
+          await openException(db, { kind: 'channel_order_unreadable', shopId: input.shopId, orderId: orderWorkflowId(a.shop.platform, input.shopId, id), detail: { reason: e.message } });
           logger.warn({ shopId: input.shopId, platformOrderId: id, err: e.message }, 'pulled order cannot be read; exception raised');
           return false;
         }
       });
       for (const r of results) if (r) ingested++; else duplicates++;
-      return { page: page.page, pageSize: page.pageSize, ...(page.total !== undefined ? { total: page.total } : {}), hasNext: page.hasNext, orders: page.orders.length, ingested, duplicates };
+      return { page: page.page, pageSize: page.pageSize, ...(page.total !== undefined ? { total: page.total } : {}), hasNext: page.hasNext, orders: page.orders.length, ingested, duplicates, next };
     },
 
     async advancePullCursor(input: { shopId: string; cursor: string; orders: number }): Promise<{ cursor: string }> {

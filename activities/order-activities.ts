@@ -7,6 +7,7 @@ import type { Config } from '../config/config.js';
 import type { Logger } from '../config/logger.js';
 import type { Db } from '../db/database.js';
 import { appendOrderEvents, upsertOrderSnapshot, type TimelineEvent } from '../db/orders.repository.js';
+import { listSkus } from '../db/stock.repository.js';
 
 export interface SyncReadModelInput {
   orderId: string;
@@ -57,7 +58,7 @@ export function createOrderActivities({ db }: ActivityDeps) {
     /** Completeness of the order against Orderly's master data (known SKUs). Read-only, so always safe to retry. */
     async validateOrder(input: { orderId: string; order: CanonicalOrder }): Promise<CompletenessIssue[]> {
       const codes = [...new Set(input.order.lines.map((l) => l.skuCode).filter((c) => c !== ''))];
-      const known = codes.length ? await db.selectFrom('skus').select('code').where('code', 'in', codes).execute() : [];
+      const known = codes.length ? await listSkus(db, codes) : [];
       return checkCompleteness(input.order, { knownSkus: new Set(known.map((k) => k.code)) });
     },
   };

@@ -12,6 +12,8 @@ import { loadConfig } from '../config/config.js';
 import { createLogger } from '../config/logger.js';
 import { startTemporalDevServer } from '../scripts/stack/temporal-server.js';
 import { freePort } from '../tests/helpers/ports.js';
+import type { OrderEvent } from '../domain/order-events.js';
+import { orderEventSignal, orderWorkflowType, type OrderWorkflow } from '../workflows/order.messages.js';
 
 const CALLS = Number(process.env.BENCH_CALLS ?? 2000);
 const CONCURRENCY = (process.env.BENCH_CONCURRENCY ?? '1,8,32').split(',').map(Number);
@@ -40,11 +42,11 @@ try {
         while (next < CALLS) {
           const k = next++;
           const s = performance.now();
-          await client.workflow.signalWithStart('orderWorkflow', {
+          await client.workflow.signalWithStart<OrderWorkflow, [OrderEvent]>(orderWorkflowType, {
             workflowId: `ceiling-${c}-${k}`,
             taskQueue: 'orderly-ceiling-unpolled',
             args: [{ orderId: `ceiling-${c}-${k}`, paymentTimeoutMs: 60_000 }],
-            signal: 'orderEvent',
+            signal: orderEventSignal,
             signalArgs: [{ eventId: 'e1', type: 'paid' }],
           });
           lat.push(performance.now() - s);

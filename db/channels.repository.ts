@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
-import type { ExceptionRow, PullCursorRow, WritebackRow } from './channels.schema.js';
+import type { Platform } from '../domain/order.js';
+import type { ExceptionRow, ExceptionStatus, PullCursorRow, WritebackRow, WritebackStatus } from './channels.schema.js';
 import type { Db } from './database.js';
 
 // Pull cursors ---------------------------------------------------------------------------------------
@@ -58,7 +59,7 @@ export async function recordPullFailure(db: Db, shopId: string, error: string, i
 
 export interface WritebackKey {
   orderId: string;
-  platform: string;
+  platform: Platform;
   shopId: string;
   platformOrderId: string;
   carrierCode: string;
@@ -85,7 +86,7 @@ export async function claimWriteback(db: Db, k: WritebackKey): Promise<Writeback
   return db.selectFrom('channel_writebacks').selectAll().where('order_id', '=', k.orderId).where('tracking_no', '=', k.trackingNo).executeTakeFirstOrThrow();
 }
 
-export async function finishWriteback(db: Db, id: string, r: { status: 'sent' | 'rejected'; response: string; error?: string }): Promise<void> {
+export async function finishWriteback(db: Db, id: string, r: { status: Exclude<WritebackStatus, 'pending'>; response: string; error?: string }): Promise<void> {
   await db
     .updateTable('channel_writebacks')
     .set((eb) => ({
@@ -137,7 +138,7 @@ export async function resolveExceptions(db: Db, kind: string, shopId: string): P
   return Number(r.numUpdatedRows);
 }
 
-export async function listExceptions(db: Db, f: { shopId?: string; kind?: string; status?: 'open' | 'resolved' }): Promise<ExceptionRow[]> {
+export async function listExceptions(db: Db, f: { shopId?: string; kind?: string; status?: ExceptionStatus }): Promise<ExceptionRow[]> {
   let q = db.selectFrom('exceptions').selectAll();
   if (f.shopId) q = q.where('shop_id', '=', f.shopId);
   if (f.kind) q = q.where('kind', '=', f.kind);

@@ -1,12 +1,12 @@
 // Tables of the channel side (shops' credentials, pull cursors, write-backs, alerts). Each table's interface
 // is added to ChannelTables, which Database extends.
-import type { ColumnType, Generated, Selectable } from 'kysely';
-
-type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
-type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
-type Json<T = unknown> = ColumnType<T, string, string>;
+import type { Generated, Selectable } from 'kysely';
+import type { Platform } from '../domain/order.js';
+import type { CreatedAt, Json, Timestamp } from './columns.js';
 
 export type SyncMode = 'push' | 'pull' | 'both';
+export type WritebackStatus = 'pending' | 'sent' | 'rejected';
+export type ExceptionStatus = 'open' | 'resolved';
 
 /**
  * Columns the channels migration adds to `shops`. `shops` itself is declared in schema.ts, so these are
@@ -46,13 +46,13 @@ export interface PullCursorsTable {
 export interface ChannelWritebacksTable {
   id: Generated<string>;
   order_id: string;
-  platform: string;
+  platform: Platform;
   shop_id: string;
   platform_order_id: string;
   carrier_code: string;
   tracking_no: string;
   line_ids: Json<string[]> | null;
-  status: Generated<'pending' | 'sent' | 'rejected'>;
+  status: Generated<WritebackStatus>;
   attempts: Generated<number>;
   last_error: string | null;
   response: string | null;
@@ -67,7 +67,7 @@ export interface ExceptionsTable {
   shop_id: string | null;
   order_id: string | null;
   detail: Json<Record<string, unknown>>;
-  status: Generated<'open' | 'resolved'>;
+  status: Generated<ExceptionStatus>;
   created_at: CreatedAt;
 }
 

@@ -29,9 +29,14 @@ export function createDb(connectionString: string, poolSize = 10, applicationNam
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
 
+/** One round trip to PostgreSQL: throws when it does not answer. */
+export async function pingDatabase(db: Db): Promise<void> {
+  await sql`select 1`.execute(db);
+}
+
 /** Opens `n` of the pool's connections now (they stay open), so the first burst finds them ready. */
 export async function warmPool(db: Db, n: number): Promise<void> {
-  await Promise.all(Array.from({ length: n }, () => sql`select 1`.execute(db)));
+  await Promise.all(Array.from({ length: n }, () => pingDatabase(db)));
 }
 
 export class MigrationError extends Error {

@@ -1,7 +1,8 @@
 // Tables of the fulfilment side (carriers, reservations, transfers, packages, decisions). Each table's
 // interface is added to FulfilmentTables, which Database extends.
 import type { ColumnType, Generated, Selectable } from 'kysely';
-import type { CreatedAt, Json, Timestamp } from './schema.js';
+import type { DecisionKind, LogisticsClass } from '../domain/fulfilment/index.js';
+import type { CreatedAt, Json, Timestamp } from './columns.js';
 
 type Int8 = ColumnType<number, number | undefined, number>;
 type TextArray = ColumnType<string[], string[] | undefined, string[]>;
@@ -34,7 +35,7 @@ export interface InventoryAdjustmentsTable {
 export interface CarriersTable {
   code: string;
   name: string;
-  services: string[];
+  services: LogisticsClass[];
   regions_covered: TextArray;
   min_weight_g: Generated<number>;
   max_weight_g: number;
@@ -60,6 +61,8 @@ export interface ReservationsTable {
   updated_at: Timestamp;
 }
 
+export type TransferStatus = 'requested' | 'done' | 'cancelled';
+
 export interface TransfersTable {
   id: Generated<number>;
   order_id: string;
@@ -68,7 +71,7 @@ export interface TransfersTable {
   from_warehouse_code: string;
   to_warehouse_code: string;
   quantity: number;
-  status: ColumnType<string, string | undefined, string>;
+  status: ColumnType<TransferStatus, TransferStatus | undefined, TransferStatus>;
   created_at: CreatedAt;
   updated_at: Timestamp;
 }
@@ -80,7 +83,7 @@ export interface PackagesTable {
   merge_key: string;
   shop_id: string;
   warehouse_code: string;
-  logistics_class: string;
+  logistics_class: LogisticsClass;
   destination_region_code: string;
   status: ColumnType<PackageStatus, PackageStatus | undefined, PackageStatus>;
   window_start: Timestamp;
@@ -116,7 +119,7 @@ export interface DecisionsTable {
   id: Generated<number>;
   order_id: string;
   step_key: string;
-  kind: string;
+  kind: DecisionKind;
   subject: string;
   rule_id: string;
   rule_version: number;

@@ -1,11 +1,12 @@
 import { sql, type Transaction } from 'kysely';
+import type { Platform } from '../domain/order.js';
 import type { Db } from './database.js';
 import type { ChannelEventRow, Database } from './schema.js';
 
 type DbOrTx = Db | Transaction<Database>;
 
 export interface InboxEvent {
-  platform: string;
+  platform: Platform;
   shopId: string;
   messageId: string;
   orderId: string | null;
@@ -156,4 +157,19 @@ export async function countUndispatched(db: DbOrTx): Promise<number> {
     .where('payload', 'is not', null)
     .executeTakeFirstOrThrow();
   return Number(r.n);
+}
+
+/**
+ * Sends a notification on `channel` without waiting for durability (a lost one is harmless to its
+ * listeners, which also poll). Sent on its own, after the rows' commit: PostgreSQL serialises the commits
+ * of transactions that notify.
+ */
+export async function notifyFast(db: Db, channel: string): Promise<void> {
+  await sql`select set_config('synchronous_commit', 'off', true), pg_notify(${channel}, '')`.execute(db);
+}
+
+/** Whether the inbox holds any event of the order (a pulled order is then a re-read, not a creation). */
+export async function hasInboxEvents(db: Db, orderId: string): Promise<boolean> {
+  const row = await db.selectFrom('channel_events').select('id').where('order_id', '=', orderId).limit(1).executeTakeFirst();
+  return row !== undefined;
 }

@@ -1,6 +1,7 @@
 import { sql, type Transaction } from 'kysely';
 import type { CanonicalOrder } from '../domain/order.js';
-import { orderWorkflowId } from '../domain/order.js';
+import { orderWorkflowId, type Platform } from '../domain/order.js';
+import type { OrderStatus } from '../domain/order-status.js';
 import type { Db } from './database.js';
 import type { Database, OrderEventRow, OrderRow } from './schema.js';
 
@@ -8,7 +9,7 @@ type DbOrTx = Db | Transaction<Database>;
 
 export interface OrderSnapshot {
   orderId: string;
-  status: string;
+  status: OrderStatus;
   version: number;
   order: CanonicalOrder;
   workflowRunId?: string;
@@ -140,9 +141,9 @@ export async function listOrderEvents(db: Db, id: string): Promise<OrderEventRow
 }
 
 export interface OrderFilter {
-  status?: string | undefined;
+  status?: OrderStatus | undefined;
   shopId?: string | undefined;
-  platform?: string | undefined;
+  platform?: Platform | undefined;
   limit: number;
   offset: number;
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
-import type { PackageLine } from '../domain/fulfilment/index.js';
+import type { LogisticsClass, PackageLine } from '../domain/fulfilment/index.js';
 import type { Db } from './database.js';
 import type { PackageMemberRow, PackageRow, PackageStatus } from './fulfilment.schema.js';
 import { isUniqueViolation } from './pg-errors.js';
@@ -13,7 +13,7 @@ export interface JoinRequest {
   mergeKey: string | null;
   shopId: string;
   warehouseCode: string;
-  logisticsClass: string;
+  logisticsClass: LogisticsClass;
   destinationRegionCode: string;
   lines: readonly PackageLine[];
   weightG: number;

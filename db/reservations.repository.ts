@@ -125,3 +125,37 @@ function sortRows<T extends { warehouse_code: string; sku_code: string }>(rows: 
   return [...rows].sort((a, b) => a.warehouse_code.localeCompare(b.warehouse_code) || a.sku_code.localeCompare(b.sku_code));
 }
 
+
+/** A stock move between warehouses an order's plan relies on. */
+export interface TransferRequest {
+  lineRef: string;
+  skuCode: string;
+  fromWarehouseCode: string;
+  toWarehouseCode: string;
+  quantity: number;
+}
+
+/** Records the order's requested transfers; a retry records nothing twice. */
+export async function recordTransfers(db: Db, orderId: string, transfers: readonly TransferRequest[]): Promise<void> {
+  if (transfers.length === 0) return;
+  await db
+    .insertInto('transfers')
+    .values(
+      transfers.map((t) => ({
+        order_id: orderId,
+        line_ref: t.lineRef,
+        sku_code: t.skuCode,
+        from_warehouse_code: t.fromWarehouseCode,
+        to_warehouse_code: t.toWarehouseCode,
+        quantity: t.quantity,
+        updated_at: new Date(),
+      })),
+    )
+    .onConflict((oc) => oc.columns(['order_id', 'line_ref', 'from_warehouse_code']).doNothing())
+    .execute();
+}
+
+/** Cancels the order's transfers that have not started. */
+export async function cancelTransfers(db: Db, orderId: string): Promise<void> {
+  await db.updateTable('transfers').set({ status: 'cancelled', updated_at: new Date() }).where('order_id', '=', orderId).where('status', '=', 'requested').execute();
+}

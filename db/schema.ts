@@ -1,14 +1,15 @@
-import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+import type { Generated, Insertable, Selectable } from 'kysely';
+import type { Platform } from '../domain/order.js';
+import type { OrderStatus } from '../domain/order-status.js';
 import type { ChannelTables } from './channels.schema.js';
+import type { CreatedAt, Json, Timestamp } from './columns.js';
 import type { FulfilmentTables } from './fulfilment.schema.js';
 
-export type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
-export type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
-export type Json<T = unknown> = ColumnType<T, string, string>;
+export type { CreatedAt, Json, Timestamp } from './columns.js';
 
 export interface ShopsTable {
   id: string;
-  platform: string;
+  platform: Platform;
   name: string;
   active: Generated<boolean>;
   created_at: CreatedAt;
@@ -52,11 +53,11 @@ export interface InventoryTable {
 
 export interface OrdersTable {
   id: string;
-  platform: string;
+  platform: Platform;
   shop_id: string;
   platform_order_id: string;
   buyer_key: string;
-  status: string;
+  status: OrderStatus;
   goods_fen: number;
   paid_fen: number;
   receiver_province: Generated<string>;
@@ -86,7 +87,7 @@ export interface OrderLinesTable {
 
 export interface ChannelEventsTable {
   id: Generated<string>;
-  platform: string;
+  platform: Platform;
   shop_id: string;
   message_id: string;
   order_id: string | null;

@@ -1,6 +1,5 @@
 import type { Selectable } from 'kysely';
-import { decryptCredentials } from '../channels/credentials.js';
-import type { ShopCredentials } from '../channels/types.js';
+import type { Platform } from '../domain/order.js';
 import type { ShopChannelColumns, ShopChannelTables, SyncMode } from './channels.schema.js';
 import type { Db } from './database.js';
 import type { ShopsTable } from './schema.js';
@@ -14,7 +13,7 @@ function shopsDb(db: Db) {
 
 export interface NewShop {
   id: string;
-  platform: string;
+  platform: Platform;
   name: string;
   active?: boolean;
   credentialsEnc: string | null;
@@ -77,7 +76,7 @@ export async function findShop(db: Db, id: string): Promise<ShopRow | undefined>
   return shopsDb(db).selectFrom('shops').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
-export async function listShops(db: Db, f: { platform?: string; limit: number; offset: number }): Promise<ShopRow[]> {
+export async function listShops(db: Db, f: { platform?: Platform; limit: number; offset: number }): Promise<ShopRow[]> {
   let q = shopsDb(db).selectFrom('shops').selectAll();
   if (f.platform) q = q.where('platform', '=', f.platform);
   return q.orderBy('created_at').orderBy('id').limit(f.limit).offset(f.offset).execute();
@@ -85,46 +84,4 @@ export async function listShops(db: Db, f: { platform?: string; limit: number; o
 
 export function pullsEnabled(s: Pick<ShopRow, 'active' | 'sync_mode'>): boolean {
   return s.active && (s.sync_mode === 'pull' || s.sync_mode === 'both');
-}
-
-export interface ShopAccess {
-  shop: ShopRow;
-  credentials: ShopCredentials;
-}
-
-/**
- * A shop and its decrypted credentials (baseUrl from the shop row), or undefined for an unknown shop.
- * Throws when the shop has no credentials or they cannot be decrypted.
- */
-export async function loadShopAccess(db: Db, id: string, masterKey: Buffer): Promise<ShopAccess | undefined> {
-  const shop = await findShop(db, id);
-  return shop ? shopAccess(shop, masterKey) : undefined;
-}
-
-/** A loaded shop with its credentials decrypted; throws when it has none or they cannot be decrypted. */
-export function shopAccess(shop: ShopRow, masterKey: Buffer): ShopAccess {
-  if (!shop.credentials_enc) throw new Error(`shop ${shop.id} has no credentials`);
-  const credentials = decryptCredentials(shop.credentials_enc, masterKey, shop.id);
-  return { shop, credentials: { ...credentials, ...(shop.api_base_url ? { baseUrl: shop.api_base_url } : {}) } };
-}
-
-/**
- * Short-lived cache of shop access for the webhook path, where a database round trip per push matters.
- * Entries live `ttlMs`, so a credentials change takes effect within that time on every API process.
- */
-export function createShopAccessCache(db: Db, masterKey: Buffer, ttlMs = 5000) {
-  const entries = new Map<string, { at: number; value: ShopAccess | undefined }>();
-  return {
-    async get(id: string): Promise<ShopAccess | undefined> {
-      const hit = entries.get(id);
-      if (hit && Date.now() - hit.at < ttlMs) return hit.value;
-      const value = await loadShopAccess(db, id, masterKey);
-      entries.set(id, { at: Date.now(), value });
-      if (entries.size > 10_000) entries.delete(entries.keys().next().value!);
-      return value;
-    },
-    invalidate(id: string): void {
-      entries.delete(id);
-    },
-  };
 }

@@ -42,7 +42,7 @@ export function toDomainSku(r: SkuRow): Sku {
 export function toDomainCarrier(r: CarrierRow): Carrier {
   return {
     code: r.code,
-    services: r.services as LogisticsClass[],
+    services: r.services,
     regionsCovered: r.regions_covered,
     minWeightG: r.min_weight_g,
     maxWeightG: r.max_weight_g,
@@ -68,6 +68,174 @@ export async function listSkus(db: Db, codes?: readonly string[]): Promise<SkuRo
 
 export async function findSku(db: Db, code: string): Promise<SkuRow | undefined> {
   return db.selectFrom('skus').selectAll().where('code', '=', code).executeTakeFirst();
+}
+
+export interface NewSku {
+  code: string;
+  name: string;
+  weightG: number;
+  volumeCm3: number;
+  bulky: boolean;
+  valueFen: number;
+  substitutes: string[];
+}
+
+export type SkuPatch = Partial<Omit<NewSku, 'code'>>;
+
+/** Inserts a SKU; undefined when its code is taken. */
+export async function insertSku(db: Db, s: NewSku): Promise<SkuRow | undefined> {
+  return db
+    .insertInto('skus')
+    .values({
+      code: s.code,
+      name: s.name,
+      weight_g: s.weightG,
+      volume_cm3: s.volumeCm3,
+      bulky: s.bulky,
+      value_fen: s.valueFen,
+      substitutes: s.substitutes,
+      updated_at: sql<Date>`now()`,
+    })
+    .onConflict((oc) => oc.column('code').doNothing())
+    .returningAll()
+    .executeTakeFirst();
+}
+
+/** Changes the fields `p` names (Kysely leaves undefined ones out of the SET); undefined for an unknown SKU. */
+export async function updateSku(db: Db, code: string, p: SkuPatch): Promise<SkuRow | undefined> {
+  return db
+    .updateTable('skus')
+    .set({
+      name: p.name,
+      weight_g: p.weightG,
+      volume_cm3: p.volumeCm3,
+      bulky: p.bulky,
+      value_fen: p.valueFen,
+      substitutes: p.substitutes,
+      updated_at: sql<Date>`now()`,
+    })
+    .where('code', '=', code)
+    .returningAll()
+    .executeTakeFirst();
+}
+
+export interface NewWarehouse {
+  code: string;
+  name: string;
+  province: string;
+  city: string;
+  district: string;
+  regionCode: string;
+  lat: number;
+  lng: number;
+  active: boolean;
+  priority: number;
+  dailyCapacity: number;
+  regionsServed: string[];
+}
+
+export type WarehousePatch = Partial<Omit<NewWarehouse, 'code'>>;
+
+/** Inserts a warehouse; undefined when its code is taken. */
+export async function insertWarehouse(db: Db, w: NewWarehouse): Promise<WarehouseRow | undefined> {
+  return db
+    .insertInto('warehouses')
+    .values({
+      code: w.code,
+      name: w.name,
+      province: w.province,
+      city: w.city,
+      district: w.district,
+      region_code: w.regionCode,
+      lat: w.lat,
+      lng: w.lng,
+      active: w.active,
+      priority: w.priority,
+      daily_capacity: w.dailyCapacity,
+      regions_served: w.regionsServed,
+      updated_at: sql<Date>`now()`,
+    })
+    .onConflict((oc) => oc.column('code').doNothing())
+    .returningAll()
+    .executeTakeFirst();
+}
+
+/** Changes the fields `p` names (Kysely leaves undefined ones out of the SET); undefined for an unknown warehouse. */
+export async function updateWarehouse(db: Db, code: string, p: WarehousePatch): Promise<WarehouseRow | undefined> {
+  return db
+    .updateTable('warehouses')
+    .set({
+      name: p.name,
+      province: p.province,
+      city: p.city,
+      district: p.district,
+      region_code: p.regionCode,
+      lat: p.lat,
+      lng: p.lng,
+      active: p.active,
+      priority: p.priority,
+      daily_capacity: p.dailyCapacity,
+      regions_served: p.regionsServed,
+      updated_at: sql<Date>`now()`,
+    })
+    .where('code', '=', code)
+    .returningAll()
+    .executeTakeFirst();
+}
+
+export interface NewCarrier {
+  code: string;
+  name: string;
+  services: LogisticsClass[];
+  regionsCovered: string[];
+  minWeightG: number;
+  maxWeightG: number;
+  premium: boolean;
+  active: boolean;
+  rates: readonly CarrierRate[];
+}
+
+export type CarrierPatch = Partial<Omit<NewCarrier, 'code'>>;
+
+/** Inserts a carrier; undefined when its code is taken. */
+export async function insertCarrier(db: Db, c: NewCarrier): Promise<CarrierRow | undefined> {
+  return db
+    .insertInto('carriers')
+    .values({
+      code: c.code,
+      name: c.name,
+      services: c.services,
+      regions_covered: c.regionsCovered,
+      min_weight_g: c.minWeightG,
+      max_weight_g: c.maxWeightG,
+      premium: c.premium,
+      active: c.active,
+      rates: JSON.stringify(c.rates),
+      updated_at: sql<Date>`now()`,
+    })
+    .onConflict((oc) => oc.column('code').doNothing())
+    .returningAll()
+    .executeTakeFirst();
+}
+
+/** Changes the fields `p` names (Kysely leaves undefined ones out of the SET); undefined for an unknown carrier. */
+export async function updateCarrier(db: Db, code: string, p: CarrierPatch): Promise<CarrierRow | undefined> {
+  return db
+    .updateTable('carriers')
+    .set({
+      name: p.name,
+      services: p.services,
+      regions_covered: p.regionsCovered,
+      min_weight_g: p.minWeightG,
+      max_weight_g: p.maxWeightG,
+      premium: p.premium,
+      active: p.active,
+      rates: p.rates === undefined ? undefined : JSON.stringify(p.rates),
+      updated_at: sql<Date>`now()`,
+    })
+    .where('code', '=', code)
+    .returningAll()
+    .executeTakeFirst();
 }
 
 export async function listCarriers(db: Db): Promise<CarrierRow[]> {

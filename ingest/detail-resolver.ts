@@ -1,6 +1,5 @@
 import { fetchPlatformOrder, pushOrderEvent } from '../channels/orders.js';
-import type { createShopAccessCache } from '../db/shops.repository.js';
-import type { Platform } from '../domain/order.js';
+import type { createShopAccessCache } from './shop-access.js';
 import { inboxEventId, type InboxResolver } from './ingest.js';
 
 /**
@@ -12,7 +11,7 @@ export function createDetailResolver(shops: ReturnType<typeof createShopAccessCa
     const access = await shops.get(row.shop_id);
     if (!access) throw new Error(`shop ${row.shop_id} is gone; push ${row.message_id} cannot be read in full`);
     const ev = row.payload.channelEvent;
-    const detail = await fetchPlatformOrder(row.platform as Platform, access.credentials, row.shop_id, ev.platformOrderId);
+    const detail = await fetchPlatformOrder(row.platform, access.credentials, row.shop_id, ev.platformOrderId);
     const pending = pushOrderEvent(ev, detail, row.payload.options);
     const event = { ...pending, eventId: inboxEventId(row.platform, row.shop_id, row.message_id) };
     return { event, ...(event.type === 'created' ? { order: event.order } : {}) };

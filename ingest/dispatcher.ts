@@ -1,8 +1,8 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Client } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
-import type { orderWorkflow } from '../workflows/order.workflow.js';
 import type { OrderEvent } from '../domain/order-events.js';
+import { orderEventSignal, orderWorkflowType, type OrderWorkflow } from '../workflows/order.messages.js';
 import { ChannelKey, OrderStatusKey, orderAttributes, ShopIdKey } from '../workflows/search-attributes.js';
 import { parseOrderWorkflowId } from '../domain/order.js';
 import { fenToYuan } from '../domain/money.js';
@@ -40,11 +40,11 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
       const text = summary(orderId, event);
       try {
         await opts.client.withDeadline(Date.now() + timeoutMs, () =>
-          opts.client.workflow.signalWithStart<typeof orderWorkflow, [OrderEvent]>('orderWorkflow', {
+          opts.client.workflow.signalWithStart<OrderWorkflow, [OrderEvent]>(orderWorkflowType, {
             workflowId: orderId,
             taskQueue: opts.taskQueue,
             args: [{ orderId, paymentTimeoutMs: opts.paymentTimeoutMs }],
-            signal: 'orderEvent',
+            signal: orderEventSignal,
             signalArgs: [event],
             workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
             // Everything known at start is set at start: the workflow then has nothing to upsert for it

@@ -3,7 +3,7 @@ import type { Logger } from '../config/logger.js';
 import type { Db } from '../db/database.js';
 import { markDispatched, markDispatchFailed, recordInboxEvent, storeResolvedPayload } from '../db/inbox.repository.js';
 import { insertReceivedOrder } from '../db/orders.repository.js';
-import type { CanonicalOrder } from '../domain/order.js';
+import type { CanonicalOrder, Platform } from '../domain/order.js';
 import type { OrderEvent, OrderProcessingOptions } from '../domain/order-events.js';
 import type { Dispatcher, DispatchOutcome } from './dispatcher.js';
 
@@ -14,7 +14,7 @@ export interface IngestDeps {
 }
 
 export interface IngestInput {
-  platform: string;
+  platform: Platform;
   shopId: string;
   messageId: string;
   orderId: string;
@@ -105,7 +105,7 @@ function isPendingDetail(payload: unknown): payload is PendingDetailPayload {
 /** Where an inbox row is, for delivery. */
 export interface InboxRowRef {
   id: string;
-  platform: string;
+  platform: Platform;
   shop_id: string;
   message_id: string;
   order_id: string | null;

@@ -1,6 +1,6 @@
-import { sql } from 'kysely';
 import type { Logger } from '../config/logger.js';
 import type { Db } from '../db/database.js';
+import { notifyFast } from '../db/inbox.repository.js';
 
 /** The channel inbox relays LISTEN on. */
 export const INBOX_CHANNEL = 'orderly_inbox';
@@ -21,8 +21,7 @@ export function createInboxNotifier(db: Db, logger: Logger): InboxNotifier {
   const send = () => {
     inFlight = true;
     again = false;
-    sql`select set_config('synchronous_commit', 'off', true), pg_notify(${INBOX_CHANNEL}, '')`
-      .execute(db)
+    notifyFast(db, INBOX_CHANNEL)
       .catch((e: unknown) => logger.debug({ err: e instanceof Error ? e.message : String(e) }, 'inbox notification not sent; the relay polls'))
       .finally(() => {
         inFlight = false;

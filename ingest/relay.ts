@@ -5,7 +5,7 @@ import type { Config } from '../config/config.js';
 import type { Logger } from '../config/logger.js';
 import type { Db } from '../db/database.js';
 import { claimUndispatched, markDispatchFailed, releaseClaims, type ClaimedRow } from '../db/inbox.repository.js';
-import { createShopAccessCache } from '../db/shops.repository.js';
+import { createShopAccessCache } from './shop-access.js';
 import { createDetailResolver } from './detail-resolver.js';
 import { createDispatcher, type Dispatcher } from './dispatcher.js';
 import { INBOX_CHANNEL } from './notify.js';

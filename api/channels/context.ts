@@ -1,5 +1,5 @@
 import { masterKeyFrom } from '../../channels/credentials.js';
-import { createShopAccessCache } from '../../db/shops.repository.js';
+import { createShopAccessCache } from '../../ingest/shop-access.js';
 import type { Services } from '../plugins/services.js';
 
 export interface ChannelContext {

@@ -1,5 +1,5 @@
 import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleOptionsAction } from '@temporalio/client';
-import type { PullSyncInput } from '../../workflows/pull-sync.messages.js';
+import { pullSyncWorkflowType, type PullSyncInput } from '../../workflows/pull-sync.messages.js';
 
 export type PullScheduleState = 'running' | 'paused' | 'none';
 
@@ -19,7 +19,7 @@ function action(s: PullScheduleSpec): ScheduleOptionsAction {
   const args: [PullSyncInput] = [{ shopId: s.shopId }];
   return {
     type: 'startWorkflow',
-    workflowType: 'pullSyncWorkflow',
+    workflowType: pullSyncWorkflowType,
     // The schedule appends the run's time: `pull-sync:<shop>-<timestamp>`.
     workflowId: pullScheduleId(s.shopId),
     taskQueue: s.taskQueue,

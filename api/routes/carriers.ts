@@ -1,11 +1,10 @@
-import { sql } from 'kysely';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { CarrierRow } from '../../db/fulfilment.schema.js';
-import { findCarrier, listCarriers } from '../../db/stock.repository.js';
+import { findCarrier, insertCarrier, listCarriers, updateCarrier } from '../../db/stock.repository.js';
 import { fen } from '../../domain/money.schema.js';
 import { AppError } from '../errors.js';
-import { code, codeParams, errorBody, isUniqueViolation, regionCode } from './fulfilment.common.js';
+import { code, codeParams, errorBody, regionCode } from './fulfilment.common.js';
 
 const service = z.enum(['express', 'freight']);
 
@@ -56,7 +55,7 @@ function out(r: CarrierRow): z.infer<typeof carrierOut> {
   return {
     code: r.code,
     name: r.name,
-    services: r.services as ('express' | 'freight')[],
+    services: r.services,
     regionsCovered: r.regions_covered,
     minWeightG: r.min_weight_g,
     maxWeightG: r.max_weight_g,
@@ -99,28 +98,9 @@ export const carrierRoutes: FastifyPluginAsyncZod = async (app) => {
     async (req, reply) => {
       const b = req.body;
       checkLimits(b.minWeightG, b.maxWeightG, b.services, b.rates);
-      try {
-        const row = await db
-          .insertInto('carriers')
-          .values({
-            code: b.code,
-            name: b.name,
-            services: b.services,
-            regions_covered: b.regionsCovered,
-            min_weight_g: b.minWeightG,
-            max_weight_g: b.maxWeightG,
-            premium: b.premium,
-            active: b.active,
-            rates: JSON.stringify(b.rates),
-            updated_at: sql<Date>`now()`,
-          })
-          .returningAll()
-          .executeTakeFirstOrThrow();
-        return reply.status(201).send(out(row));
-      } catch (e) {
-        if (isUniqueViolation(e)) throw new AppError('conflict', `carrier ${b.code} already exists`);
-        throw e;
-      }
+      const row = await insertCarrier(db, b);
+      if (!row) throw new AppError('conflict', `carrier ${b.code} already exists`);
+      return reply.status(201).send(out(row));
     },
   );
 
@@ -134,22 +114,8 @@ export const carrierRoutes: FastifyPluginAsyncZod = async (app) => {
       if (!current) throw new AppError('not_found', `unknown carrier ${req.params.code}`);
       const b = req.body;
       checkLimits(b.minWeightG ?? current.min_weight_g, b.maxWeightG ?? current.max_weight_g, b.services ?? current.services, b.rates ?? (current.rates as { service: string }[]));
-      const row = await db
-        .updateTable('carriers')
-        .set({
-          ...(b.name !== undefined ? { name: b.name } : {}),
-          ...(b.services !== undefined ? { services: b.services } : {}),
-          ...(b.regionsCovered !== undefined ? { regions_covered: b.regionsCovered } : {}),
-          ...(b.minWeightG !== undefined ? { min_weight_g: b.minWeightG } : {}),
-          ...(b.maxWeightG !== undefined ? { max_weight_g: b.maxWeightG } : {}),
-          ...(b.premium !== undefined ? { premium: b.premium } : {}),
-          ...(b.active !== undefined ? { active: b.active } : {}),
-          ...(b.rates !== undefined ? { rates: JSON.stringify(b.rates) } : {}),
-          updated_at: sql<Date>`now()`,
-        })
-        .where('code', '=', req.params.code)
-        .returningAll()
-        .executeTakeFirstOrThrow();
+      const row = await updateCarrier(db, req.params.code, b);
+      if (!row) throw new AppError('not_found', `unknown carrier ${req.params.code}`);
       return out(row);
     },
   );

@@ -61,7 +61,7 @@ export const decisionRoutes: FastifyPluginAsyncZod = async (app) => {
           return {
             id: r.id,
             step: r.step_key,
-            kind: r.kind as z.infer<typeof decisionOut>['kind'],
+            kind: r.kind,
             subject: r.subject,
             ruleId: r.rule_id,
             ruleVersion: r.rule_version,

@@ -19,5 +19,3 @@ export const regionCode = z.string().regex(/^\d{6}$/, 'a six-digit region code, 
 export const codeParams = z.object({ code });
 
 export const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
-
-export { isUniqueViolation } from '../../db/pg-errors.js';

@@ -1,6 +1,6 @@
-import { sql } from 'kysely';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { pingDatabase } from '../../db/database.js';
 
 const check = z.object({ ok: z.boolean(), error: z.string().optional(), ms: z.number() });
 
@@ -32,7 +32,7 @@ export const healthRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (_req, reply) => {
       const [postgres, temporalCheck] = await Promise.all([
-        timed(() => sql`select 1`.execute(db)),
+        timed(() => pingDatabase(db)),
         timed(() => temporal.withDeadline(Date.now() + 2000, () => temporal.connection.workflowService.getSystemInfo({}))),
       ]);
       const ok = postgres.ok && temporalCheck.ok;

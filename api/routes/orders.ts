@@ -6,7 +6,7 @@ import { findOrder, listOrderEvents, listOrders, orderExists } from '../../db/or
 import type { OrderRow } from '../../db/schema.js';
 import { canonicalOrder, orderWorkflowId, parseOrderWorkflowId, PLATFORMS, utcInstant } from '../../domain/order.js';
 import { ORDER_STATUSES } from '../../domain/order-status.js';
-import type { OrderState } from '../../workflows/order.messages.js';
+import { stateQuery } from '../../workflows/order.messages.js';
 import { AppError } from '../errors.js';
 import { ingestEvent, type IngestResult } from '../../ingest/ingest.js';
 import { errorBody, iso } from './fulfilment.common.js';
@@ -220,7 +220,7 @@ export const orderRoutes: FastifyPluginAsyncZod = async (app) => {
     async (req) => {
       try {
         const handle = temporal.workflow.getHandle(req.params.id);
-        const state = await temporal.withDeadline(Date.now() + 5000, () => handle.query<OrderState>('state'));
+        const state = await temporal.withDeadline(Date.now() + 5000, () => handle.query(stateQuery));
         return state as unknown as Record<string, unknown>;
       } catch (e) {
         if (e instanceof WorkflowNotFoundError) throw new AppError('not_found', `no workflow ${req.params.id}`);

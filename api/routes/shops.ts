@@ -6,6 +6,7 @@ import { connectors } from '../../channels/index.js';
 import { findShop, insertShop, listShops, pullsEnabled, updateShop, type ShopPatch, type ShopRow } from '../../db/shops.repository.js';
 import { findPullCursor, findPullCursors } from '../../db/channels.repository.js';
 import type { PullCursorRow } from '../../db/channels.schema.js';
+import type { Platform } from '../../domain/order.js';
 import { AppError } from '../errors.js';
 import { channelContext } from '../channels/context.js';
 import { describePullSchedule, pullScheduleId, syncPullSchedule, type PullScheduleState } from '../channels/pull-schedule.js';
@@ -14,6 +15,9 @@ import { errorBody } from './fulfilment.common.js';
 
 const CHANNEL_PLATFORMS = ['taobao', 'jd', 'douyin', 'pdd'] as const;
 const SYNC_MODES = ['push', 'pull', 'both'] as const;
+
+/** Whether the platform pushes its orders (manual orders have no connector, so no push). */
+const takesPush = (platform: Platform): boolean => platform !== 'manual' && connectors[platform].verifyPush !== undefined;
 
 // Shop ids are part of workflow ids (`order:<platform>:<shop>:<id>`): no colons, nothing exotic.
 const shopId = z.string().trim().min(1).max(64).regex(/^[A-Za-z0-9_.-]+$/, 'shop ids may contain letters, digits, "_", "-" and "."');
@@ -110,7 +114,7 @@ export const shopRoutes: FastifyPluginAsyncZod = async (app) => {
       }
     }
     const cursor = knownCursor === undefined ? await findPullCursor(db, s.id) : knownCursor;
-    const hasPush = connectors[s.platform as (typeof CHANNEL_PLATFORMS)[number]]?.verifyPush !== undefined;
+    const hasPush = takesPush(s.platform);
     return {
       id: s.id,
       platform: s.platform,
@@ -156,8 +160,8 @@ export const shopRoutes: FastifyPluginAsyncZod = async (app) => {
     }
   };
 
-  const checkSyncMode = (platform: string, mode: string | undefined) => {
-    if (mode && mode !== 'pull' && connectors[platform as (typeof CHANNEL_PLATFORMS)[number]].verifyPush === undefined) {
+  const checkSyncMode = (platform: Platform, mode: string | undefined) => {
+    if (mode && mode !== 'pull' && !takesPush(platform)) {
       throw new AppError('bad_request', `${platform} has no push: its sync mode must be "pull"`);
     }
   };

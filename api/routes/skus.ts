@@ -1,10 +1,9 @@
-import { sql } from 'kysely';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { findSku, listSkus, type SkuRow } from '../../db/stock.repository.js';
+import { findSku, insertSku, listSkus, updateSku, type SkuRow } from '../../db/stock.repository.js';
 import { fen } from '../../domain/money.schema.js';
 import { AppError } from '../errors.js';
-import { code, codeParams, errorBody, isUniqueViolation } from './fulfilment.common.js';
+import { code, codeParams, errorBody } from './fulfilment.common.js';
 
 // Without defaults, so a PATCH leaves out what it does not name; the create body adds the defaults.
 const skuFields = z.object({
@@ -80,26 +79,9 @@ export const skuRoutes: FastifyPluginAsyncZod = async (app) => {
     async (req, reply) => {
       const b = req.body;
       checkSubstitutes(b.code, b.substitutes);
-      try {
-        const row = await db
-          .insertInto('skus')
-          .values({
-            code: b.code,
-            name: b.name,
-            weight_g: b.weightG,
-            volume_cm3: b.volumeCm3,
-            bulky: b.bulky,
-            value_fen: b.valueFen,
-            substitutes: b.substitutes,
-            updated_at: sql<Date>`now()`,
-          })
-          .returningAll()
-          .executeTakeFirstOrThrow();
-        return reply.status(201).send(out(row));
-      } catch (e) {
-        if (isUniqueViolation(e)) throw new AppError('conflict', `SKU ${b.code} already exists`);
-        throw e;
-      }
+      const row = await insertSku(db, b);
+      if (!row) throw new AppError('conflict', `SKU ${b.code} already exists`);
+      return reply.status(201).send(out(row));
     },
   );
 
@@ -109,20 +91,7 @@ export const skuRoutes: FastifyPluginAsyncZod = async (app) => {
     async (req) => {
       const b = req.body;
       checkSubstitutes(req.params.code, b.substitutes);
-      const row = await db
-        .updateTable('skus')
-        .set({
-          ...(b.name !== undefined ? { name: b.name } : {}),
-          ...(b.weightG !== undefined ? { weight_g: b.weightG } : {}),
-          ...(b.volumeCm3 !== undefined ? { volume_cm3: b.volumeCm3 } : {}),
-          ...(b.bulky !== undefined ? { bulky: b.bulky } : {}),
-          ...(b.valueFen !== undefined ? { value_fen: b.valueFen } : {}),
-          ...(b.substitutes !== undefined ? { substitutes: b.substitutes } : {}),
-          updated_at: sql<Date>`now()`,
-        })
-        .where('code', '=', req.params.code)
-        .returningAll()
-        .executeTakeFirst();
+      const row = await updateSku(db, req.params.code, b);
       if (!row) throw new AppError('not_found', `unknown SKU ${req.params.code}`);
       return out(row);
     },

@@ -1,10 +1,9 @@
-import { sql } from 'kysely';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { findWarehouse, listWarehouses, type WarehouseRow } from '../../db/stock.repository.js';
+import { findWarehouse, insertWarehouse, listWarehouses, updateWarehouse, type WarehouseRow } from '../../db/stock.repository.js';
 import { parseAddress, regionCentre } from '../../domain/address/index.js';
 import { AppError } from '../errors.js';
-import { code, codeParams, errorBody, isUniqueViolation, regionCode } from './fulfilment.common.js';
+import { code, codeParams, errorBody, regionCode } from './fulfilment.common.js';
 
 // Without defaults, so a PATCH leaves out what it does not name; the create body adds the defaults.
 const warehouseFields = z.object({
@@ -94,7 +93,7 @@ function locate(w: { province: string; city: string; district: string; regionCod
     lat = c.lat;
     lng = c.lng;
   }
-  return { region_code: region, lat, lng };
+  return { regionCode: region, lat, lng };
 }
 
 export const warehouseRoutes: FastifyPluginAsyncZod = async (app) => {
@@ -128,30 +127,9 @@ export const warehouseRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (req, reply) => {
       const b = req.body;
-      const loc = locate(b);
-      try {
-        const row = await db
-          .insertInto('warehouses')
-          .values({
-            code: b.code,
-            name: b.name,
-            province: b.province,
-            city: b.city,
-            district: b.district,
-            ...loc,
-            active: b.active,
-            priority: b.priority,
-            daily_capacity: b.dailyCapacity,
-            regions_served: b.regionsServed,
-            updated_at: sql<Date>`now()`,
-          })
-          .returningAll()
-          .executeTakeFirstOrThrow();
-        return reply.status(201).send(out(row));
-      } catch (e) {
-        if (isUniqueViolation(e)) throw new AppError('conflict', `warehouse ${b.code} already exists`);
-        throw e;
-      }
+      const row = await insertWarehouse(db, { ...b, ...locate(b) });
+      if (!row) throw new AppError('conflict', `warehouse ${b.code} already exists`);
+      return reply.status(201).send(out(row));
     },
   );
 
@@ -180,24 +158,9 @@ export const warehouseRoutes: FastifyPluginAsyncZod = async (app) => {
             lat: b.lat,
             lng: b.lng,
           })
-        : { ...(b.lat !== undefined ? { lat: b.lat } : {}), ...(b.lng !== undefined ? { lng: b.lng } : {}) };
-      const row = await db
-        .updateTable('warehouses')
-        .set({
-          ...(b.name !== undefined ? { name: b.name } : {}),
-          ...(b.province !== undefined ? { province: b.province } : {}),
-          ...(b.city !== undefined ? { city: b.city } : {}),
-          ...(b.district !== undefined ? { district: b.district } : {}),
-          ...loc,
-          ...(b.active !== undefined ? { active: b.active } : {}),
-          ...(b.priority !== undefined ? { priority: b.priority } : {}),
-          ...(b.dailyCapacity !== undefined ? { daily_capacity: b.dailyCapacity } : {}),
-          ...(b.regionsServed !== undefined ? { regions_served: b.regionsServed } : {}),
-          updated_at: sql<Date>`now()`,
-        })
-        .where('code', '=', req.params.code)
-        .returningAll()
-        .executeTakeFirstOrThrow();
+        : { lat: b.lat, lng: b.lng };
+      const row = await updateWarehouse(db, req.params.code, { ...b, ...loc });
+      if (!row) throw new AppError('not_found', `unknown warehouse ${req.params.code}`);
       return out(row);
     },
   );

@@ -48,8 +48,10 @@ export const webhookRoutes: FastifyPluginAsync = async (app) => {
     if (!access || access.shop.platform !== p.platform || !access.shop.active) {
       return reply.status(404).send({ error: 'not_found', message: `no active ${p.platform} shop ${p.shopId}` });
     }
+    // The shop's own platform, now known to be the one in the path, typed as a platform.
+    const platform = access.shop.platform;
     const rawBody = typeof req.body === 'string' ? req.body : '';
-    const log = req.log.child({ platform: p.platform, shopId: p.shopId });
+    const log = req.log.child({ platform, shopId: p.shopId });
 
     if (!connector.verifyPush({ headers: req.headers, rawBody }, access.credentials)) {
       log.warn({ ip: req.ip, bytes: rawBody.length }, 'push refused: bad signature');
@@ -61,7 +63,7 @@ export const webhookRoutes: FastifyPluginAsync = async (app) => {
       parsed = connector.parsePush(rawBody);
     } catch (e) {
       if (!(e instanceof JsonParseError || e instanceof ChannelPayloadError)) throw e;
-      return malformed(reply, p.platform, p.shopId, rawBody, e.message);
+      return malformed(reply, platform, p.shopId, rawBody, e.message);
     }
 
     // Store every message durably (one statement: all of them or none) and acknowledge. The inbox relay,
@@ -73,12 +75,12 @@ export const webhookRoutes: FastifyPluginAsync = async (app) => {
       rows = parsed.events.map((ev) => {
         const payload: PendingDetailPayload | OrderEvent = needsDetail(ev)
           ? { pending: 'detail', channelEvent: ev, options }
-          : { ...pushOrderEvent(ev, undefined, options), eventId: inboxEventId(p.platform, p.shopId, ev.messageId) };
-        const orderId = orderWorkflowId(p.platform as Platform, p.shopId, ev.platformOrderId);
-        return { platform: p.platform, shopId: p.shopId, messageId: ev.messageId, orderId, eventType: ev.type, source: 'webhook', payload, rawBody };
+          : { ...pushOrderEvent(ev, undefined, options), eventId: inboxEventId(platform, p.shopId, ev.messageId) };
+        const orderId = orderWorkflowId(platform, p.shopId, ev.platformOrderId);
+        return { platform, shopId: p.shopId, messageId: ev.messageId, orderId, eventType: ev.type, source: 'webhook', payload, rawBody };
       });
     } catch (e) {
-      if (e instanceof ChannelPayloadError) return malformed(reply, p.platform, p.shopId, rawBody, e.message);
+      if (e instanceof ChannelPayloadError) return malformed(reply, platform, p.shopId, rawBody, e.message);
       throw e;
     }
     let stored: number;
@@ -98,7 +100,7 @@ export const webhookRoutes: FastifyPluginAsync = async (app) => {
   });
 
   /** Keeps what could not be read, so that a human (or a fixed parser) can replay it; nothing is lost. */
-  async function malformed(reply: FastifyReply, platform: string, shopId: string, rawBody: string, reason: string): Promise<FastifyReply> {
+  async function malformed(reply: FastifyReply, platform: Platform, shopId: string, rawBody: string, reason: string): Promise<FastifyReply> {
     const digest = createHash('sha256').update(rawBody).digest('hex').slice(0, 32);
     await recordInboxEvent(db, { platform, shopId, messageId: `malformed:${digest}`, orderId: null, eventType: 'malformed', source: 'webhook', payload: null, rawBody });
     await openException(db, { kind: 'channel_malformed_push', shopId, detail: { platform, reason, digest } });
