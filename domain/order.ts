@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { fen } from './money.schema.js';
-import { sumFen, type Fen } from './money.js';
+import { sumFen } from './money.js';
 
 /** Sales channels Orderly connects to. Tmall shares Taobao's open platform, so it is `taobao` here. */
 export const PLATFORMS = ['taobao', 'jd', 'douyin', 'pdd', 'manual'] as const;
@@ -152,25 +152,4 @@ export function parseOrderWorkflowId(
   const p = platform.safeParse(parts[1]);
   if (!p.success || !parts[2] || !parts[3]) return null;
   return { platform: p.data, shopId: parts[2], platformOrderId: parts[3] };
-}
-
-/**
- * Whether the order is paid as far as processing is concerned: a normal order when `paidAt` is set,
- * a presale order when its balance is paid.
- *
- * @example isPaid({ ...order, paidAt: '2026-11-11T00:00:05Z' }) // true
- */
-export function isPaid(o: Pick<CanonicalOrder, 'paidAt' | 'presale'>): boolean {
-  if (o.presale) return o.presale.balancePaidAt !== undefined || (o.presale.balanceFen === 0 && o.presale.depositPaidAt !== undefined);
-  return o.paidAt !== undefined;
-}
-
-/** Total quantity of goods in the order. */
-export function totalQuantity(o: Pick<CanonicalOrder, 'lines'>): number {
-  return o.lines.reduce((n, l) => n + l.quantity, 0);
-}
-
-/** The amount the buyer paid, in fen. */
-export function paidAmount(o: Pick<CanonicalOrder, 'amounts'>): Fen {
-  return o.amounts.paidFen;
 }

@@ -1,11 +1,17 @@
 // The order workflow's fulfilment stage: plan (allocation, split, carrier), reserve, join packages (merge),
 // then follow the packages until they ship. Workflow code: deterministic, I/O only through activities.
-import { condition, defineQuery, log, proxyActivities, proxyLocalActivities, setHandler } from '@temporalio/workflow';
+import { condition, log, proxyActivities, proxyLocalActivities, setHandler } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
-import type { DecisionSummary, PlanResult } from '../activities/fulfilment-activities.js';
-import type { Shortage } from '../domain/fulfilment/allocation.js';
+import type { PlannedParcel, PlanResult } from '../activities/fulfilment.types.js';
 import type { CanonicalOrder } from '../domain/order.js';
-import { packageUpdateSignal, type PackageUpdate } from './package.messages.js';
+import {
+  fulfilmentQuery,
+  packageUpdateSignal,
+  type FulfilmentOutcome,
+  type FulfilmentState,
+  type OrderPackage,
+  type PackageUpdate,
+} from './order.messages.js';
 
 // Planning and reservations are database work only: local activities, no server round trip per call.
 const { planFulfilment, reserveStock, releaseStock } = proxyLocalActivities<Activities>({
@@ -21,30 +27,6 @@ const { joinPackage, leavePackages } = proxyActivities<Activities>({
 /** Plans overtaken by other orders' reservations before one sticks; then the order counts as short. */
 const MAX_RESERVE_ATTEMPTS = 3;
 
-export type OrderPackageStatus = 'joined' | 'released' | 'picked' | 'shipped' | 'failed' | 'left' | 'intercept_requested';
-
-export interface OrderPackage {
-  packageId: string;
-  packageKey: string;
-  warehouseCode: string;
-  logisticsClass: string;
-  status: OrderPackageStatus;
-  /** Other orders sharing the parcel, as the package reported at release. */
-  mergedWith: string[];
-  carrierCode?: string;
-  trackingNo?: string;
-  shippedAt?: string;
-  failureReason?: string;
-}
-
-export type FulfilmentOutcome =
-  | { status: 'released'; packageIds: string[] }
-  | { status: 'short'; shortages: Shortage[]; replanAfterMs: number }
-  /** No warehouse or no carrier is configured: the order is released without allocation, for an external WMS. */
-  | { status: 'unmanaged'; reason: string }
-  | { status: 'unroutable'; reason: string }
-  | { status: 'cancelled' };
-
 export interface Shipment {
   packageId: string;
   carrierCode: string;
@@ -59,23 +41,6 @@ export type ShipmentOutcome =
   /** The order has no packages to follow (unmanaged). */
   | { status: 'none' };
 
-/** What the order's `fulfilment` query shows. */
-export interface FulfilmentState {
-  outcome?: FulfilmentOutcome['status'];
-  attempts: number;
-  decisions: DecisionSummary[];
-  packages: OrderPackage[];
-  shortages?: Shortage[];
-  cancelled?: { reason: string; unmerged: string[]; interceptRequested: string[]; releasedReservations: number };
-}
-
-/** A copy, so a query's caller never holds the workflow's live state. */
-function snapshot(s: FulfilmentState): FulfilmentState {
-  return JSON.parse(JSON.stringify(s)) as FulfilmentState;
-}
-
-export const fulfilmentQuery = defineQuery<FulfilmentState>('fulfilment');
-
 export interface FulfilmentInput {
   orderId: string;
   order: CanonicalOrder;
@@ -86,50 +51,156 @@ export interface FulfilmentInput {
   isCancelled: () => boolean;
 }
 
-export interface Fulfilment {
-  readonly outcome: FulfilmentOutcome;
-  /** Waits (re-planning every `replanAfterMs`) until a short order is allocated; false when cancelled first. */
-  waitForStock(isCancelled: () => boolean): Promise<boolean>;
-  /** Waits until every package has shipped or failed, or the order is cancelled. */
-  awaitShipment(isCancelled: () => boolean): Promise<ShipmentOutcome>;
-  /** Releases reservations, unmerges from open packages and asks the warehouse to intercept sealed ones. */
-  cancel(reason: string): Promise<void>;
-  state(): FulfilmentState;
-}
 
 /**
- * Runs fulfilment for a paid order and returns a handle for the rest of the order's life. Registers the
- * order's `packageUpdate` signal handler and `fulfilment` query.
+ * The order's fulfilment stage: plan (allocation, split, carrier), reserve, join packages (merge), then
+ * follow the packages until they ship. Built by `FulfilmentStage.run` once the order is paid and valid; it
+ * registers the order's `packageUpdate` signal and `fulfilment` query then.
  *
  * @example
- * const fulfilment = await runFulfilment({ orderId, order, isCancelled: () => cancelled !== undefined });
- * if (fulfilment.outcome.status === 'released') await fulfilment.awaitShipment(() => cancelled !== undefined);
+ * const stage = await FulfilmentStage.run({ orderId, order, isCancelled: () => cancelled });
+ * if (stage.outcome.status === 'released') await stage.awaitShipment(() => cancelled);
  */
-export async function runFulfilment(input: FulfilmentInput): Promise<Fulfilment> {
-  const { orderId, order } = input;
-  const st: FulfilmentState = { attempts: 0, decisions: [], packages: [] };
-  let outcome: FulfilmentOutcome = { status: 'cancelled' };
-  const early: PackageUpdate[] = [];
+export class FulfilmentStage {
+  private readonly st: FulfilmentState = { attempts: 0, decisions: [], packages: [] };
+  private current: FulfilmentOutcome = { status: 'cancelled' };
+  /** Package news that came before the package's `joinPackage` returned here (a hold window of zero). */
+  private readonly early: PackageUpdate[] = [];
 
-  const apply = (u: PackageUpdate) => {
-    const p = st.packages.find((x) => x.packageId === u.packageId);
+  private constructor(private readonly input: FulfilmentInput) {
+    setHandler(packageUpdateSignal, (u) => this.onPackageUpdate(u));
+    setHandler(fulfilmentQuery, () => this.state());
+  }
+
+  /** Plans and reserves for a paid order, joining its packages when the stock is there. */
+  static async run(input: FulfilmentInput): Promise<FulfilmentStage> {
+    const stage = new FulfilmentStage(input);
+    await stage.replan();
+    return stage;
+  }
+
+  get outcome(): FulfilmentOutcome {
+    return this.current;
+  }
+
+  /** A copy, so a query's caller never holds the workflow's live state. */
+  state(): FulfilmentState {
+    return JSON.parse(JSON.stringify(this.st)) as FulfilmentState;
+  }
+
+  /** Waits (re-planning every `replanAfterMs`) until a short order is allocated; false when cancelled first. */
+  async waitForStock(isCancelled: () => boolean): Promise<boolean> {
+    while (this.current.status === 'short') {
+      if (await condition(isCancelled, this.current.replanAfterMs)) return false;
+      await this.replan();
+    }
+    return this.current.status !== 'cancelled';
+  }
+
+  /** Waits until every package has shipped or failed, or the order is cancelled. */
+  async awaitShipment(isCancelled: () => boolean): Promise<ShipmentOutcome> {
+    if (this.st.packages.length === 0) return { status: 'none' };
+    await condition(() => this.open().length === 0 || isCancelled());
+    if (this.open().length > 0) return { status: 'cancelled' };
+    const shipments = this.st.packages
+      .filter((p) => p.status === 'shipped')
+      .map((p) => ({ packageId: p.packageId, carrierCode: p.carrierCode ?? '', trackingNo: p.trackingNo ?? '', shippedAt: p.shippedAt ?? '' }));
+    const failed = this.st.packages.filter((p) => p.status === 'failed').map((p) => ({ packageId: p.packageId, reason: p.failureReason ?? 'failed' }));
+    return failed.length ? { status: 'failed', shipments, failed } : { status: 'shipped', shipments };
+  }
+
+  /** Releases reservations, unmerges from open packages and asks the warehouse to intercept sealed ones. */
+  async cancel(reason: string): Promise<void> {
+    const { orderId } = this.input;
+    const outcomes = this.st.packages.length > 0 ? await leavePackages({ orderId, reason }) : [];
+    for (const o of outcomes) {
+      const p = this.st.packages.find((x) => x.packageId === o.packageId && x.packageKey === o.packageKey);
+      if (p && o.outcome !== 'shipped') p.status = o.outcome === 'left' ? 'left' : 'intercept_requested';
+    }
+    const { released } = await releaseStock({ orderId });
+    this.st.cancelled = {
+      reason,
+      unmerged: outcomes.filter((o) => o.outcome === 'left').map((o) => o.packageId),
+      interceptRequested: outcomes.filter((o) => o.outcome === 'intercept').map((o) => o.packageId),
+      releasedReservations: released,
+    };
+  }
+
+  private async replan(): Promise<void> {
+    this.current = await this.plan();
+    this.st.outcome = this.current.status;
+  }
+
+  /** Packages still on their way (not shipped, failed, left or being intercepted). */
+  private open(): OrderPackage[] {
+    return this.st.packages.filter((p) => p.status !== 'shipped' && p.status !== 'failed' && p.status !== 'left' && p.status !== 'intercept_requested');
+  }
+
+  private async plan(): Promise<FulfilmentOutcome> {
+    const { orderId, order, isCancelled } = this.input;
+    for (let tries = 0; tries < MAX_RESERVE_ATTEMPTS; tries++) {
+      if (isCancelled()) return { status: 'cancelled' };
+      const attempt = ++this.st.attempts;
+      const p: PlanResult = await planFulfilment({ orderId, order, attempt });
+      this.st.decisions.push(...p.decisions);
+      if (p.status === 'unmanaged' || p.status === 'unroutable') return { status: p.status, reason: p.reason };
+      if (p.status === 'short') {
+        this.st.shortages = p.shortages;
+        return { status: 'short', shortages: p.shortages, replanAfterMs: p.replanAfterMs };
+      }
+      if (isCancelled()) return { status: 'cancelled' };
+      const reserved = await reserveStock({ orderId, assignments: p.assignments, transfers: p.transfers });
+      if (!reserved.ok) {
+        log.info('plan overtaken by other reservations; planning again', { orderId, attempt, short: reserved.short });
+        continue;
+      }
+      delete this.st.shortages;
+      if (isCancelled()) return { status: 'cancelled' };
+      const packageIds = await Promise.all(p.parcels.map((parcel) => this.join(parcel, p.destinationRegionCode)));
+      for (const u of this.early.splice(0)) this.onPackageUpdate(u);
+      return { status: 'released', packageIds };
+    }
+    const attempt = this.st.attempts;
+    log.warn('stock kept being taken by other orders; treating the order as short', { orderId, attempt });
+    return { status: 'short', shortages: [], replanAfterMs: 60_000 };
+  }
+
+  /** Joins (or opens) the package one planned parcel belongs to. */
+  private async join(parcel: PlannedParcel, destinationRegionCode: string): Promise<string> {
+    const { orderId, order } = this.input;
+    const flags = { refundInProgress: this.input.refundInProgress ?? false, sealed: this.input.sealed ?? false };
+    const j = await joinPackage({ orderId, order, destinationRegionCode, parcel, flags });
+    this.st.packages.push({
+      packageId: j.packageId,
+      packageKey: parcel.key,
+      warehouseCode: parcel.warehouseCode,
+      logisticsClass: parcel.logisticsClass,
+      status: 'joined',
+      mergedWith: [],
+      ...(parcel.carrierCode ? { carrierCode: parcel.carrierCode } : {}),
+    });
+    this.st.decisions.push(j.decision);
+    return j.packageId;
+  }
+
+  private onPackageUpdate(u: PackageUpdate): void {
+    const p = this.st.packages.find((x) => x.packageId === u.packageId);
     if (!p) {
-      // The package can report before joinPackage has returned here (a hold window of zero).
-      early.push(u);
+      this.early.push(u);
       return;
     }
     if (p.status === 'left' || p.status === 'shipped' || p.status === 'failed') return;
     switch (u.type) {
       case 'released':
         if (p.status === 'joined') p.status = 'released';
-        p.mergedWith = u.memberOrderIds.filter((id) => id !== orderId);
+        p.mergedWith = u.memberOrderIds.filter((id) => id !== this.input.orderId);
         if (u.carrierCode) p.carrierCode = u.carrierCode;
         return;
       case 'picked':
         if (p.status === 'joined' || p.status === 'released') p.status = 'picked';
         return;
       case 'shipped':
-        if (p.status === 'intercept_requested') log.warn('package shipped although interception was requested', { orderId, packageId: p.packageId });
+        if (p.status === 'intercept_requested') log.warn('package shipped although interception was requested', { orderId: this.input.orderId, packageId: p.packageId });
         p.status = 'shipped';
         p.carrierCode = u.carrierCode;
         p.trackingNo = u.trackingNo;
@@ -143,97 +214,5 @@ export async function runFulfilment(input: FulfilmentInput): Promise<Fulfilment>
         p.status = 'left';
         return;
     }
-  };
-  setHandler(packageUpdateSignal, apply);
-  setHandler(fulfilmentQuery, () => snapshot(st));
-
-  const plan = async (): Promise<FulfilmentOutcome> => {
-    for (let tries = 0; tries < MAX_RESERVE_ATTEMPTS; tries++) {
-      if (input.isCancelled()) return { status: 'cancelled' };
-      const attempt = ++st.attempts;
-      const p: PlanResult = await planFulfilment({ orderId, order, attempt });
-      st.decisions.push(...p.decisions);
-      if (p.status === 'unmanaged' || p.status === 'unroutable') return { status: p.status, reason: p.reason };
-      if (p.status === 'short') {
-        st.shortages = p.shortages;
-        return { status: 'short', shortages: p.shortages, replanAfterMs: p.replanAfterMs };
-      }
-      if (input.isCancelled()) return { status: 'cancelled' };
-      const reserved = await reserveStock({ orderId, assignments: p.assignments, transfers: p.transfers });
-      if (!reserved.ok) {
-        log.info('plan overtaken by other reservations; planning again', { orderId, attempt, short: reserved.short });
-        continue;
-      }
-      delete st.shortages;
-      if (input.isCancelled()) return { status: 'cancelled' };
-      const flags = { refundInProgress: input.refundInProgress ?? false, sealed: input.sealed ?? false };
-      const joined = await Promise.all(
-        p.parcels.map(async (parcel) => {
-          const j = await joinPackage({ orderId, order, destinationRegionCode: p.destinationRegionCode, parcel, flags });
-          st.packages.push({
-            packageId: j.packageId,
-            packageKey: parcel.key,
-            warehouseCode: parcel.warehouseCode,
-            logisticsClass: parcel.logisticsClass,
-            status: 'joined',
-            mergedWith: [],
-            ...(parcel.carrierCode ? { carrierCode: parcel.carrierCode } : {}),
-          });
-          st.decisions.push(j.decision);
-          return j.packageId;
-        }),
-      );
-      for (const u of early.splice(0)) apply(u);
-      return { status: 'released', packageIds: joined };
-    }
-    const attempt = st.attempts;
-    log.warn('stock kept being taken by other orders; treating the order as short', { orderId, attempt });
-    return { status: 'short', shortages: [], replanAfterMs: 60_000 };
-  };
-
-  outcome = await plan();
-  st.outcome = outcome.status;
-
-  const shipped = () => st.packages.filter((p) => p.status === 'shipped');
-  const open = () => st.packages.filter((p) => p.status !== 'shipped' && p.status !== 'failed' && p.status !== 'left' && p.status !== 'intercept_requested');
-
-  const handle: Fulfilment = {
-    get outcome() {
-      return outcome;
-    },
-    async waitForStock(isCancelled) {
-      while (outcome.status === 'short') {
-        const wait = outcome.replanAfterMs;
-        if (await condition(isCancelled, wait)) return false;
-        outcome = await plan();
-        st.outcome = outcome.status;
-      }
-      if (outcome.status === 'cancelled') return false;
-      return true;
-    },
-    async awaitShipment(isCancelled) {
-      if (st.packages.length === 0) return { status: 'none' };
-      await condition(() => open().length === 0 || isCancelled());
-      if (open().length > 0) return { status: 'cancelled' };
-      const shipments = shipped().map((p) => ({ packageId: p.packageId, carrierCode: p.carrierCode ?? '', trackingNo: p.trackingNo ?? '', shippedAt: p.shippedAt ?? '' }));
-      const failed = st.packages.filter((p) => p.status === 'failed').map((p) => ({ packageId: p.packageId, reason: p.failureReason ?? 'failed' }));
-      return failed.length ? { status: 'failed', shipments, failed } : { status: 'shipped', shipments };
-    },
-    async cancel(reason) {
-      const outcomes = st.packages.length > 0 ? await leavePackages({ orderId, reason }) : [];
-      for (const o of outcomes) {
-        const p = st.packages.find((x) => x.packageId === o.packageId && x.packageKey === o.packageKey);
-        if (p && o.outcome !== 'shipped') p.status = o.outcome === 'left' ? 'left' : 'intercept_requested';
-      }
-      const { released } = await releaseStock({ orderId });
-      st.cancelled = {
-        reason,
-        unmerged: outcomes.filter((o) => o.outcome === 'left').map((o) => o.packageId),
-        interceptRequested: outcomes.filter((o) => o.outcome === 'intercept').map((o) => o.packageId),
-        releasedReservations: released,
-      };
-    },
-    state: () => snapshot(st),
-  };
-  return handle;
+  }
 }

@@ -1,7 +1,9 @@
+// Every message of the order workflow (its signals, queries and the types they carry) and its typed name:
+// callers (ingest, API, activities, package workflows, tests) use these definitions, never string names.
 import { defineQuery, defineSignal } from '@temporalio/workflow';
-import type { OrderEvent, OrderEventType, OrderProcessingOptions, PlatformOrderState } from '../domain/order-events.js';
+import type { DecisionSummary, Shortage } from '../activities/fulfilment.types.js';
 import type { CompletenessIssue } from '../domain/completeness.js';
-import type { FulfilmentState } from './fulfilment.stage.js';
+import type { OrderEvent, OrderEventType, OrderProcessingOptions, PlatformOrderState } from '../domain/order-events.js';
 import type { OrderStatus } from '../domain/order-status.js';
 
 export type { OrderEvent, OrderEventType, OrderProcessingOptions, PlatformOrderState };
@@ -48,5 +50,59 @@ export interface OrderResult {
   status: OrderStatus;
 }
 
+export type OrderPackageStatus = 'joined' | 'released' | 'picked' | 'shipped' | 'failed' | 'left' | 'intercept_requested';
+
+/** One of the order's packages, as the order sees it. */
+export interface OrderPackage {
+  packageId: string;
+  packageKey: string;
+  warehouseCode: string;
+  logisticsClass: string;
+  status: OrderPackageStatus;
+  /** Other orders sharing the parcel, as the package reported at release. */
+  mergedWith: string[];
+  carrierCode?: string;
+  trackingNo?: string;
+  shippedAt?: string;
+  failureReason?: string;
+}
+
+export type FulfilmentOutcome =
+  | { status: 'released'; packageIds: string[] }
+  | { status: 'short'; shortages: Shortage[]; replanAfterMs: number }
+  /** No warehouse or no carrier is configured: the order is released without allocation, for an external WMS. */
+  | { status: 'unmanaged'; reason: string }
+  | { status: 'unroutable'; reason: string }
+  | { status: 'cancelled' };
+
+/** What the order's `fulfilment` query shows. */
+export interface FulfilmentState {
+  outcome?: FulfilmentOutcome['status'];
+  attempts: number;
+  decisions: DecisionSummary[];
+  packages: OrderPackage[];
+  shortages?: Shortage[];
+  cancelled?: { reason: string; unmerged: string[]; interceptRequested: string[]; releasedReservations: number };
+}
+
+/** Sent by a package to each of its member orders. */
+export type PackageUpdate =
+  | { packageId: string; type: 'released'; carrierCode: string | null; memberOrderIds: string[] }
+  | { packageId: string; type: 'picked'; at: string }
+  | { packageId: string; type: 'shipped'; carrierCode: string; trackingNo: string; at: string }
+  | { packageId: string; type: 'failed'; reason: string; at: string }
+  /** The package was sealed without this member (it had left): nothing of it ships in this package. */
+  | { packageId: string; type: 'dropped'; at: string };
+
+/** The order workflow as callers see it (`workflows/order.workflow.ts` implements it under this name). */
+export type OrderWorkflow = (input: OrderWorkflowInput) => Promise<OrderResult>;
+export const orderWorkflowType = 'orderWorkflow';
+
+/** Every event of the order (created, paid, cancelled, ...), from the inbox, in any order, maybe twice. */
 export const orderEventSignal = defineSignal<[OrderEvent]>('orderEvent');
+/** News from one of the order's packages (released, picked, shipped, failed, dropped). */
+export const packageUpdateSignal = defineSignal<[PackageUpdate]>('packageUpdate');
+/** The whole live state of the order, for ops and the API. */
 export const stateQuery = defineQuery<OrderState>('state');
+/** Allocation, packages and decisions alone, once the order reached fulfilment. */
+export const fulfilmentQuery = defineQuery<FulfilmentState>('fulfilment');

@@ -25,7 +25,7 @@ const orderIdOf = (shop: SimShop, o: SimOrder) => orderWorkflowId(shop.platform,
 
 async function workflowApplied(id: string): Promise<string[]> {
   try {
-    const s = await stack.client.workflow.getHandle(id).query<{ appliedEventIds: string[] }>('state');
+    const s = await stack.client.workflow.getHandle(id).query(stateQuery);
     return s.appliedEventIds;
   } catch {
     return [];
@@ -127,6 +127,7 @@ describe('Temporal down during pushes', () => {
 import { douyinEventSign } from '../../channels/douyin/index.js';
 import { pddPushSignature } from '../../channels/pdd/index.js';
 import { taobaoPushSignature } from '../../channels/taobao/index.js';
+import { stateQuery } from '../../workflows/order.messages.js';
 
 function resign(shop: SimShop, body: string, headers: Record<string, string>): Record<string, string> {
   if (shop.platform === 'taobao') return { ...headers, 'x-tmc-sign': taobaoPushSignature(body, shop.appSecret) };

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { drive, formatReport, OrderlyUnreachableError, type DriveOptions, type DriveProgress } from '../../channels/simulator/drive.js';
 import { freePort } from '../helpers/ports.js';
 import { createTestStack, type TestStack } from '../helpers/stack.js';
+import { stateQuery } from '../../workflows/order.messages.js';
 
 let stack: TestStack;
 let api: string;
@@ -80,7 +81,7 @@ describe('npm run simulate against a running Orderly', () => {
 
     // Redelivered messages are applied once; a payment pushed before its order is applied with it.
     for (const o of pushedOrders.filter((x) => x.duplicated || x.outOfOrder)) {
-      const state = await stack.client.workflow.getHandle(o.orderId).query<{ appliedEventIds: string[] }>('state');
+      const state = await stack.client.workflow.getHandle(o.orderId).query(stateQuery);
       expect(new Set(state.appliedEventIds).size).toBe(state.appliedEventIds.length);
       if (o.outOfOrder) expect(state.appliedEventIds).toHaveLength(2);
     }

@@ -3,6 +3,7 @@ import { orderWorkflowId } from '../../domain/order.js';
 import { get, post, seedBasics } from '../helpers/fulfilment.js';
 import { makeOrder } from '../helpers/orders.js';
 import { createTestStack, eventually, type TestStack } from '../helpers/stack.js';
+import { fulfilmentQuery } from '../../workflows/order.messages.js';
 
 let stack: TestStack;
 
@@ -121,7 +122,7 @@ describe('fulfilment master data through REST', () => {
     expect(carrier.excluded).toEqual(expect.arrayContaining([{ id: 'FZ-SF', reasons: expect.arrayContaining([expect.objectContaining({ code: 'inactive' })]) }]));
 
     // The workflow's fulfilment query shows the same decisions.
-    const state = await stack.client.workflow.getHandle(id).query<{ decisions: { kind: string; ruleId: string }[] }>('fulfilment');
+    const state = await stack.client.workflow.getHandle(id).query(fulfilmentQuery);
     expect(state.decisions.slice(0, 4).map((d) => d.kind)).toEqual(['allocation', 'split', 'carrier', 'merge']);
     expect((await get(stack, '/v1/inventory/FZ-BJ/FZ-TEA')).body).toMatchObject({ onHand: 3, reserved: 2, available: 1 });
   });

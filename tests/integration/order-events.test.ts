@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canonicalOrder, canonicalOrderLoose, orderWorkflowId, type CanonicalOrder } from '../../domain/order.js';
-import type { OrderEvent, OrderState } from '../../workflows/order.messages.js';
+import { stateQuery, type OrderEvent } from '../../workflows/order.messages.js';
 import { makeOrder } from '../helpers/orders.js';
 import { createTestStack, eventually, type TestStack } from '../helpers/stack.js';
 
@@ -23,7 +23,7 @@ async function send(order: Pick<CanonicalOrder, 'platform' | 'shopId' | 'platfor
   return id;
 }
 
-const state = (id: string) => stack.client.workflow.getHandle(id).query<OrderState>('state');
+const state = (id: string) => stack.client.workflow.getHandle(id).query(stateQuery);
 const statusOf = async (id: string) => (await state(id)).status;
 const dbStatus = async (id: string) => (await stack.db.selectFrom('orders').select('status').where('id', '=', id).executeTakeFirst())?.status;
 

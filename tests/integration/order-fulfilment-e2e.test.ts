@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { orderWorkflowId } from '../../domain/order.js';
-import type { OrderState } from '../../workflows/order.messages.js';
+import { stateQuery } from '../../workflows/order.messages.js';
 import { makeOrder } from '../helpers/orders.js';
 import { createTestStack, eventually, maybeRecordHistory, type TestStack } from '../helpers/stack.js';
 
@@ -30,7 +30,7 @@ describe('an order from the API to shipment', () => {
 
     await eventually(async () => (await get(url)).body.status as string, (s) => s === 'released', 20_000, 'released');
     const handle = stack.client.workflow.getHandle(id);
-    const state = await handle.query<OrderState>('state');
+    const state = await handle.query(stateQuery);
     expect(state.fulfilment?.packages).toHaveLength(1);
     const pkg = state.fulfilment!.packages[0]!;
 
@@ -57,6 +57,10 @@ describe('an order from the API to shipment', () => {
     expect(await handle.result()).toEqual({ orderId: id, status: 'shipped' });
     expect((await handle.describe()).searchAttributes.Warehouse).toEqual(['WH-SH']);
     await maybeRecordHistory(stack.client, id, 'order-shipped');
+    // The package workflow sealed, released and shipped the parcel, and has finished.
+    const packageHandle = stack.client.workflow.getHandle(`package:${pkg.packageId}`);
+    expect(await packageHandle.result()).toEqual({ packageId: pkg.packageId, status: 'shipped' });
+    await maybeRecordHistory(stack.client, packageHandle.workflowId, 'package-shipped');
     const done = await get(url);
     expect(done.body.status).toBe('shipped');
     const types = done.body.timeline.map((t: { type: string }) => t.type);
@@ -82,7 +86,7 @@ describe('an order from the API to shipment', () => {
     expect((await stack.app.inject({ method: 'POST', url: '/v1/orders', payload: order })).statusCode).toBe(202);
     await eventually(async () => (await get(url)).body.status as string, (s) => s === 'released', 20_000, 'released');
     const handle = stack.client.workflow.getHandle(id);
-    const pkg = (await handle.query<OrderState>('state')).fulfilment!.packages[0]!;
+    const pkg = (await handle.query(stateQuery)).fulfilment!.packages[0]!;
     await eventually(async () => (await get(`/v1/packages/${encodeURIComponent(pkg.packageId)}`)).body.status as string, (s) => s === 'released', 20_000, 'package released');
     const reservedBefore = await stack.db.selectFrom('inventory').select((eb) => eb.fn.sum<number>('reserved').as('n')).where('sku_code', '=', 'KETTLE-17L').executeTakeFirstOrThrow();
     expect(Number(reservedBefore.n)).toBe(1);

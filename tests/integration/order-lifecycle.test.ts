@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { orderWorkflowId } from '../../domain/order.js';
-import type { OrderState } from '../../workflows/order.messages.js';
+import { orderEventSignal, stateQuery } from '../../workflows/order.messages.js';
 import { makeOrder } from '../helpers/orders.js';
 import { createTestStack, eventually, maybeRecordHistory, type TestStack } from '../helpers/stack.js';
 
@@ -55,7 +55,7 @@ describe('order lifecycle through the API on a real Temporal server and PostgreS
     const handle = stack.client.workflow.getHandle(id);
     const result = await handle.result();
     expect(result).toEqual({ orderId: id, status: 'released' });
-    const state = await handle.query<OrderState>('state');
+    const state = await handle.query(stateQuery);
     expect(state.status).toBe('released');
     expect(state.appliedEventIds).toHaveLength(2);
 
@@ -118,7 +118,7 @@ describe('order lifecycle through the API on a real Temporal server and PostgreS
     expect(inbox).toHaveLength(1);
 
     const handle = stack.client.workflow.getHandle(id);
-    const state = await handle.query<OrderState>('state');
+    const state = await handle.query(stateQuery);
     expect(state.appliedEventIds).toHaveLength(1);
     // Only one run ever existed for this workflow id.
     const history = await handle.fetchHistory();
@@ -135,11 +135,11 @@ describe('order lifecycle through the API on a real Temporal server and PostgreS
 
     const handle = stack.client.workflow.getHandle(id);
     // The same event delivered twice straight to the workflow (as a relay re-dispatch would).
-    await handle.signal('orderEvent', { eventId: 'x-cancel-1', type: 'cancelled', reason: 'buyer asked' });
-    await handle.signal('orderEvent', { eventId: 'x-cancel-1', type: 'cancelled', reason: 'buyer asked' });
+    await handle.signal(orderEventSignal, { eventId: 'x-cancel-1', type: 'cancelled', reason: 'buyer asked' });
+    await handle.signal(orderEventSignal, { eventId: 'x-cancel-1', type: 'cancelled', reason: 'buyer asked' });
     const result = await handle.result();
     expect(result.status).toBe('cancelled');
-    const state = await handle.query<OrderState>('state');
+    const state = await handle.query(stateQuery);
     expect(state.ignoredEvents).toBe(1);
     expect(state.timeline.filter((t) => t.type === 'cancel_requested')).toHaveLength(1);
     await eventually(() => orderStatus(id), (s) => s === 'cancelled', 20_000, 'cancelled');

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalOrder, isPaid, orderWorkflowId, parseOrderWorkflowId, totalQuantity } from '../../domain/order.js';
+import { canonicalOrder, orderWorkflowId, parseOrderWorkflowId } from '../../domain/order.js';
+import { isPaid, totalQuantity } from '../../domain/order-rules.js';
 import { makeOrder } from '../helpers/orders.js';
 
 describe('canonical order model', () => {

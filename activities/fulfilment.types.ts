@@ -1,0 +1,68 @@
+// Contract types of the fulfilment activities: what the order workflow sends them and gets back. Kept apart
+// from the implementation so workflow code imports types only, never database or Temporal client code.
+import type { DecisionRecord, LineAssignment, LogisticsClass, PackageLine, Shortage, TransferProposal } from '../domain/fulfilment/index.js';
+import type { CanonicalOrder } from '../domain/order.js';
+
+export type { Shortage };
+
+/** Order facts that decide whether it may share a package, beyond the canonical order itself. */
+export interface MergeFlags {
+  refundInProgress?: boolean;
+  /** An operator or the platform forbade split and merge. */
+  sealed?: boolean;
+}
+
+export interface PlanInput {
+  orderId: string;
+  order: CanonicalOrder;
+  /** Counts plans of this order (a re-plan after a lost race or a shortage); keys the decision log. */
+  attempt: number;
+}
+
+export interface PlannedParcel {
+  key: string;
+  warehouseCode: string;
+  logisticsClass: LogisticsClass;
+  lines: PackageLine[];
+  weightG: number;
+  valueFen: number;
+  carrierCode: string | null;
+}
+
+/** A short line per decision, for the order's state query (the full record is in the decision log). */
+export interface DecisionSummary {
+  step: string;
+  kind: DecisionRecord['kind'];
+  ruleId: string;
+  ruleVersion: number;
+  outcome: string;
+}
+
+export type PlanResult =
+  | {
+      status: 'planned';
+      destinationRegionCode: string;
+      assignments: LineAssignment[];
+      transfers: TransferProposal[];
+      parcels: PlannedParcel[];
+      decisions: DecisionSummary[];
+    }
+  | { status: 'short'; shortages: Shortage[]; decisions: DecisionSummary[]; replanAfterMs: number }
+  /** Nothing to allocate from: no warehouse is configured, so the warehouse side is run outside Orderly. */
+  | { status: 'unmanaged'; reason: string; decisions: DecisionSummary[] }
+  | { status: 'unroutable'; reason: string; decisions: DecisionSummary[] };
+
+export interface ReserveStockInput {
+  orderId: string;
+  assignments: LineAssignment[];
+  transfers: TransferProposal[];
+}
+
+/** One planned parcel of an order joining (or opening) the package its merge key points to. */
+export interface JoinPackageInput {
+  orderId: string;
+  order: CanonicalOrder;
+  destinationRegionCode: string;
+  parcel: PlannedParcel;
+  flags: MergeFlags;
+}
