@@ -1,8 +1,8 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
-import { WorkflowIdReusePolicy } from '@temporalio/common';
+import { ApplicationFailure, WorkflowIdReusePolicy } from '@temporalio/common';
 import { recordDecisions, type DecisionEntry } from '../db/decisions.repository.js';
 import { advancePackage, findPackage, joinPackage, leavePackages, sealPackage, type LeaveOutcome } from '../db/packages.repository.js';
-import { consumeReservations, releaseReservations, reserveStock, type ReservationRequest, type ReserveResult } from '../db/reservations.repository.js';
+import { cancelTransfers, consumeReservations, recordTransfers, releaseReservations, reserveStock, type ReservationRequest, type ReserveResult } from '../db/reservations.repository.js';
 import { addWarehouseLoad, listCarriers, listSkus, listWarehouses, stockLevels, toDomainCarrier, toDomainSku, toDomainWarehouse } from '../db/stock.repository.js';
 import { parseAddress, type LatLng } from '../domain/address/index.js';
 import {
@@ -13,11 +13,7 @@ import {
   mergeKey,
   splitIntoPackages,
   type DecisionRecord,
-  type LineAssignment,
-  type LogisticsClass,
   type PackageLine,
-  type Shortage,
-  type TransferProposal,
 } from '../domain/fulfilment/index.js';
 import type { CanonicalOrder } from '../domain/order.js';
 import {
@@ -25,59 +21,22 @@ import {
   packageJoinSignal,
   packageLeaveSignal,
   packageWorkflowId,
+  packageWorkflowType,
+  UNKNOWN_PACKAGE_FAILURE,
+  type PackageJoin,
+  type PackageWorkflow,
   type PackageWorkflowInput,
   type WarehouseEvent,
 } from '../workflows/package.messages.js';
+import type { DecisionSummary, JoinPackageInput, MergeFlags, PlanInput, PlannedParcel, PlanResult, ReserveStockInput } from './fulfilment.types.js';
 import type { ActivityDeps } from './order-activities.js';
 import { getSetting } from '../db/settings.repository.js';
 import { ALLOCATION_STRATEGY_KEY, strategyFrom, type AllocationStrategyInput } from '../domain/fulfilment/strategy.js';
 
-/** Order facts that decide whether it may share a package, beyond the canonical order itself. */
-export interface MergeFlags {
-  refundInProgress?: boolean;
-  /** An operator or the platform forbade split and merge. */
-  sealed?: boolean;
+/** No package of that id in the database: failed at once, not retried (see `UNKNOWN_PACKAGE_FAILURE`). */
+function unknownPackage(packageId: string): ApplicationFailure {
+  return ApplicationFailure.nonRetryable(`package ${packageId} does not exist`, UNKNOWN_PACKAGE_FAILURE, { packageId });
 }
-
-export interface PlanInput {
-  orderId: string;
-  order: CanonicalOrder;
-  /** Counts plans of this order (a re-plan after a lost race or a shortage); keys the decision log. */
-  attempt: number;
-}
-
-export interface PlannedParcel {
-  key: string;
-  warehouseCode: string;
-  logisticsClass: LogisticsClass;
-  lines: PackageLine[];
-  weightG: number;
-  valueFen: number;
-  carrierCode: string | null;
-}
-
-/** A short line per decision, for the order's state query (the full record is in the decision log). */
-export interface DecisionSummary {
-  step: string;
-  kind: DecisionRecord['kind'];
-  ruleId: string;
-  ruleVersion: number;
-  outcome: string;
-}
-
-export type PlanResult =
-  | {
-      status: 'planned';
-      destinationRegionCode: string;
-      assignments: LineAssignment[];
-      transfers: TransferProposal[];
-      parcels: PlannedParcel[];
-      decisions: DecisionSummary[];
-    }
-  | { status: 'short'; shortages: Shortage[]; decisions: DecisionSummary[]; replanAfterMs: number }
-  /** Nothing to allocate from: no warehouse is configured, so the warehouse side is run outside Orderly. */
-  | { status: 'unmanaged'; reason: string; decisions: DecisionSummary[] }
-  | { status: 'unroutable'; reason: string; decisions: DecisionSummary[] };
 
 function summarise(entries: readonly DecisionEntry[]): DecisionSummary[] {
   return entries.map((e) => ({ step: e.stepKey, kind: e.record.kind, ruleId: e.record.ruleId, ruleVersion: e.record.ruleVersion, outcome: e.record.outcome }));
@@ -186,7 +145,7 @@ export function createFulfilmentActivities({ db, temporal, config, logger }: Act
      * Reserves the plan's stock, all or nothing: each shipping warehouse for its own part, each transfer's
      * source for what it sends. Never oversells; a plan overtaken by another order comes back as `ok: false`.
      */
-    async reserveStock({ orderId, assignments, transfers }: { orderId: string; assignments: LineAssignment[]; transfers: TransferProposal[] }): Promise<ReserveResult> {
+    async reserveStock({ orderId, assignments, transfers }: ReserveStockInput): Promise<ReserveResult> {
       const requests: ReservationRequest[] = [];
       for (const a of assignments) {
         const own = a.quantity - a.transferredIn;
@@ -194,30 +153,14 @@ export function createFulfilmentActivities({ db, temporal, config, logger }: Act
       }
       for (const t of transfers) requests.push({ lineRef: t.lineRef, warehouseCode: t.fromWarehouseCode, skuCode: t.skuCode, quantity: t.quantity });
       const result = await reserveStock(db, orderId, requests);
-      if (result.ok && transfers.length > 0) {
-        await db
-          .insertInto('transfers')
-          .values(
-            transfers.map((t) => ({
-              order_id: orderId,
-              line_ref: t.lineRef,
-              sku_code: t.skuCode,
-              from_warehouse_code: t.fromWarehouseCode,
-              to_warehouse_code: t.toWarehouseCode,
-              quantity: t.quantity,
-              updated_at: new Date(),
-            })),
-          )
-          .onConflict((oc) => oc.columns(['order_id', 'line_ref', 'from_warehouse_code']).doNothing())
-          .execute();
-      }
+      if (result.ok) await recordTransfers(db, orderId, transfers);
       return result;
     },
 
     /** Gives back everything the order still holds and cancels its transfers (cancellation, re-planning). */
     async releaseStock({ orderId }: { orderId: string }): Promise<{ released: number }> {
       const released = await releaseReservations(db, orderId);
-      await db.updateTable('transfers').set({ status: 'cancelled', updated_at: new Date() }).where('order_id', '=', orderId).where('status', '=', 'requested').execute();
+      await cancelTransfers(db, orderId);
       return { released };
     },
 
@@ -225,7 +168,7 @@ export function createFulfilmentActivities({ db, temporal, config, logger }: Act
      * Puts one planned parcel into a package: the open package of the same shop, buyer, address, warehouse
      * and class, or a new one. Starts or signals the package workflow (signal-with-start) and logs the merge.
      */
-    async joinPackage(input: { orderId: string; order: CanonicalOrder; destinationRegionCode: string; parcel: PlannedParcel; flags: MergeFlags }) {
+    async joinPackage(input: JoinPackageInput) {
       const { orderId, order, parcel } = input;
       const { key, blockers } = parcelMergeKey(order, input.destinationRegionCode, parcel, input.flags);
       const joined = await joinPackage(db, {
@@ -244,7 +187,7 @@ export function createFulfilmentActivities({ db, temporal, config, logger }: Act
       const windowEnd = joined.windowEnd.toISOString();
       const args: [PackageWorkflowInput] = [{ packageId: joined.packageId, windowEnd }];
       try {
-        await temporal.workflow.signalWithStart('packageWorkflow', {
+        await temporal.workflow.signalWithStart<PackageWorkflow, [PackageJoin]>(packageWorkflowType, {
           workflowId: packageWorkflowId(joined.packageId),
           taskQueue: config.TEMPORAL_TASK_QUEUE,
           args,
@@ -300,7 +243,15 @@ export function createFulfilmentActivities({ db, temporal, config, logger }: Act
 
     /** Closes a package's hold window: its members are fixed from now on. */
     async sealPackage({ packageId }: { packageId: string }) {
-      const { status, members } = await sealPackage(db, packageId);
+      let sealed: Awaited<ReturnType<typeof sealPackage>>;
+      try {
+        sealed = await sealPackage(db, packageId);
+      } catch (e) {
+        // Only a package that is not there fails for good; anything else (a lost connection) is retried.
+        if (!(await findPackage(db, packageId))) throw unknownPackage(packageId);
+        throw e;
+      }
+      const { status, members } = sealed;
       return { status, members: members.map((m) => ({ orderId: m.order_id, packageKey: m.package_key, status: m.status })) };
     },
 
@@ -310,14 +261,14 @@ export function createFulfilmentActivities({ db, temporal, config, logger }: Act
      */
     async releasePackage({ packageId }: { packageId: string }): Promise<{ carrierCode: string | null; decision: DecisionRecord; released: boolean }> {
       const found = await findPackage(db, packageId);
-      if (!found) throw new Error(`unknown package ${packageId}`);
+      if (!found) throw unknownPackage(packageId);
       const { pkg, members } = found;
       const shipping = members.filter((m) => m.status === 'joined');
       const carriers = (await listCarriers(db)).map(toDomainCarrier);
       const choice = chooseCarrier(
         {
           packageKey: packageId,
-          service: pkg.logistics_class as LogisticsClass,
+          service: pkg.logistics_class,
           weightG: shipping.reduce((n, m) => n + m.weight_g, 0),
           valueFen: shipping.reduce((n, m) => n + m.value_fen, 0),
           destinationRegionCode: pkg.destination_region_code,
@@ -333,7 +284,7 @@ export function createFulfilmentActivities({ db, temporal, config, logger }: Act
     /** Applies a warehouse event to the package's row; a shipment consumes its members' reservations. */
     async recordWarehouseEvent({ packageId, event }: { packageId: string; event: WarehouseEvent }): Promise<{ applied: boolean }> {
       const found = await findPackage(db, packageId);
-      if (!found) throw new Error(`unknown package ${packageId}`);
+      if (!found) throw unknownPackage(packageId);
       let applied: boolean;
       if (event.type === 'shipped') {
         applied = await advancePackage(db, packageId, 'shipped', { carrierCode: event.carrierCode, trackingNo: event.trackingNo });

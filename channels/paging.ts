@@ -1,5 +1,9 @@
 import type { PagingRules, PullPage } from './types.js';
 
+/**
+ * One request of a window's walk. The pull activities hand it to the pull-sync workflow as is (its
+ * `PullPageStep`, kept in run histories), so it stays plain data of exactly this shape.
+ */
 export interface PageStep {
   page: number;
   /** Only the total is wanted from this request (first request of a backward walk). */

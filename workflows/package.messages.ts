@@ -26,14 +26,11 @@ export type WarehouseEvent =
 
 export type PackageStatus = 'open' | 'sealed' | 'released' | 'picked' | 'shipped' | 'failed' | 'cancelled';
 
-/** Sent by a package to each of its member orders. */
-export type PackageUpdate =
-  | { packageId: string; type: 'released'; carrierCode: string | null; memberOrderIds: string[] }
-  | { packageId: string; type: 'picked'; at: string }
-  | { packageId: string; type: 'shipped'; carrierCode: string; trackingNo: string; at: string }
-  | { packageId: string; type: 'failed'; reason: string; at: string }
-  /** The package was sealed without this member (it had left): nothing of it ships in this package. */
-  | { packageId: string; type: 'dropped'; at: string };
+/**
+ * The failure type of a package activity, and then of the package workflow, when the database holds no
+ * package of that id: a non-retryable failure, since no retry makes one appear.
+ */
+export const UNKNOWN_PACKAGE_FAILURE = 'UnknownPackage';
 
 export interface PackageState {
   packageId: string;
@@ -50,11 +47,12 @@ export interface PackageState {
   events: { type: string; at: string; detail?: Record<string, unknown> }[];
 }
 
+/** The package workflow as callers see it (`workflows/package.workflow.ts` implements it under this name). */
+export type PackageWorkflow = (input: PackageWorkflowInput) => Promise<{ packageId: string; status: PackageStatus }>;
+export const packageWorkflowType = 'packageWorkflow';
+
 export const packageJoinSignal = defineSignal<[PackageJoin]>('packageJoin');
 export const packageLeaveSignal = defineSignal<[{ orderId: string }]>('packageLeave');
 export const packageInterceptSignal = defineSignal<[{ orderId: string; reason: string }]>('packageIntercept');
 export const warehouseEventSignal = defineSignal<[WarehouseEvent]>('warehouseEvent');
 export const packageStateQuery = defineQuery<PackageState>('packageState');
-
-/** The order workflow's signal for news from its packages. */
-export const packageUpdateSignal = defineSignal<[PackageUpdate]>('packageUpdate');

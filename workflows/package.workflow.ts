@@ -1,4 +1,15 @@
-import { allHandlersFinished, condition, getExternalWorkflowHandle, log, proxyActivities, setCurrentDetails, setHandler, sleep } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  allHandlersFinished,
+  ApplicationFailure,
+  condition,
+  getExternalWorkflowHandle,
+  log,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  sleep,
+} from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import { workflowNow } from './clock.js';
 import {
@@ -6,14 +17,14 @@ import {
   packageJoinSignal,
   packageLeaveSignal,
   packageStateQuery,
-  packageUpdateSignal,
+  UNKNOWN_PACKAGE_FAILURE,
   warehouseEventSignal,
   type PackageState,
   type PackageStatus,
-  type PackageUpdate,
   type PackageWorkflowInput,
   type WarehouseEvent,
 } from './package.messages.js';
+import { packageUpdateSignal, type PackageUpdate } from './order.messages.js';
 
 const { sealPackage, releasePackage, recordWarehouseEvent } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
@@ -83,6 +94,26 @@ export async function packageWorkflow(input: PackageWorkflowInput): Promise<{ pa
       }),
     );
   };
+  /*
+   * A package the database does not hold cannot be sealed, released or tracked, and its activities fail at
+   * once (UNKNOWN_PACKAGE_FAILURE). Members already known hear that it failed (their orders go on hold for
+   * a person); the workflow then fails with the same type. Before that failure existed those activities were
+   * retried without end, so no history holds a failed package activity and no patch is needed.
+   */
+  const known = async <T>(call: Promise<T>): Promise<T> => {
+    try {
+      return await call;
+    } catch (e) {
+      if (!(e instanceof ActivityFailure && e.cause instanceof ApplicationFailure && e.cause.type === UNKNOWN_PACKAGE_FAILURE)) throw e;
+      const reason = `package ${input.packageId} does not exist in the database`;
+      status = 'failed';
+      failureReason = reason;
+      record('failed', { reason });
+      show();
+      await tell({ packageId: input.packageId, type: 'failed', reason, at: workflowNow().toISOString() });
+      throw ApplicationFailure.create({ message: reason, type: UNKNOWN_PACKAGE_FAILURE, nonRetryable: true, cause: e });
+    }
+  };
   const finish = async () => {
     show();
     await condition(allHandlersFinished);
@@ -95,7 +126,7 @@ export async function packageWorkflow(input: PackageWorkflowInput): Promise<{ pa
   if (waitMs > 0) await sleep(waitMs);
 
   // 2. Seal: the members are whoever is in the database now; a later arrival opens a new package.
-  const sealed = await sealPackage({ packageId: input.packageId });
+  const sealed = await known(sealPackage({ packageId: input.packageId }));
   members = sealed.members.filter((m) => m.status !== 'left').map((m) => m.orderId);
   members = members.filter((id, i) => members.indexOf(id) === i);
   if (sealed.status === 'cancelled' || members.length === 0) {
@@ -107,7 +138,7 @@ export async function packageWorkflow(input: PackageWorkflowInput): Promise<{ pa
   record('sealed', { members });
 
   // 3. Release to the warehouse with the carrier for the merged parcel.
-  const released = await releasePackage({ packageId: input.packageId });
+  const released = await known(releasePackage({ packageId: input.packageId }));
   carrierCode = released.carrierCode ?? undefined;
   carrierDecision = released.decision;
   status = 'released';
@@ -120,7 +151,7 @@ export async function packageWorkflow(input: PackageWorkflowInput): Promise<{ pa
     await condition(() => inbox.length > 0);
     const e = inbox.shift()!;
     const at = e.at ?? workflowNow().toISOString();
-    const { applied } = await recordWarehouseEvent({ packageId: input.packageId, event: e });
+    const { applied } = await known(recordWarehouseEvent({ packageId: input.packageId, event: e }));
     if (e.type === 'picked') {
       if (status !== 'released') continue;
       status = 'picked';

@@ -162,9 +162,16 @@ export async function createTestStack(
   };
 }
 
-/** Keeps a finished workflow's history for the replay test (`RECORD_HISTORIES=1`). */
+/**
+ * Keeps a finished workflow's history for the replay test: `RECORD_HISTORIES=1` records every history the
+ * tests name, a comma-separated list of name prefixes only those (`RECORD_HISTORIES=package-,pull-sync-`
+ * re-records the package and pull-sync histories and leaves the order ones as they are).
+ */
 export async function maybeRecordHistory(client: Client, workflowId: string, name: string): Promise<void> {
-  if (!process.env.RECORD_HISTORIES) return;
+  const wanted = process.env.RECORD_HISTORIES;
+  if (!wanted) return;
+  const prefixes = wanted.split(',').map((p) => p.trim()).filter(Boolean);
+  if (!['1', 'true', 'all'].includes(wanted) && !prefixes.some((p) => name.startsWith(p))) return;
   const history = await client.workflow.getHandle(workflowId).fetchHistory();
   fs.writeFileSync(path.join('tests', 'histories', `${name}.json`), historyToJSON(history));
 }

@@ -4,8 +4,8 @@ import { createChannelActivities } from '../../activities/channel-activities.js'
 import { PlatformSimulator, type SimShop } from '../../channels/simulator/server.js';
 import { listExceptions } from '../../db/channels.repository.js';
 import { orderWorkflowId } from '../../domain/order.js';
-import type { PullSyncResult } from '../../workflows/pull-sync.messages.js';
-import { type TestStack } from '../helpers/stack.js';
+import { pullSyncWorkflowType, type PullSyncResult, type PullSyncWorkflow } from '../../workflows/pull-sync.messages.js';
+import { maybeRecordHistory, type TestStack } from '../helpers/stack.js';
 import { connectShop, withSimulatorStack } from './channels-helpers.js';
 
 let stack: TestStack;
@@ -13,12 +13,16 @@ const sim = new PlatformSimulator({ seed: 11, presaleRate: 0.1, unpaidRate: 0.1 
 
 withSimulatorStack(sim, (s) => (stack = s));
 
-async function runPull(shop: SimShop): Promise<PullSyncResult> {
-  return stack.client.workflow.execute<(i: { shopId: string }) => Promise<PullSyncResult>>('pullSyncWorkflow', {
+/** One pull run; `record` names its history for the replay test (`RECORD_HISTORIES`). */
+async function runPull(shop: SimShop, record?: string): Promise<PullSyncResult> {
+  const workflowId = `pull-sync:${shop.shopId}-test-${Date.now()}`;
+  const result = await stack.client.workflow.execute<PullSyncWorkflow>(pullSyncWorkflowType, {
     taskQueue: stack.taskQueue,
-    workflowId: `pull-sync:${shop.shopId}-test-${Date.now()}`,
+    workflowId,
     args: [{ shopId: shop.shopId }],
   });
+  if (record) await maybeRecordHistory(stack.client, workflowId, record);
+  return result;
 }
 
 describe.each(['taobao', 'jd', 'douyin', 'pdd'] as const)('pull from %s', (platform) => {
@@ -35,7 +39,8 @@ describe.each(['taobao', 'jd', 'douyin', 'pdd'] as const)('pull from %s', (platf
       // While the walk is under way, orders on pages already read and not yet read change.
       if (pages === 2) for (const o of [first[3]!, first[120]!, first[200]!, first[228]!]) sim.modifyOrder(o);
     };
-    const r1 = await runPull(shop);
+    // Several pages, and on a forward walk a second pass (the total changed under it).
+    const r1 = await runPull(shop, `pull-sync-${platform}-pages`);
     expect(r1.status, r1.error).toBe('done');
 
     // Second run: new orders after the cursor, and changes to old ones.

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { orderWorkflowId } from '../../domain/order.js';
-import type { FulfilmentState } from '../../workflows/fulfilment.stage.js';
-import type { PackageState } from '../../workflows/package.messages.js';
+import { fulfilmentQuery } from '../../workflows/order.messages.js';
+import { packageStateQuery, packageWorkflowId } from '../../workflows/package.messages.js';
 import { get, post, seedBasics } from '../helpers/fulfilment.js';
 import { makeOrder } from '../helpers/orders.js';
-import { createTestStack, eventually, type TestStack } from '../helpers/stack.js';
+import { createTestStack, eventually, maybeRecordHistory, type TestStack } from '../helpers/stack.js';
 
 let stack: TestStack;
 const HOLD_MS = 6000;
@@ -36,7 +36,7 @@ async function submit(order: ReturnType<typeof makeOrder>): Promise<string> {
 }
 
 const orderStatus = async (id: string) => (await get(stack, `/v1/orders/${encodeURIComponent(id)}`)).body.status as string | undefined;
-const fulfilment = (id: string) => stack.client.workflow.getHandle(id).query<FulfilmentState>('fulfilment');
+const fulfilment = (id: string) => stack.client.workflow.getHandle(id).query(fulfilmentQuery);
 const packageRow = async (id: string) => (await get(stack, `/v1/packages/${id}`)).body;
 const reservedFor = (orderId: string) =>
   stack.db.selectFrom('reservations').select(['status', 'quantity']).where('order_id', '=', orderId).execute();
@@ -51,7 +51,7 @@ describe('packages: merge, unmerge, interception and shipment on a real Temporal
     expect(fa.packages).toHaveLength(1);
     expect(fb.packages.map((p) => p.packageId)).toEqual([fa.packages[0]!.packageId]);
     const packageId = fa.packages[0]!.packageId;
-    expect(await stack.client.workflow.getHandle(`package:${packageId}`).query<PackageState>('packageState')).toMatchObject({ joined: expect.arrayContaining([a, b]) });
+    expect(await stack.client.workflow.getHandle(packageWorkflowId(packageId)).query(packageStateQuery)).toMatchObject({ joined: expect.arrayContaining([a, b]) });
 
     // The package seals when its window ends and goes to the warehouse with a carrier for the merged parcel.
     const released = await eventually(() => packageRow(packageId), (p) => p.status === 'released', 30_000, 'package released');
@@ -86,6 +86,8 @@ describe('packages: merge, unmerge, interception and shipment on a real Temporal
     // The package workflow has finished: a late event is refused.
     const late = await post(stack, `/v1/packages/${packageId}/events`, { type: 'picked' });
     expect(late.status).toBe(409);
+    expect(await stack.client.workflow.getHandle(`package:${packageId}`).result()).toEqual({ packageId, status: 'shipped' });
+    await maybeRecordHistory(stack.client, `package:${packageId}`, 'package-merged-shipped');
   });
 
   it('unmerges an order cancelled before sealing, and asks the warehouse to intercept one cancelled after', async () => {
@@ -107,7 +109,7 @@ describe('packages: merge, unmerge, interception and shipment on a real Temporal
     // The package seals with D alone.
     const sealed = await eventually(() => packageRow(packageId), (p) => p.status === 'released', 30_000, 'package released');
     expect(sealed.members.filter((m: { status: string }) => m.status === 'joined').map((m: { orderId: string }) => m.orderId)).toEqual([d]);
-    const state = await stack.client.workflow.getHandle(`package:${packageId}`).query<PackageState>('packageState');
+    const state = await stack.client.workflow.getHandle(packageWorkflowId(packageId)).query(packageStateQuery);
     expect(state.members).toEqual([d]);
 
     // After sealing: cancelling D asks the warehouse to intercept the parcel.
@@ -117,7 +119,7 @@ describe('packages: merge, unmerge, interception and shipment on a real Temporal
     expect(intercepted.interceptRequestedAt).not.toBeNull();
     expect(intercepted.members.find((m: { orderId: string }) => m.orderId === d)).toMatchObject({ status: 'intercept_requested' });
     await eventually(
-      () => stack.client.workflow.getHandle(`package:${packageId}`).query<PackageState>('packageState'),
+      () => stack.client.workflow.getHandle(packageWorkflowId(packageId)).query(packageStateQuery),
       (s) => s.interceptRequestedBy.includes(d),
       20_000,
       'package workflow knows of the interception',

@@ -5,8 +5,9 @@ import { Worker } from '@temporalio/worker';
 import { describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 
-// Recorded histories of finished orders (RECORD_HISTORIES=1 re-records them). A change to workflow code
-// that would break running orders on replay fails here, before it reaches production.
+// Recorded histories of finished orders, packages and pull runs (RECORD_HISTORIES re-records them, see
+// `maybeRecordHistory`). A change to workflow code that would break running workflows on replay fails here,
+// before it reaches production.
 const dir = path.join(import.meta.dirname, '..', 'histories');
 
 describe('workflow replay of recorded histories', () => {
@@ -26,6 +27,15 @@ describe('workflow replay of recorded histories', () => {
     for await (const r of Worker.runReplayHistories({ workflowBundle: bundle }, histories)) results.push(r);
     expect(results).toHaveLength(files.length);
     for (const r of results) expect(r.error, `${r.workflowId}: ${String(r.error)}`).toBeUndefined();
+
+    // Every workflow type the worker runs has histories here, so none of them changes shape unnoticed.
+    const types = new Map<string, string[]>();
+    for (const h of histories) {
+      const type = h.history.events?.[0]?.workflowExecutionStartedEventAttributes?.workflowType?.name ?? '(no start event)';
+      types.set(type, [...(types.get(type) ?? []), h.workflowId]);
+    }
+    console.info(`replayed: ${[...types].map(([type, names]) => `${type} ×${names.length}`).join(', ')}`);
+    expect([...types.keys()]).toEqual(expect.arrayContaining(['orderWorkflow', 'packageWorkflow', 'pullSyncWorkflow']));
   });
 });
 
