@@ -14,6 +14,19 @@ export default defineConfig({
       },
       {
         test: {
+          name: 'workflow',
+          include: ['tests/workflow/**/*.test.ts'],
+          pool: 'forks',
+          // Finds (or installs) the time-skipping test server once and bundles the workflows once.
+          globalSetup: ['tests/workflow/global-setup.ts'],
+          // Beside the unit tests: each file starts a test server of its own, and timers are skipped.
+          sequence: { groupOrder: 0 },
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        test: {
           name: 'integration',
           include: ['tests/integration/**/*.test.ts'],
           pool: 'forks',

@@ -42,6 +42,8 @@ export const configSchema = z.object({
   TEMPORAL_TASK_QUEUE: z.string().default('orderly-orders'),
   /** Path of the `temporal` CLI binary; otherwise PATH, then DATA_DIR, then pip, then the SDK's download. */
   TEMPORAL_CLI_PATH: z.string().optional(),
+  /** Path of the time-skipping test server (`temporal-test-server`) the workflow tests run; found like the CLI otherwise. */
+  TEMPORAL_TEST_SERVER_PATH: z.string().optional(),
   TEMPORAL_DEV_PORT: port.default(7233),
   TEMPORAL_UI_PORT: port.default(8233),
 

@@ -1,0 +1,126 @@
+// Orders and activity stand-ins for the workflow tests: what the real activities would answer, without
+// PostgreSQL or a platform behind them.
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { WorkflowHandle } from '@temporalio/client';
+import { vi } from 'vitest';
+import type { Activities } from '../../activities/index.js';
+import type { DecisionSummary, PlanResult } from '../../activities/fulfilment.types.js';
+import { createDispatcher, type Dispatcher } from '../../ingest/dispatcher.js';
+import { canonicalOrder, orderWorkflowId, type CanonicalOrder, type CanonicalOrderInput } from '../../domain/order.js';
+import { stateQuery, type OrderState, type OrderWorkflow } from '../../workflows/order.messages.js';
+import { makeOrder } from '../helpers/orders.js';
+
+export type ActivityInput<K extends keyof Activities> = Parameters<Activities[K]>[0];
+export type ActivityOutput<K extends keyof Activities> = Awaited<ReturnType<Activities[K]>>;
+
+export const WAREHOUSE = 'WH-HZ';
+export const CARRIER = 'YTO';
+
+/** A valid canonical order (the shape the order workflow receives), with its workflow id. */
+export function canonical(overrides: Partial<CanonicalOrderInput> = {}): { order: CanonicalOrder; orderId: string } {
+  const order = canonicalOrder.parse(makeOrder(overrides));
+  return { order, orderId: orderWorkflowId(order.platform, order.shopId, order.platformOrderId) };
+}
+
+/** Delivers events as the inbox relay does: signal-with-start of `order:<platform>:<shopId>:<platformOrderId>`. */
+export function dispatcher(env: TestWorkflowEnvironment, taskQueue: string, paymentTimeoutMs: number): Dispatcher {
+  return createDispatcher({ client: env.client, taskQueue, paymentTimeoutMs });
+}
+
+export function orderHandle(env: TestWorkflowEnvironment, orderId: string): WorkflowHandle<OrderWorkflow> {
+  return env.client.workflow.getHandle<OrderWorkflow>(orderId);
+}
+
+export function orderState(env: TestWorkflowEnvironment, orderId: string): Promise<OrderState> {
+  return orderHandle(env, orderId).query(stateQuery);
+}
+
+/** The workflow time (ms) of the first timeline entry of `type`; fails when there is none. */
+export function timeOf(state: OrderState, type: string): number {
+  const entry = state.timeline.find((e) => e.type === type);
+  if (!entry) throw new Error(`no ${type} on the timeline: ${state.timeline.map((e) => e.type).join(', ')}`);
+  return Date.parse(entry.at);
+}
+
+export function statusesOn(state: OrderState): string[] {
+  return state.timeline.filter((e) => e.type.startsWith('status:')).map((e) => e.type.slice('status:'.length));
+}
+
+/** The read model and validation: accepted, every status the workflow mirrored kept in order. */
+export function readModelMocks() {
+  const statuses: string[] = [];
+  return {
+    statuses,
+    activities: {
+      syncReadModel: vi.fn(async (input: ActivityInput<'syncReadModel'>): Promise<ActivityOutput<'syncReadModel'>> => {
+        statuses.push(input.status);
+        return { applied: true };
+      }),
+      validateOrder: vi.fn(async (_input: ActivityInput<'validateOrder'>): Promise<ActivityOutput<'validateOrder'>> => []),
+    },
+  };
+}
+
+const decision = (step: string, kind: DecisionSummary['kind'], outcome: string): DecisionSummary => ({ step, kind, ruleId: `test-${kind}`, ruleVersion: 1, outcome });
+
+/** Everything in one express parcel from WH-HZ, as planFulfilment answers when the stock is there. */
+export function planned(orderId: string, order: CanonicalOrder, attempt = 1): Extract<PlanResult, { status: 'planned' }> {
+  const assignments = order.lines.map((l, i) => ({ lineRef: l.lineId ?? String(i + 1), skuCode: l.skuCode, warehouseCode: WAREHOUSE, quantity: l.quantity, transferredIn: 0 }));
+  return {
+    status: 'planned',
+    destinationRegionCode: '330106',
+    assignments,
+    transfers: [],
+    parcels: [
+      {
+        key: `${orderId}:${WAREHOUSE}:express`,
+        warehouseCode: WAREHOUSE,
+        logisticsClass: 'express',
+        lines: assignments.map((a) => ({ lineRef: a.lineRef, skuCode: a.skuCode, quantity: a.quantity })),
+        weightG: 1500,
+        valueFen: order.amounts.paidFen,
+        carrierCode: CARRIER,
+      },
+    ],
+    decisions: [decision(`plan:${attempt}:allocation`, 'allocation', `1 package from ${WAREHOUSE}`), decision(`plan:${attempt}:split`, 'split', '1 express parcel')],
+  };
+}
+
+/** No warehouse has the first line's SKU, as planFulfilment answers when stock is short. */
+export function short(order: CanonicalOrder, replanAfterMs: number, attempt = 1): Extract<PlanResult, { status: 'short' }> {
+  const line = order.lines[0]!;
+  return {
+    status: 'short',
+    shortages: [{ lineRef: line.lineId ?? '1', skuCode: line.skuCode, requested: line.quantity, allocated: 0, short: line.quantity, availableAnywhere: 0 }],
+    decisions: [decision(`plan:${attempt}:allocation`, 'allocation', `short of ${line.skuCode}`)],
+    replanAfterMs,
+  };
+}
+
+/** A joinPackage answer: the parcel opened a package of its own (no package workflow behind it). */
+export function joinedAlone(input: ActivityInput<'joinPackage'>, packageId: string, windowEnd: string): ActivityOutput<'joinPackage'> {
+  return {
+    packageId,
+    packageKey: input.parcel.key,
+    windowEnd,
+    merged: 0,
+    decision: decision(`merge:${input.parcel.key}`, 'merge', `opened package ${packageId}`),
+  };
+}
+
+export const carrierDecision = (packageId: string): ActivityOutput<'releasePackage'>['decision'] => ({
+  kind: 'carrier',
+  subject: packageId,
+  ruleId: 'test-carrier',
+  ruleVersion: 1,
+  outcome: `${CARRIER} for the merged parcel`,
+  chosen: [CARRIER],
+  candidates: [{ id: CARRIER, score: 1, rank: 1, criteria: {}, metrics: {} }],
+  excluded: [],
+  steps: [],
+});
+
+/** A platform that takes every tracking number. */
+export function writeBackMock() {
+  return vi.fn(async (_input: ActivityInput<'writeBackShipment'>): Promise<ActivityOutput<'writeBackShipment'>> => ({ status: 'sent', attempts: 1 }));
+}

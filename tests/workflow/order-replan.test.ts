@@ -1,0 +1,133 @@
+// Re-planning an order that is short of stock, on the time-skipping test server: the order waits the
+// re-plan interval the plan asked for, plans again, and is released once the stock is there.
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { ExceptionTypeKey, OrderStatusKey } from '../../workflows/search-attributes.js';
+import { MINUTE, startTimeSkipping, waitFor, withWorker } from '../helpers/time-skipping.js';
+import {
+  canonical,
+  dispatcher,
+  joinedAlone,
+  orderHandle,
+  orderState,
+  planned,
+  readModelMocks,
+  short,
+  statusesOn,
+  timeOf,
+  type ActivityInput,
+  type ActivityOutput,
+} from './mocks.js';
+
+const REPLAN_AFTER = 15 * MINUTE;
+
+let env: TestWorkflowEnvironment;
+beforeAll(async () => {
+  env = await startTimeSkipping();
+});
+afterAll(async () => {
+  await env?.teardown();
+});
+
+/** Planning that finds no stock on the first `shortPlans` attempts and everything from WH-HZ after. */
+function fulfilmentMocks(shortPlans: number) {
+  return {
+    planFulfilment: vi.fn(async ({ orderId, order, attempt }: ActivityInput<'planFulfilment'>): Promise<ActivityOutput<'planFulfilment'>> =>
+      attempt <= shortPlans ? short(order, REPLAN_AFTER, attempt) : planned(orderId, order, attempt),
+    ),
+    reserveStock: vi.fn(async (_input: ActivityInput<'reserveStock'>): Promise<ActivityOutput<'reserveStock'>> => ({ ok: true, reserved: 2, alreadyReserved: 0 })),
+    joinPackage: vi.fn(async (input: ActivityInput<'joinPackage'>) => joinedAlone(input, `pkg-${input.orderId}`, new Date(await env.currentTimeMs()).toISOString())),
+    releaseStock: vi.fn(async (_input: ActivityInput<'releaseStock'>): Promise<ActivityOutput<'releaseStock'>> => ({ released: 0 })),
+  };
+}
+
+async function paidOrder() {
+  const paidAt = new Date(await env.currentTimeMs()).toISOString().replace(/\.\d+Z$/, 'Z');
+  return canonical({ paidAt });
+}
+
+describe('re-planning a short order', () => {
+  it('is short until the re-plan interval has passed, then plans again and is released', async () => {
+    const rm = readModelMocks();
+    const f = fulfilmentMocks(1);
+    await withWorker(env, { ...rm.activities, ...f }, async (taskQueue) => {
+      const { order, orderId } = await paidOrder();
+      await dispatcher(env, taskQueue, 60 * MINUTE).dispatch(orderId, { eventId: `${orderId}#created`, type: 'created', order });
+      const shortState = await waitFor(() => orderState(env, orderId), (s) => s.status === 'short', 'short');
+      expect(shortState.fulfilment?.outcome).toBe('short');
+      expect(shortState.fulfilment?.attempts).toBe(1);
+      expect(shortState.fulfilment?.shortages).toEqual(short(order, REPLAN_AFTER).shortages);
+      const handle = orderHandle(env, orderId);
+      expect((await handle.describe()).typedSearchAttributes.get(ExceptionTypeKey)).toBe('out_of_stock');
+      expect(f.reserveStock).not.toHaveBeenCalled();
+
+      // Two thirds of the interval: not planned again yet.
+      await env.sleep(10 * MINUTE);
+      expect((await orderState(env, orderId)).status).toBe('short');
+      expect(f.planFulfilment).toHaveBeenCalledTimes(1);
+
+      await env.sleep(6 * MINUTE);
+      const released = await waitFor(() => orderState(env, orderId), (s) => s.status === 'released', 'released');
+      expect(f.planFulfilment).toHaveBeenCalledTimes(2);
+      expect(f.planFulfilment.mock.calls.map(([c]) => c.attempt)).toEqual([1, 2]);
+      expect(f.reserveStock).toHaveBeenCalledTimes(1);
+      expect(f.reserveStock).toHaveBeenCalledWith({ orderId, assignments: planned(orderId, order, 2).assignments, transfers: [] });
+      expect(f.joinPackage).toHaveBeenCalledTimes(1);
+      expect(released.fulfilment).toMatchObject({ outcome: 'released', attempts: 2, packages: [{ packageId: `pkg-${orderId}`, status: 'joined' }] });
+      expect(released.fulfilment?.shortages).toBeUndefined();
+      expect(statusesOn(released)).toEqual(['paid', 'short', 'released']);
+      expect(timeOf(released, 'status:released') - timeOf(released, 'status:short')).toBeGreaterThanOrEqual(REPLAN_AFTER);
+      expect(timeOf(released, 'status:released') - timeOf(released, 'status:short')).toBeLessThan(REPLAN_AFTER + MINUTE);
+      expect(rm.statuses).toEqual(['paid', 'short', 'released']);
+      const attributes = (await handle.describe()).typedSearchAttributes;
+      expect(attributes.get(OrderStatusKey)).toBe('released');
+      expect(attributes.get(ExceptionTypeKey)).toBeUndefined();
+    });
+  });
+
+  it('plans again every interval while the stock stays short', async () => {
+    const rm = readModelMocks();
+    const f = fulfilmentMocks(3);
+    await withWorker(env, { ...rm.activities, ...f }, async (taskQueue) => {
+      const { order, orderId } = await paidOrder();
+      await dispatcher(env, taskQueue, 60 * MINUTE).dispatch(orderId, { eventId: `${orderId}#created`, type: 'created', order });
+      await waitFor(() => orderState(env, orderId), (s) => s.status === 'short', 'short');
+
+      await env.sleep(REPLAN_AFTER + MINUTE);
+      await waitFor(() => orderState(env, orderId), (s) => s.fulfilment?.attempts === 2, 'the second plan');
+      await env.sleep(REPLAN_AFTER);
+      await waitFor(() => orderState(env, orderId), (s) => s.fulfilment?.attempts === 3, 'the third plan');
+      expect((await orderState(env, orderId)).status).toBe('short');
+      expect(f.reserveStock).not.toHaveBeenCalled();
+
+      await env.sleep(REPLAN_AFTER);
+      const released = await waitFor(() => orderState(env, orderId), (s) => s.status === 'released', 'released');
+      expect(released.fulfilment?.attempts).toBe(4);
+      // One `short` status however often it was planned: the timeline does not grow with every re-plan.
+      expect(statusesOn(released)).toEqual(['paid', 'short', 'released']);
+      expect(timeOf(released, 'status:released') - timeOf(released, 'status:short')).toBeGreaterThanOrEqual(3 * REPLAN_AFTER);
+    });
+  });
+
+  it('stops re-planning when the order is cancelled while short', async () => {
+    const rm = readModelMocks();
+    const f = fulfilmentMocks(Number.MAX_SAFE_INTEGER);
+    await withWorker(env, { ...rm.activities, ...f }, async (taskQueue) => {
+      const { order, orderId } = await paidOrder();
+      const deliver = dispatcher(env, taskQueue, 60 * MINUTE);
+      await deliver.dispatch(orderId, { eventId: `${orderId}#created`, type: 'created', order });
+      await waitFor(() => orderState(env, orderId), (s) => s.status === 'short', 'short');
+
+      await env.sleep(5 * MINUTE);
+      await deliver.dispatch(orderId, { eventId: `${orderId}#cancelled`, type: 'cancelled', reason: 'buyer cancelled' });
+      await expect(orderHandle(env, orderId).result()).resolves.toEqual({ orderId, status: 'cancelled' });
+      const cancelled = await orderState(env, orderId);
+      expect(cancelled.closedReason).toBe('buyer cancelled');
+      expect(statusesOn(cancelled)).toEqual(['paid', 'short', 'cancelled']);
+      expect(timeOf(cancelled, 'status:cancelled') - timeOf(cancelled, 'status:short')).toBeLessThan(REPLAN_AFTER);
+      expect(f.planFulfilment).toHaveBeenCalledTimes(1);
+      expect(f.releaseStock).toHaveBeenCalledWith({ orderId });
+      expect(f.joinPackage).not.toHaveBeenCalled();
+    });
+  });
+});
