@@ -19,7 +19,7 @@ export default defineConfig({
           pool: 'forks',
           // Finds (or installs) the time-skipping test server once and bundles the workflows once.
           globalSetup: ['tests/workflow/global-setup.ts'],
-          // Beside the unit tests: each file starts a test server of its own, and timers are skipped.
+          // Beside the unit tests: each test starts a test server of its own, and timers are skipped.
           sequence: { groupOrder: 0 },
           testTimeout: 30_000,
           hookTimeout: 60_000,

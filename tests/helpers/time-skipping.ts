@@ -37,7 +37,7 @@ function installRuntime(): void {
 }
 
 /**
- * Starts a time-skipping test server of this file's own (time skipping is global to a server) with
+ * Starts a time-skipping test server of the caller's own (time skipping is global to a server) with
  * Orderly's search attributes registered, as the dev server and a real cluster have them.
  */
 export async function startTimeSkipping(): Promise<TestWorkflowEnvironment> {

@@ -1,6 +1,6 @@
 // Once per test run: find (or install) the time-skipping test server and check that it starts, and bundle
-// the workflows once for every test file's workers. Each test file then starts its own test server
-// (time skipping is global to a server, so files must not share one).
+// the workflows once for every test file's workers. Each test then starts its own test server
+// (time skipping is global to a server, so tests must not share one).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

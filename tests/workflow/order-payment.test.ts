@@ -1,7 +1,7 @@
 // Payment deadlines of the order workflow, on the time-skipping test server: the payment timeout of an
 // ordinary order, and a presale order's balance deadline (missed, and met).
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { packageUpdateSignal } from '../../workflows/order.messages.js';
 import { OrderStatusKey } from '../../workflows/search-attributes.js';
 import { DAY, MINUTE, startTimeSkipping, waitFor, withWorker } from '../helpers/time-skipping.js';
@@ -10,10 +10,11 @@ import { canonical, CARRIER, type ActivityInput, dispatcher, joinedAlone, orderH
 const PAYMENT_TIMEOUT = 30 * MINUTE;
 
 let env: TestWorkflowEnvironment;
-beforeAll(async () => {
+// A test server of its own per test: time skipping is global to a server, so no test can hold another's clock.
+beforeEach(async () => {
   env = await startTimeSkipping();
 });
-afterAll(async () => {
+afterEach(async () => {
   await env?.teardown();
 });
 

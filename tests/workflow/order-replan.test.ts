@@ -1,7 +1,7 @@
 // Re-planning an order that is short of stock, on the time-skipping test server: the order waits the
 // re-plan interval the plan asked for, plans again, and is released once the stock is there.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ExceptionTypeKey, OrderStatusKey } from '../../workflows/search-attributes.js';
 import { MINUTE, startTimeSkipping, waitFor, withWorker } from '../helpers/time-skipping.js';
 import {
@@ -22,10 +22,11 @@ import {
 const REPLAN_AFTER = 15 * MINUTE;
 
 let env: TestWorkflowEnvironment;
-beforeAll(async () => {
+// A test server of its own per test: time skipping is global to a server, so no test can hold another's clock.
+beforeEach(async () => {
   env = await startTimeSkipping();
 });
-afterAll(async () => {
+afterEach(async () => {
   await env?.teardown();
 });
 

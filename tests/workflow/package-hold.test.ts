@@ -3,7 +3,7 @@
 import { Context } from '@temporalio/activity';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   packageJoinSignal,
   packageStateQuery,
@@ -33,10 +33,11 @@ import {
 const HOLD_WINDOW = 30 * MINUTE;
 
 let env: TestWorkflowEnvironment;
-beforeAll(async () => {
+// A test server of its own per test: time skipping is global to a server, so no test can hold another's clock.
+beforeEach(async () => {
   env = await startTimeSkipping();
 });
-afterAll(async () => {
+afterEach(async () => {
   await env?.teardown();
 });
 
