@@ -29,6 +29,8 @@ const MAX_RESERVE_ATTEMPTS = 3;
 
 export interface Shipment {
   packageId: string;
+  /** The order's lines in the parcel. */
+  lineRefs: string[];
   carrierCode: string;
   trackingNo: string;
   shippedAt: string;
@@ -104,7 +106,7 @@ export class FulfilmentStage {
     if (this.open().length > 0) return { status: 'cancelled' };
     const shipments = this.st.packages
       .filter((p) => p.status === 'shipped')
-      .map((p) => ({ packageId: p.packageId, carrierCode: p.carrierCode ?? '', trackingNo: p.trackingNo ?? '', shippedAt: p.shippedAt ?? '' }));
+      .map((p) => ({ packageId: p.packageId, lineRefs: p.lineRefs ?? [], carrierCode: p.carrierCode ?? '', trackingNo: p.trackingNo ?? '', shippedAt: p.shippedAt ?? '' }));
     const failed = this.st.packages.filter((p) => p.status === 'failed').map((p) => ({ packageId: p.packageId, reason: p.failureReason ?? 'failed' }));
     return failed.length ? { status: 'failed', shipments, failed } : { status: 'shipped', shipments };
   }
@@ -175,6 +177,7 @@ export class FulfilmentStage {
       packageKey: parcel.key,
       warehouseCode: parcel.warehouseCode,
       logisticsClass: parcel.logisticsClass,
+      lineRefs: [...new Set(parcel.lines.map((l) => l.lineRef))],
       status: 'joined',
       mergedWith: [],
       ...(parcel.carrierCode ? { carrierCode: parcel.carrierCode } : {}),

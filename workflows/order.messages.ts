@@ -58,6 +58,8 @@ export interface OrderPackage {
   packageKey: string;
   warehouseCode: string;
   logisticsClass: string;
+  /** The order's lines (line ids, or their position) in this parcel: what its tracking number covers. */
+  lineRefs: string[];
   status: OrderPackageStatus;
   /** Other orders sharing the parcel, as the package reported at release. */
   mergedWith: string[];
