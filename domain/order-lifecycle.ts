@@ -21,7 +21,10 @@ export interface OrderFacts {
   readonly platformShipment?: { readonly carrierCode?: string; readonly trackingNo?: string };
   /** Bumped whenever the order's data changes before release, so a held order is validated again. */
   readonly revision: number;
-  /** Released to the warehouse: from then on the parcel is the warehouse's and edits are not applied. */
+  /**
+   * Committed to its parcels (allocated into a package, or released to the warehouse): from then on edits
+   * are not applied to the order; they need the parcel back (interception).
+   */
   readonly released: boolean;
   /** Every event id applied, oldest first: a redelivered event is recognised and dropped. */
   readonly appliedEventIds: readonly string[];
@@ -68,7 +71,7 @@ export function refundInProgress(f: OrderFacts): boolean {
   return f.refundingWholeOrder || f.refundingLines.length > 0;
 }
 
-/** The facts once the order is handed to the warehouse. */
+/** The facts once the order is committed to its parcels. */
 export function markReleased(f: OrderFacts): OrderFacts {
   return { ...f, released: true };
 }

@@ -12,8 +12,13 @@ export const ORDER_STATUSES = [
   'on_hold',
   /** Not enough stock anywhere: waits for stock, a substitute or a person. */
   'short',
+  /** In a package whose hold window is still open: stock reserved, the warehouse has nothing yet. */
+  'allocated',
+  /** Handed to the warehouse (the package is released). */
   'released',
   'shipped',
+  /** Shipped or finished on the platform outside Orderly before Orderly released it: nothing is sent. */
+  'shipped_elsewhere',
   'closed',
   'cancelled',
 ] as const;

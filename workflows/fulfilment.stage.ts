@@ -133,6 +133,11 @@ export class FulfilmentStage {
     this.st.outcome = this.current.status;
   }
 
+  /** Every package has been released to its warehouse (or gone further); false while one waits in its window. */
+  handedOver(): boolean {
+    return this.st.packages.length > 0 && this.st.packages.every((p) => p.status !== 'joined');
+  }
+
   /** Packages still on their way (not shipped, failed, left or being intercepted). */
   private open(): OrderPackage[] {
     return this.st.packages.filter((p) => p.status !== 'shipped' && p.status !== 'failed' && p.status !== 'left' && p.status !== 'intercept_requested');
@@ -180,6 +185,7 @@ export class FulfilmentStage {
       lineRefs: [...new Set(parcel.lines.map((l) => l.lineRef))],
       status: 'joined',
       mergedWith: [],
+      ...(j.windowEnd ? { windowEnd: j.windowEnd } : {}),
       ...(parcel.carrierCode ? { carrierCode: parcel.carrierCode } : {}),
     });
     this.st.decisions.push(j.decision);

@@ -63,6 +63,8 @@ export interface OrderPackage {
   status: OrderPackageStatus;
   /** Other orders sharing the parcel, as the package reported at release. */
   mergedWith: string[];
+  /** When the package's hold window closes and it is sealed and released (UTC). */
+  windowEnd?: string;
   carrierCode?: string;
   trackingNo?: string;
   shippedAt?: string;

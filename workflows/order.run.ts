@@ -25,6 +25,10 @@ const MAX_IDS_IN_QUERY = 50;
 
 /** Runs recorded before presale orders without a balance counted as paid at their deposit keep waiting. */
 const PRESALE_WITHOUT_BALANCE_PATCH = 'presale-without-balance-paid-at-deposit';
+/** Runs recorded before a shipment on the platform stopped processing went on to allocate. */
+const SHIPPED_ELSEWHERE_PATCH = 'shipped-elsewhere';
+/** Runs recorded before the `allocated` status showed `released` as soon as the order joined its package. */
+const ALLOCATED_STATUS_PATCH = 'allocated-status';
 
 /** The exception an order on hold or short is tagged with in the Temporal UI (`ExceptionType`). */
 export type OrderExceptionType = 'incomplete' | 'refund' | 'out_of_stock' | 'shipment_failed';
@@ -39,6 +43,8 @@ export class OrderRun {
   private closedReason: string | undefined;
   private closedAt: string | undefined;
   private releasedAt: string | undefined;
+  /** Released to the warehouse: from then on a platform shipment is the write-back's echo, not news. */
+  private handedOver = false;
   private ignored = 0;
   private version = 0;
   private seq = 0;
@@ -59,6 +65,20 @@ export class OrderRun {
   }
 
   readonly isCancelled = (): boolean => this.facts.cancelled !== undefined;
+
+  /**
+   * Shipped (or finished) on the platform before Orderly released it to a warehouse: someone shipped it
+   * outside Orderly, so nothing more is allocated or sent.
+   */
+  readonly shippedElsewhere = (): boolean => this.facts.platformShipment !== undefined && !this.handedOver && patched(SHIPPED_ELSEWHERE_PATCH);
+
+  /** Whatever ends processing before release: a cancellation or a shipment elsewhere. */
+  readonly isStopping = (): boolean => this.isCancelled() || this.shippedElsewhere();
+
+  /** Whether this run shows `allocated` while its packages wait in their hold windows. */
+  showsAllocated(): boolean {
+    return patched(ALLOCATED_STATUS_PATCH);
+  }
 
   get cancelReason(): string {
     return this.facts.cancelled?.reason ?? 'cancelled';
@@ -143,9 +163,9 @@ export class OrderRun {
     return ms;
   }
 
-  /** Waits for `done` or a cancellation, at most `ms`; true when `done` happened. */
+  /** Waits for `done` or a stop (cancellation, shipment elsewhere), at most `ms`; true when `done` happened. */
   async waitFor(done: () => boolean, ms: number): Promise<boolean> {
-    const settled = await condition(() => done() || this.isCancelled(), Math.max(ms, 1));
+    const settled = await condition(() => done() || this.isStopping(), Math.max(ms, 1));
     return settled && done();
   }
 
@@ -165,11 +185,22 @@ export class OrderRun {
     if (fixed.some((a) => known.get(a.key) !== a.value)) upsertSearchAttributes(fixed);
   }
 
-  /** Hands the order to the warehouse(s): edits to the order are no longer applied. */
-  async release(warehouses: string[], detail: Record<string, unknown> | undefined): Promise<void> {
+  /** Commits the order to its packages, which wait in their hold windows: edits are no longer applied. */
+  async allocate(warehouses: string[], detail: Record<string, unknown>): Promise<void> {
+    this.facts = markReleased(this.facts);
+    if (warehouses.length) upsertSearchAttributes([{ key: WarehouseKey, value: warehouses.join(',') }]);
+    await this.moveTo('allocated', detail);
+  }
+
+  /**
+   * Hands the order to the warehouse(s). `warehouses` is given when the order was not allocated first
+   * (runs from before the allocated status, and orders released without allocation).
+   */
+  async release(warehouses: string[] | undefined, detail: Record<string, unknown> | undefined): Promise<void> {
     this.facts = markReleased(this.facts);
     this.releasedAt = this.now();
-    if (warehouses.length) upsertSearchAttributes([{ key: WarehouseKey, value: warehouses.join(',') }]);
+    this.handedOver = true;
+    if (warehouses?.length) upsertSearchAttributes([{ key: WarehouseKey, value: warehouses.join(',') }]);
     await this.moveTo('released', detail);
   }
 
@@ -185,6 +216,24 @@ export class OrderRun {
     this.closedReason = reason;
     this.closedAt = this.now();
     await this.moveTo('closed', { reason });
+    return this.finish();
+  }
+
+  /**
+   * Ends an order stopped before release: cancelled, or shipped on the platform. Its fulfilment, if it got
+   * that far, gives back what it holds (reservations, package places).
+   */
+  async endStopped(stage: FulfilmentStage | undefined): Promise<OrderResult> {
+    if (this.isCancelled()) {
+      if (stage) await stage.cancel(this.cancelReason);
+      return this.cancel();
+    }
+    const reason = 'shipped on the platform';
+    if (stage) await stage.cancel(reason);
+    this.closedReason = reason;
+    this.closedAt = this.now();
+    this.tagException(null);
+    await this.moveTo('shipped_elsewhere', { ...this.facts.platformShipment });
     return this.finish();
   }
 

@@ -54,12 +54,12 @@ async function awaitPayment(run: OrderRun): Promise<OrderResult | undefined> {
   if (first.presale) {
     const ended = await awaitPresalePayment(run, first.presale.balanceDueAt);
     if (ended) return ended;
-  } else if (!run.facts.paidAt && !run.isCancelled()) {
+  } else if (!run.facts.paidAt && !run.isStopping()) {
     run.deadlineIn(timeout);
     await run.moveTo('awaiting_payment', { paymentDeadline: run.paymentDeadline });
-    if (!(await run.waitFor(() => run.facts.paidAt !== undefined, timeout))) return run.isCancelled() ? run.cancel() : run.close('unpaid: payment timeout');
+    if (!(await run.waitFor(() => run.facts.paidAt !== undefined, timeout))) return run.isStopping() ? run.endStopped(undefined) : run.close('unpaid: payment timeout');
   }
-  if (run.isCancelled()) return run.cancel();
+  if (run.isStopping()) return run.endStopped(undefined);
   await run.moveTo('paid', { paidAt: run.facts.paidAt });
   return undefined;
 }
@@ -68,12 +68,12 @@ async function awaitPayment(run: OrderRun): Promise<OrderResult | undefined> {
 async function awaitPresalePayment(run: OrderRun, balanceDueAt: string | undefined): Promise<OrderResult | undefined> {
   const timeout = run.input.paymentTimeoutMs;
   const depositOrBalance = () => run.facts.depositPaidAt !== undefined || run.facts.balancePaidAt !== undefined;
-  if (!depositOrBalance() && !run.isCancelled()) {
+  if (!depositOrBalance() && !run.isStopping()) {
     run.deadlineIn(timeout);
     await run.moveTo('awaiting_payment', { paymentDeadline: run.paymentDeadline, presale: true });
-    if (!(await run.waitFor(depositOrBalance, timeout))) return run.isCancelled() ? run.cancel() : run.close('unpaid: deposit not paid in time');
+    if (!(await run.waitFor(depositOrBalance, timeout))) return run.isStopping() ? run.endStopped(undefined) : run.close('unpaid: deposit not paid in time');
   }
-  if (run.isCancelled()) return run.cancel();
+  if (run.isStopping()) return run.endStopped(undefined);
   if (run.facts.balancePaidAt) return undefined;
   const due = run.deadlineIn(balanceDueAt ? Date.parse(balanceDueAt) - workflowNow().getTime() : timeout);
   await run.moveTo('deposit_paid', { balanceDueAt: run.paymentDeadline });
@@ -82,7 +82,7 @@ async function awaitPresalePayment(run: OrderRun, balanceDueAt: string | undefin
     const held = await validateUntilClean(run);
     if (held) return held;
   }
-  if (!(await run.waitFor(() => run.facts.balancePaidAt !== undefined, due))) return run.isCancelled() ? run.cancel() : run.close('unpaid: balance deadline passed');
+  if (!(await run.waitFor(() => run.facts.balancePaidAt !== undefined, due))) return run.isStopping() ? run.endStopped(undefined) : run.close('unpaid: balance deadline passed');
   return undefined;
 }
 
@@ -92,7 +92,7 @@ async function awaitPresalePayment(run: OrderRun, balanceDueAt: string | undefin
  */
 async function validateUntilClean(run: OrderRun): Promise<OrderResult | undefined> {
   for (;;) {
-    if (run.isCancelled()) return run.cancel();
+    if (run.isStopping()) return run.endStopped(undefined);
     const seen = run.facts.revision;
     run.issues = await validateOrder({ orderId: run.orderId, order: run.order });
     const blocking = hasBlockingIssues(run.issues);
@@ -101,7 +101,7 @@ async function validateUntilClean(run: OrderRun): Promise<OrderResult | undefine
     run.tagException(blocking ? 'incomplete' : 'refund');
     const blockingCodes = run.issues.filter((i) => i.severity === 'blocking').map((i) => i.code);
     await run.moveTo('on_hold', { reason: run.holdReason, ...(blocking ? { issues: blockingCodes } : {}) });
-    await condition(() => run.isCancelled() || run.facts.revision !== seen || (!blocking && !run.refundInProgress));
+    await condition(() => run.isStopping() || run.facts.revision !== seen || (!blocking && !run.refundInProgress));
   }
   if (run.holdReason) {
     run.holdReason = undefined;
@@ -112,26 +112,35 @@ async function validateUntilClean(run: OrderRun): Promise<OrderResult | undefine
   return undefined;
 }
 
-/** Fulfilment: allocate, reserve, split and merge into packages (waiting for stock when short), then release. */
+/**
+ * Fulfilment: allocate, reserve, split and merge into packages (waiting for stock when short); the order is
+ * `allocated` while its packages wait in their hold windows and `released` once the warehouse has them.
+ */
 async function fulfil(run: OrderRun): Promise<OrderResult | undefined> {
-  const stage = await FulfilmentStage.run({ orderId: run.orderId, order: run.order, refundInProgress: run.refundInProgress, isCancelled: run.isCancelled });
+  const stage = await FulfilmentStage.run({ orderId: run.orderId, order: run.order, refundInProgress: run.refundInProgress, isCancelled: run.isStopping });
   run.fulfilment = stage;
   if (stage.outcome.status === 'short') {
     run.tagException('out_of_stock');
     await run.moveTo('short', { shortages: stage.outcome.shortages.map((s) => ({ skuCode: s.skuCode, short: s.short })) });
-    if (await stage.waitForStock(run.isCancelled)) run.tagException(null);
+    if (await stage.waitForStock(run.isStopping)) run.tagException(null);
   }
   if (stage.outcome.status === 'unroutable') {
     run.holdReason = stage.outcome.reason;
     await run.moveTo('on_hold', { reason: run.holdReason });
-    await condition(run.isCancelled);
+    await condition(run.isStopping);
   }
-  if (run.isCancelled()) {
-    await stage.cancel(run.cancelReason);
-    return run.cancel();
-  }
+  if (run.isStopping()) return run.endStopped(stage);
   const warehouses = [...new Set(stage.state().packages.map((p) => p.warehouseCode))].sort();
-  await run.release(warehouses, stage.outcome.status === 'released' ? { packages: stage.outcome.packageIds } : undefined);
+  const outcome = stage.outcome;
+  // Released without allocation (no warehouse managed here), or a run from before the allocated status.
+  if (outcome.status !== 'released' || !run.showsAllocated()) {
+    await run.release(warehouses, outcome.status === 'released' ? { packages: outcome.packageIds } : undefined);
+    return undefined;
+  }
+  await run.allocate(warehouses, { packages: stage.state().packages.map((p) => ({ packageId: p.packageId, warehouseCode: p.warehouseCode, windowEnd: p.windowEnd })) });
+  await condition(() => stage.handedOver() || run.isStopping());
+  if (!stage.handedOver()) return run.endStopped(stage);
+  await run.release(undefined, { packages: outcome.packageIds });
   return undefined;
 }
 

@@ -93,7 +93,8 @@ describe('packages: merge, unmerge, interception and shipment on a real Temporal
   it('unmerges an order cancelled before sealing, and asks the warehouse to intercept one cancelled after', async () => {
     const c = await submit(buyerOrder('buyer-m2', '莫干山路 1 号'));
     const d = await submit(buyerOrder('buyer-m2', '莫干山路1号'));
-    await eventually(async () => [await orderStatus(c), await orderStatus(d)], (s) => s.every((x) => x === 'released'), 30_000, 'both released');
+    // Both in the package while its hold window is open: allocated, not yet released.
+    await eventually(async () => [await orderStatus(c), await orderStatus(d)], (s) => s.every((x) => x === 'allocated'), 30_000, 'both allocated');
     const packageId = (await fulfilment(c)).packages[0]!.packageId;
     expect((await fulfilment(d)).packages[0]!.packageId).toBe(packageId);
 
@@ -130,7 +131,7 @@ describe('packages: merge, unmerge, interception and shipment on a real Temporal
   it('never merges a cash-on-delivery order, and gives a late arrival a new package', async () => {
     const cod = await submit({ ...buyerOrder('buyer-m3', '天目山路 5 号'), cashOnDelivery: true });
     const plain = await submit(buyerOrder('buyer-m3', '天目山路 5 号'));
-    await eventually(async () => [await orderStatus(cod), await orderStatus(plain)], (s) => s.every((x) => x === 'released'), 30_000, 'both released');
+    await eventually(async () => [await orderStatus(cod), await orderStatus(plain)], (s) => s.every((x) => x === 'allocated' || x === 'released'), 30_000, 'both in packages');
     const [pc, pp] = [(await fulfilment(cod)).packages[0]!, (await fulfilment(plain)).packages[0]!];
     expect(pc.packageId).not.toBe(pp.packageId);
     const decision = (await get(stack, `/v1/orders/${encodeURIComponent(cod)}/decisions`)).body.items.find((x: { kind: string }) => x.kind === 'merge');

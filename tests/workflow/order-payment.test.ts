@@ -102,9 +102,9 @@ describe('presale balance deadline', () => {
       await deliver.dispatch(orderId, { eventId: `${orderId}#created`, type: 'created', order });
       await waitFor(() => orderState(env, orderId), (s) => s.status === 'awaiting_payment', 'awaiting the deposit');
       await deliver.dispatch(orderId, { eventId: `${orderId}#deposit`, type: 'deposit_paid' });
-      const released = await waitFor(() => orderState(env, orderId), (s) => s.status === 'released', 'released');
-      expect(statusesOn(released)).toEqual(['awaiting_payment', 'paid', 'released']);
-      expect(released.paidAt).toBe(released.depositPaidAt);
+      const allocated = await waitFor(() => orderState(env, orderId), (s) => s.status === 'allocated', 'allocated');
+      expect(statusesOn(allocated)).toEqual(['awaiting_payment', 'paid', 'allocated']);
+      expect(allocated.paidAt).toBe(allocated.depositPaidAt);
       expect(activities.planFulfilment).toHaveBeenCalledTimes(1);
       const history = await orderHandle(env, orderId).fetchHistory();
       const markers = (history.events ?? []).filter((e) => e.markerRecordedEventAttributes);
@@ -137,11 +137,12 @@ describe('presale balance deadline', () => {
       expect(activities.planFulfilment).not.toHaveBeenCalled();
 
       await deliver.dispatch(orderId, { eventId: `${orderId}#balance`, type: 'balance_paid' });
-      const released = await waitFor(() => orderState(env, orderId), (s) => s.status === 'released', 'released');
-      expect(statusesOn(released)).toEqual(['deposit_paid', 'paid', 'released']);
-      expect(released.closedReason).toBeUndefined();
-      expect(released.fulfilment?.outcome).toBe('released');
-      expect(released.fulfilment?.packages).toMatchObject([{ packageId: 'pkg-presale-1', warehouseCode: 'WH-HZ', status: 'joined' }]);
+      // In its package's hold window: allocated, not yet released.
+      const allocated = await waitFor(() => orderState(env, orderId), (s) => s.status === 'allocated', 'allocated');
+      expect(statusesOn(allocated)).toEqual(['deposit_paid', 'paid', 'allocated']);
+      expect(allocated.closedReason).toBeUndefined();
+      expect(allocated.fulfilment?.outcome).toBe('released');
+      expect(allocated.fulfilment?.packages).toMatchObject([{ packageId: 'pkg-presale-1', warehouseCode: 'WH-HZ', status: 'joined' }]);
       expect(activities.planFulfilment).toHaveBeenCalledTimes(1);
       expect(activities.reserveStock).toHaveBeenCalledWith(expect.objectContaining({ orderId, assignments: planned(orderId, order).assignments }));
       expect(joinPackage).toHaveBeenCalledTimes(1);
@@ -149,11 +150,13 @@ describe('presale balance deadline', () => {
       // The warehouse ships the parcel: the tracking number goes back to the platform and the order is done.
       const handle = orderHandle(env, orderId);
       await handle.signal(packageUpdateSignal, { packageId: 'pkg-presale-1', type: 'released', carrierCode: CARRIER, memberOrderIds: [orderId] });
+      const released = await waitFor(() => orderState(env, orderId), (s) => s.status === 'released', 'released');
+      expect(statusesOn(released)).toEqual(['deposit_paid', 'paid', 'allocated', 'released']);
       await handle.signal(packageUpdateSignal, { packageId: 'pkg-presale-1', type: 'shipped', carrierCode: CARRIER, trackingNo: 'YT7001234567890', at: new Date(now).toISOString() });
       await expect(handle.result()).resolves.toEqual({ orderId, status: 'shipped' });
       expect(writeBackShipment).toHaveBeenCalledTimes(1);
       expect(writeBackShipment).toHaveBeenCalledWith(expect.objectContaining({ orderId, platformOrderId: order.platformOrderId, carrierCode: CARRIER, trackingNo: 'YT7001234567890' }));
-      expect(rm.statuses).toEqual(['deposit_paid', 'paid', 'released', 'shipped']);
+      expect(rm.statuses).toEqual(['deposit_paid', 'paid', 'allocated', 'released', 'shipped']);
     });
   });
 });

@@ -1,5 +1,5 @@
 // Re-planning an order that is short of stock, on the time-skipping test server: the order waits the
-// re-plan interval the plan asked for, plans again, and is released once the stock is there.
+// re-plan interval the plan asked for, plans again, and is allocated once the stock is there.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ExceptionTypeKey, OrderStatusKey } from '../../workflows/search-attributes.js';
@@ -48,7 +48,7 @@ async function paidOrder() {
 }
 
 describe('re-planning a short order', () => {
-  it('is short until the re-plan interval has passed, then plans again and is released', async () => {
+  it('is short until the re-plan interval has passed, then plans again and is allocated', async () => {
     const rm = readModelMocks();
     const f = fulfilmentMocks(1);
     await withWorker(env, { ...rm.activities, ...f }, async (taskQueue) => {
@@ -68,20 +68,20 @@ describe('re-planning a short order', () => {
       expect(f.planFulfilment).toHaveBeenCalledTimes(1);
 
       await env.sleep(6 * MINUTE);
-      const released = await waitFor(() => orderState(env, orderId), (s) => s.status === 'released', 'released');
+      const allocated = await waitFor(() => orderState(env, orderId), (s) => s.status === 'allocated', 'allocated');
       expect(f.planFulfilment).toHaveBeenCalledTimes(2);
       expect(f.planFulfilment.mock.calls.map(([c]) => c.attempt)).toEqual([1, 2]);
       expect(f.reserveStock).toHaveBeenCalledTimes(1);
       expect(f.reserveStock).toHaveBeenCalledWith({ orderId, assignments: planned(orderId, order, 2).assignments, transfers: [] });
       expect(f.joinPackage).toHaveBeenCalledTimes(1);
-      expect(released.fulfilment).toMatchObject({ outcome: 'released', attempts: 2, packages: [{ packageId: `pkg-${orderId}`, status: 'joined' }] });
-      expect(released.fulfilment?.shortages).toBeUndefined();
-      expect(statusesOn(released)).toEqual(['paid', 'short', 'released']);
-      expect(timeOf(released, 'status:released') - timeOf(released, 'status:short')).toBeGreaterThanOrEqual(REPLAN_AFTER);
-      expect(timeOf(released, 'status:released') - timeOf(released, 'status:short')).toBeLessThan(REPLAN_AFTER + MINUTE);
-      expect(rm.statuses).toEqual(['paid', 'short', 'released']);
+      expect(allocated.fulfilment).toMatchObject({ outcome: 'released', attempts: 2, packages: [{ packageId: `pkg-${orderId}`, status: 'joined' }] });
+      expect(allocated.fulfilment?.shortages).toBeUndefined();
+      expect(statusesOn(allocated)).toEqual(['paid', 'short', 'allocated']);
+      expect(timeOf(allocated, 'status:allocated') - timeOf(allocated, 'status:short')).toBeGreaterThanOrEqual(REPLAN_AFTER);
+      expect(timeOf(allocated, 'status:allocated') - timeOf(allocated, 'status:short')).toBeLessThan(REPLAN_AFTER + MINUTE);
+      expect(rm.statuses).toEqual(['paid', 'short', 'allocated']);
       const attributes = (await handle.describe()).typedSearchAttributes;
-      expect(attributes.get(OrderStatusKey)).toBe('released');
+      expect(attributes.get(OrderStatusKey)).toBe('allocated');
       expect(attributes.get(ExceptionTypeKey)).toBeUndefined();
     });
   });
@@ -102,11 +102,11 @@ describe('re-planning a short order', () => {
       expect(f.reserveStock).not.toHaveBeenCalled();
 
       await env.sleep(REPLAN_AFTER);
-      const released = await waitFor(() => orderState(env, orderId), (s) => s.status === 'released', 'released');
-      expect(released.fulfilment?.attempts).toBe(4);
+      const allocated = await waitFor(() => orderState(env, orderId), (s) => s.status === 'allocated', 'allocated');
+      expect(allocated.fulfilment?.attempts).toBe(4);
       // One `short` status however often it was planned: the timeline does not grow with every re-plan.
-      expect(statusesOn(released)).toEqual(['paid', 'short', 'released']);
-      expect(timeOf(released, 'status:released') - timeOf(released, 'status:short')).toBeGreaterThanOrEqual(3 * REPLAN_AFTER);
+      expect(statusesOn(allocated)).toEqual(['paid', 'short', 'allocated']);
+      expect(timeOf(allocated, 'status:allocated') - timeOf(allocated, 'status:short')).toBeGreaterThanOrEqual(3 * REPLAN_AFTER);
     });
   });
 

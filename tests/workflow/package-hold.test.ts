@@ -190,13 +190,13 @@ describe('package hold window', () => {
       const second = canonical({ paidAt, buyerKey: first.order.buyerKey, platformOrderId: `${first.order.platformOrderId}2` });
       const deliver = dispatcher(env, taskQueue, HOLD_WINDOW * 4);
       await deliver.dispatch(first.orderId, { eventId: `${first.orderId}#created`, type: 'created', order: first.order });
-      await waitFor(() => orderState(env, first.orderId), (s) => s.status === 'released', 'the first order released to its package');
+      await waitFor(() => orderState(env, first.orderId), (s) => s.status === 'allocated', 'the first order allocated to its package');
       const [{ packageId, windowEnd }] = [...open.values()] as [{ packageId: string; windowEnd: string }];
       const pkgHandle = env.client.workflow.getHandle<PackageWorkflow>(packageWorkflowId(packageId));
 
       await env.sleep(10 * MINUTE);
       await deliver.dispatch(second.orderId, { eventId: `${second.orderId}#created`, type: 'created', order: second.order });
-      const secondReleased = await waitFor(() => orderState(env, second.orderId), (s) => s.status === 'released', 'the second order released to its package');
+      const secondReleased = await waitFor(() => orderState(env, second.orderId), (s) => s.status === 'allocated', 'the second order allocated to its package');
       expect(secondReleased.fulfilment?.packages.map((p) => p.packageId)).toEqual([packageId]);
       const waiting = await pkgHandle.query(packageStateQuery);
       expect(waiting.status).toBe('open');
@@ -212,7 +212,7 @@ describe('package hold window', () => {
         [first.orderId, second.orderId],
         [second.orderId, first.orderId],
       ] as const) {
-        const s = await waitFor(() => orderState(env, self), (x) => x.fulfilment?.packages[0]?.status === 'released', `${self} told of the release`);
+        const s = await waitFor(() => orderState(env, self), (x) => x.status === 'released', `${self} told of the release`);
         expect(s.fulfilment?.packages[0]).toMatchObject({ packageId, status: 'released', mergedWith: [other], carrierCode: CARRIER });
       }
 
@@ -226,7 +226,7 @@ describe('package hold window', () => {
           [second.orderId, 'YT7005555555555'],
         ].sort(),
       );
-      expect(statusesOn(await orderState(env, second.orderId))).toEqual(['paid', 'released', 'shipped']);
+      expect(statusesOn(await orderState(env, second.orderId))).toEqual(['paid', 'allocated', 'released', 'shipped']);
       expect(joinPackage).toHaveBeenCalledTimes(2);
     });
   });
