@@ -5,32 +5,60 @@ import { ChannelPayloadError, connectorFor, firstPageStep, nextPageStep, splitWi
 import { masterKeyFrom } from '../channels/credentials.js';
 import { isPermanentChannelError, sendSigned } from '../channels/http.js';
 import { fetchPlatformOrder, looseOrder, orderSnapshotEvent } from '../channels/orders.js';
-import { buildWritebackRequest, parseWritebackResponse } from '../channels/writeback.js';
+import {
+  buildShipmentCheckRequest,
+  buildWritebackRequest,
+  isWritebackRefusal,
+  judgeAlreadyShipped,
+  parseShipmentCheck,
+  parseWritebackResponse,
+  planWriteback,
+  SPLIT_SUPPORT,
+  type ShipmentNotice,
+  type WritebackAnswer,
+  type WritebackCall,
+  type WritebackPlatform,
+} from '../channels/writeback.js';
+import { findCarrierPlatformCode } from '../db/carrier-codes.repository.js';
 import {
   advancePullCursor,
   claimWriteback,
   failWritebackAttempt,
   findPullCursor,
   finishWriteback,
+  listOrderWritebacks,
   openException,
   recordPullFailure,
   resolveExceptions,
   type WritebackKey,
 } from '../db/channels.repository.js';
-import { hasInboxEvents } from '../db/inbox.repository.js';
+import { hasInboxEvents, knownMessageIds } from '../db/inbox.repository.js';
 import { findShop, pullsEnabled } from '../db/shops.repository.js';
 import { loadShopAccess, shopAccess, type ShopAccess } from '../ingest/shop-access.js';
-import { orderWorkflowId, type Platform } from '../domain/order.js';
+import { orderWorkflowId } from '../domain/order.js';
 import type { PullPageInput, PullPageResult, PullPlan } from '../workflows/pull-sync.messages.js';
 import type { ActivityDeps } from './order-activities.js';
 
-/** One tracking number of one order to send to its platform (also the write-back record's key). */
-export type WriteBackShipmentInput = WritebackKey;
+/** One package (tracking number) of one order to send to its platform; (order, tracking number) keys its record. */
+export interface WriteBackShipmentInput extends WritebackKey {
+  /** Orderly's carrier code; the platform's own code or id comes from the carrier's platform codes. */
+  carrierCode: string;
+  /** The platform's sub-order ids of the lines in this package (split shipments). */
+  lineIds?: readonly string[] | undefined;
+  packageId?: string | undefined;
+  /**
+   * The order leaves in more than one package, or this one lacks some of its lines: the package is told as
+   * part of a split shipment. Absent (runs recorded before packages named their lines): the whole order.
+   */
+  split?: boolean | undefined;
+}
 
 export interface WriteBackShipmentResult {
   /** `skipped`: the shop is not connected to a platform (manual orders, shops without credentials). */
   status: 'sent' | 'already_sent' | 'skipped';
   attempts: number;
+  /** How the package was told (absent when skipped or told before). */
+  call?: WritebackCall;
 }
 
 const PULL_FAILURE_KIND = 'channel_pull_failing';
@@ -38,6 +66,11 @@ const PULL_FAILURE_KIND = 'channel_pull_failing';
 const MAX_RUN_SPAN_MS = 6 * 3600_000;
 /** Detail calls in flight at once for one page (platforms rate-limit per app). */
 const DETAIL_CONCURRENCY = 8;
+
+/** A pulled order's inbox message id: its modified time makes a re-read of the same version a duplicate, and a changed one new. */
+function pullMessageId(platformOrderId: string, modified: string): string {
+  return `pull:${platformOrderId}:${modified}`;
+}
 
 function permanent(e: unknown): never {
   throw ApplicationFailure.nonRetryable(e instanceof Error ? e.message : String(e), 'ChannelPermanentError');
@@ -79,8 +112,7 @@ export function createChannelActivities(deps: ActivityDeps) {
     const r = await ingestEvent(ingestDeps, {
       platform: o.platform,
       shopId: a.shop.id,
-      // The modified time makes a re-pull of an unchanged order a duplicate, and a changed one new.
-      messageId: `pull:${o.platformOrderId}:${o.updatedAt ?? o.createdAt}`,
+      messageId: pullMessageId(o.platformOrderId, o.updatedAt ?? o.createdAt),
       orderId,
       source: 'pull',
       event,
@@ -137,7 +169,17 @@ export function createChannelActivities(deps: ActivityDeps) {
       }
       let ingested = 0;
       let duplicates = 0;
-      const results = await mapLimit(page.orders.map((o, i) => ({ o, id: page.platformOrderIds[i]! })), DETAIL_CONCURRENCY, async ({ o, id }) => {
+      let items = page.orders.map((o, i) => ({ o, id: page.platformOrderIds[i]!, modified: page.modified?.[i] }));
+      if (!c.paging.listHasDetail) {
+        // An order the inbox holds at the modified time the list shows was read and stored by an earlier run
+        // (the overlap re-reads every window's start): its detail is not read again. A changed one is.
+        const seen = (x: (typeof items)[number]) => (x.modified ? pullMessageId(x.id, x.modified) : undefined);
+        const known = await knownMessageIds(db, a.shop.platform, input.shopId, items.flatMap((x) => seen(x) ?? []));
+        const fresh = items.filter((x) => !known.has(seen(x) ?? ''));
+        duplicates += items.length - fresh.length;
+        items = fresh;
+      }
+      const results = await mapLimit(items, DETAIL_CONCURRENCY, async ({ o, id }) => {
         Context.current().heartbeat({ page: input.page });
         try {
           const mapped = c.paging.listHasDetail ? c.mapOrder(o, { shopId: input.shopId }) : await fetchPlatformOrder(a.shop.platform, a.credentials, input.shopId, id);
@@ -171,8 +213,11 @@ export function createChannelActivities(deps: ActivityDeps) {
     },
 
     /**
-     * Sends the tracking number to the platform once per (order, tracking number): a retried or repeated
-     * call after success does nothing, and a platform that already has it counts as success.
+     * Tells the platform about one package: its tracking number, with the platform's own carrier code, as a
+     * whole-order shipment, a split shipment of its lines or a further tracking number (see
+     * channels/writeback.ts). Once per (order, tracking number): a retried or repeated call after success does
+     * nothing. An "already shipped" answer counts only when the platform's record holds this tracking number;
+     * otherwise the package is added the platform's way, or rejected with an exception for a person.
      */
     async writeBackShipment(input: WriteBackShipmentInput): Promise<WriteBackShipmentResult> {
       if (input.platform === 'manual') return { status: 'skipped', attempts: 0 };
@@ -190,22 +235,79 @@ export function createChannelActivities(deps: ActivityDeps) {
       } catch (e) {
         permanent(e);
       }
-      const platform = a.shop.platform as Exclude<Platform, 'manual'>;
-      let body: string;
+      const platform = a.shop.platform as WritebackPlatform;
+      const detail = { trackingNo: input.trackingNo, carrierCode: input.carrierCode, ...(input.packageId ? { packageId: input.packageId } : {}), ...(input.lineIds?.length ? { lineIds: input.lineIds } : {}) };
+      const reject = async (kind: string, type: string, message: string, extra: Record<string, unknown> = {}): Promise<never> => {
+        await finishWriteback(db, row.id, { status: 'rejected', response: '', error: message });
+        await openException(db, { kind, shopId: input.shopId, orderId: input.orderId, detail: { ...detail, platform, error: message, ...extra } });
+        logger.warn({ orderId: input.orderId, trackingNo: input.trackingNo, kind }, `write-back rejected: ${message}`);
+        throw ApplicationFailure.nonRetryable(message, type);
+      };
+
+      const platformCarrierCode = await findCarrierPlatformCode(db, platform, input.carrierCode);
+      if (!platformCarrierCode) {
+        return reject(
+          'channel_writeback_carrier_unmapped',
+          'CarrierNotMapped',
+          `carrier ${input.carrierCode} has no ${platform} logistics company code; set it with PUT /v1/carriers/${input.carrierCode}/platform-codes`,
+        );
+      }
+      const others = (await listOrderWritebacks(db, input.orderId)).filter((w) => w.id !== row.id);
+      const earlier = others.filter((w) => w.status === 'sent').map((w) => ({ carrierCode: w.platform_carrier_code ?? w.carrier_code, trackingNo: w.tracking_no }));
+      const lineIds = [...(input.lineIds ?? [])];
+      const plan = planWriteback(platform, { split: input.split === true, lineIds, firstOfOrder: earlier.length === 0 });
+      if ('error' in plan) return reject('channel_writeback_rejected', 'WritebackNotPossible', plan.error);
+
+      const send = async (call: WritebackCall): Promise<{ body: string; answer: WritebackAnswer }> => {
+        const notice: ShipmentNotice = {
+          platformOrderId: input.platformOrderId,
+          carrierCode: platformCarrierCode,
+          trackingNo: input.trackingNo,
+          call,
+          ...(call === 'split' ? { lineIds } : {}),
+          ...(call === 'additional' ? { earlier } : {}),
+          requestId: `orderly-${row.id}`,
+        };
+        const body = await sendSigned(buildWritebackRequest(platform, notice, a.credentials, new Date()));
+        return { body, answer: parseWritebackResponse(platform, body, call) };
+      };
+      const sent = async (call: WritebackCall, body: string, alreadyShipped: boolean): Promise<WriteBackShipmentResult> => {
+        await finishWriteback(db, row.id, { status: 'sent', response: body, platformCarrierCode, call });
+        logger.info({ orderId: input.orderId, trackingNo: input.trackingNo, call, alreadyShipped }, 'tracking number written back');
+        return { status: 'sent', attempts: row.attempts + 1, call };
+      };
+
       try {
-        body = await sendSigned(buildWritebackRequest(platform, { platformOrderId: input.platformOrderId, carrierCode: input.carrierCode, trackingNo: input.trackingNo, ...(input.lineIds ? { lineIds: input.lineIds } : {}) }, a.credentials, new Date()));
-        const answer = parseWritebackResponse(platform, body);
-        if (!answer.ok) throw new Error(`platform did not confirm the shipment: ${body.slice(0, 300)}`);
-        await finishWriteback(db, row.id, { status: 'sent', response: body });
-        logger.info({ orderId: input.orderId, trackingNo: input.trackingNo, alreadyShipped: answer.alreadyShipped }, 'tracking number written back');
-        return { status: 'sent', attempts: row.attempts + 1 };
-      } catch (e) {
-        const message = e instanceof Error ? e.message : String(e);
-        if (isPermanentChannelError(e)) {
-          await finishWriteback(db, row.id, { status: 'rejected', response: '', error: message });
-          await openException(db, { kind: 'channel_writeback_rejected', shopId: input.shopId, orderId: input.orderId, detail: { trackingNo: input.trackingNo, error: message } });
-          permanent(e);
+        let call = plan.call;
+        let { body, answer } = await send(call);
+        if (answer.alreadyShipped) {
+          const parcels = parseShipmentCheck(platform, await sendSigned(buildShipmentCheckRequest(platform, input.platformOrderId, a.credentials, new Date())));
+          const verdict = judgeAlreadyShipped({ trackingNo: input.trackingNo, lineIds, parcels, ownTrackingNos: others.map((w) => w.tracking_no) });
+          if (verdict.verdict === 'same') return await sent(call, body, true);
+          if (verdict.verdict === 'conflict') {
+            return await reject('channel_writeback_conflict', 'WritebackConflict', `${platform} has order ${input.platformOrderId} shipped with ${verdict.platformTrackingNos.join(', ') || 'no tracking number Orderly knows'}, not ${input.trackingNo}`, {
+              platformTrackingNos: verdict.platformTrackingNos,
+              answer: answer.message,
+            });
+          }
+          // Shipped with this order's other packages only: this one is added the platform's way, if it has one.
+          if (call !== 'whole' || SPLIT_SUPPORT[platform] !== 'additional') {
+            return await reject('channel_writeback_rejected', 'WritebackNotPossible', `${platform} already has these lines of order ${input.platformOrderId} shipped with ${verdict.platformTrackingNos.join(', ')} and takes no further tracking number for them`, {
+              platformTrackingNos: verdict.platformTrackingNos,
+              answer: answer.message,
+            });
+          }
+          call = 'additional';
+          for (const t of verdict.platformTrackingNos) if (!earlier.some((e) => e.trackingNo === t)) earlier.push({ carrierCode: others.find((w) => w.tracking_no === t)?.platform_carrier_code ?? platformCarrierCode, trackingNo: t });
+          ({ body, answer } = await send(call));
+          if (answer.alreadyShipped) return await reject('channel_writeback_rejected', 'WritebackNotPossible', `${platform} refused the further tracking number: ${answer.message}`);
         }
+        if (!answer.ok) throw new Error(`platform did not confirm the shipment: ${body.slice(0, 300)}`);
+        return await sent(call, body, false);
+      } catch (e) {
+        if (e instanceof ApplicationFailure) throw e;
+        const message = e instanceof Error ? e.message : String(e);
+        if (isPermanentChannelError(e) || isWritebackRefusal(e)) return reject('channel_writeback_rejected', 'ChannelPermanentError', message);
         await failWritebackAttempt(db, row.id, message);
         throw e;
       }

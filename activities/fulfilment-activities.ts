@@ -1,9 +1,19 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { ApplicationFailure, WorkflowIdReusePolicy } from '@temporalio/common';
-import { recordDecisions, type DecisionEntry } from '../db/decisions.repository.js';
+import { latestPlanAttempt, recordDecisions, type DecisionEntry } from '../db/decisions.repository.js';
 import { advancePackage, findPackage, joinPackage, leavePackages, sealPackage, type LeaveOutcome } from '../db/packages.repository.js';
 import { cancelTransfers, consumeReservations, recordTransfers, releaseReservations, reserveStock, type ReservationRequest, type ReserveResult } from '../db/reservations.repository.js';
-import { addWarehouseLoad, listCarriers, listSkus, listWarehouses, stockLevels, toDomainCarrier, toDomainSku, toDomainWarehouse } from '../db/stock.repository.js';
+import {
+  countWarehouseLoad,
+  listCarriers,
+  listSkus,
+  listWarehouses,
+  releaseWarehouseLoad,
+  stockLevels,
+  toDomainCarrier,
+  toDomainSku,
+  toDomainWarehouse,
+} from '../db/stock.repository.js';
 import { parseAddress, type LatLng } from '../domain/address/index.js';
 import {
   allocate,
@@ -28,7 +38,7 @@ import {
   type PackageWorkflowInput,
   type WarehouseEvent,
 } from '../workflows/package.messages.js';
-import type { DecisionSummary, JoinPackageInput, MergeFlags, PlanInput, PlannedParcel, PlanResult, ReserveStockInput } from './fulfilment.types.js';
+import type { DecisionSummary, JoinPackageInput, MergeFlags, PlanInput, PlannedParcel, PlanResult, ReleaseStockInput, ReserveStockInput } from './fulfilment.types.js';
 import type { ActivityDeps } from './order-activities.js';
 import { getSetting } from '../db/settings.repository.js';
 import { ALLOCATION_STRATEGY_KEY, strategyFrom, type AllocationStrategyInput } from '../domain/fulfilment/strategy.js';
@@ -144,6 +154,8 @@ export function createFulfilmentActivities({ db, temporal, config, logger }: Act
     /**
      * Reserves the plan's stock, all or nothing: each shipping warehouse for its own part, each transfer's
      * source for what it sends. Never oversells; a plan overtaken by another order comes back as `ok: false`.
+     * Once reserved, the order counts against each shipping warehouse's capacity for the warehouse's local
+     * day, once per plan attempt (the latest the decision log holds: the plan this reservation confirms).
      */
     async reserveStock({ orderId, assignments, transfers }: ReserveStockInput): Promise<ReserveResult> {
       const requests: ReservationRequest[] = [];
@@ -153,14 +165,29 @@ export function createFulfilmentActivities({ db, temporal, config, logger }: Act
       }
       for (const t of transfers) requests.push({ lineRef: t.lineRef, warehouseCode: t.fromWarehouseCode, skuCode: t.skuCode, quantity: t.quantity });
       const result = await reserveStock(db, orderId, requests);
-      if (result.ok) await recordTransfers(db, orderId, transfers);
+      if (result.ok) {
+        await recordTransfers(db, orderId, transfers);
+        const attempt = await latestPlanAttempt(db, orderId);
+        const counted = await countWarehouseLoad(db, { orderId, attempt, warehouseCodes: assignments.map((a) => a.warehouseCode), at: new Date() });
+        if (counted.length) log.debug({ orderId, attempt, counted }, 'warehouse load counted');
+      }
       return result;
     },
 
-    /** Gives back everything the order still holds and cancels its transfers (cancellation, re-planning). */
-    async releaseStock({ orderId }: { orderId: string }): Promise<{ released: number }> {
-      const released = await releaseReservations(db, orderId);
+    /**
+     * Gives back everything the order still holds and cancels its transfers (cancellation, re-planning), and
+     * the warehouse load it counted where no package of it has been released to the warehouse yet.
+     */
+    async releaseStock({ orderId, keep, only }: ReleaseStockInput): Promise<{ released: number }> {
+      if (only) {
+        // Parcels the warehouse confirmed it intercepted: their goods are back on the shelves.
+        let released = 0;
+        for (const p of only) released += await releaseReservations(db, orderId, { warehouseCode: p.warehouseCode, lineRefs: p.lineRefs });
+        return { released };
+      }
+      const released = await releaseReservations(db, orderId, keep?.length ? { exclude: keep } : undefined);
       await cancelTransfers(db, orderId);
+      await releaseWarehouseLoad(db, orderId);
       return { released };
     },
 
@@ -257,7 +284,8 @@ export function createFulfilmentActivities({ db, temporal, config, logger }: Act
 
     /**
      * Releases a sealed package to its warehouse: carrier chosen for the merged parcel (weight and value of
-     * all members), the choice logged for every member, the warehouse's daily load counted once.
+     * all members), the choice logged for every member. (The warehouse's daily load was counted when each
+     * member was allocated to it.)
      */
     async releasePackage({ packageId }: { packageId: string }): Promise<{ carrierCode: string | null; decision: DecisionRecord; released: boolean }> {
       const found = await findPackage(db, packageId);
@@ -277,7 +305,6 @@ export function createFulfilmentActivities({ db, temporal, config, logger }: Act
       );
       for (const m of members) await recordDecisions(db, m.order_id, [{ stepKey: `package:${packageId}:carrier`, record: choice.decision }]);
       const released = await advancePackage(db, packageId, 'released', { carrierCode: choice.carrierCode });
-      if (released) await addWarehouseLoad(db, pkg.warehouse_code, 1);
       return { carrierCode: choice.carrierCode, decision: choice.decision, released };
     },
 
@@ -295,6 +322,12 @@ export function createFulfilmentActivities({ db, temporal, config, logger }: Act
         }
       } else if (event.type === 'picked') {
         applied = await advancePackage(db, packageId, 'picked');
+      } else if (event.type === 'intercepted') {
+        // The stock stays reserved by its orders until each of them releases it (they know what they hold).
+        applied = await advancePackage(db, packageId, 'intercepted');
+      } else if (event.type === 'intercept_failed') {
+        // Nothing changes here: the parcel ships, and its `shipped` event consumes the stock.
+        applied = true;
       } else {
         applied = await advancePackage(db, packageId, 'failed', { failureReason: event.reason });
       }

@@ -58,6 +58,22 @@ export interface ReserveStockInput {
   transfers: TransferProposal[];
 }
 
+/** The order's lines in one warehouse's parcel. */
+export interface ParcelLines {
+  warehouseCode: string;
+  lineRefs: string[];
+}
+
+/**
+ * Gives back what an order holds: everything (cancellation), everything but `keep` (parcels under
+ * interception stay reserved until the warehouse answers), or `only` those parcels (intercepted).
+ */
+export interface ReleaseStockInput {
+  orderId: string;
+  keep?: ParcelLines[];
+  only?: ParcelLines[];
+}
+
 /** One planned parcel of an order joining (or opening) the package its merge key points to. */
 export interface JoinPackageInput {
   orderId: string;

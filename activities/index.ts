@@ -1,3 +1,4 @@
+import { createBuyerDataActivities } from './buyer-data-activities.js';
 import { createChannelActivities } from './channel-activities.js';
 import { createFulfilmentActivities } from './fulfilment-activities.js';
 import { createOrderActivities, type ActivityDeps } from './order-activities.js';
@@ -10,6 +11,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createOrderActivities(deps),
     ...createFulfilmentActivities(deps),
     ...createChannelActivities(deps),
+    ...createBuyerDataActivities(deps),
   };
 }
 

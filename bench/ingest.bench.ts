@@ -11,6 +11,9 @@
  * on failure, on Ctrl-C and when its time budget runs out.
  *
  * Run: npx tsx bench/ingest.bench.ts   (BENCH_ORDERS=10000 BENCH_RATE=300 BENCH_PULL_ORDERS=200 BENCH_WORKERS=1)
+ * Pull phase: BENCH_PULL_PLATFORM (jd, taobao, douyin or pdd; default jd) and BENCH_PULL_SETTINGS (`bench`:
+ * every 10 s, lag 5 s, overlap 30 s, the default; `defaults`: the shop is created with nothing set, so the
+ * platform's default interval, lag and overlap are measured).
  */
 import { randomBytes } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -19,6 +22,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import proto from '@temporalio/proto';
+import { connectors } from '../channels/index.js';
+import type { SimPlatform } from '../channels/simulator/generator.js';
 import { PlatformSimulator, type SimShop } from '../channels/simulator/server.js';
 import { loadConfig } from '../config/config.js';
 import { createLogger } from '../config/logger.js';
@@ -40,6 +45,13 @@ const int = (name: string, def: number, min: number): number => {
 const ORDERS = int('BENCH_ORDERS', 10_000, 1);
 const RATE = int('BENCH_RATE', 300, 1);
 const PULL_ORDERS = int('BENCH_PULL_ORDERS', 200, 0);
+const oneOf = <T extends string>(name: string, def: T, allowed: readonly T[]): T => {
+  const v = (process.env[name] ?? def) as T;
+  if (!allowed.includes(v)) throw new Error(`${name} must be one of ${allowed.join(', ')}`);
+  return v;
+};
+const PULL_PLATFORM = oneOf<SimPlatform>('BENCH_PULL_PLATFORM', 'jd', ['jd', 'taobao', 'douyin', 'pdd']);
+const PULL_SETTINGS = oneOf('BENCH_PULL_SETTINGS', 'bench', ['bench', 'defaults']);
 const WORKERS = int('BENCH_WORKERS', 1, 1);
 // The background tier (workers with their relay and their database sessions, and the Temporal dev server)
 // runs at this nice level, so that on a shared 2-core host the acknowledgement path (API, its database
@@ -51,11 +63,12 @@ const REQUEST_TIMEOUT_MS = 30_000;
 // The worker may run workflows more slowly than they arrive: give the backlog time to drain (10,000 orders:
 // 520 s) so late orders are told apart from missed ones.
 const WF_WAIT_MS = 120_000 + ORDERS * 40;
-const PULL_WAIT_MS = 90_000;
+// After the last pulled order is created: 90 s plus the shop's interval and lag (at most PULL_WAIT_MAX_MS).
+const PULL_WAIT_MAX_MS = 400_000;
 const PROGRESS_MS = 5_000;
 // Every phase has its own deadline; this is the sum plus start-up and stop, so the bench ends by itself
 // even if something hangs where no deadline reaches.
-const BUDGET_MS = 240_000 + ((HELLO_N + ORDERS) / RATE) * 2_000 + REQUEST_TIMEOUT_MS + WF_WAIT_MS + 30_000 + PULL_WAIT_MS + 120_000;
+const BUDGET_MS = 240_000 + ((HELLO_N + ORDERS) / RATE) * 2_000 + REQUEST_TIMEOUT_MS + WF_WAIT_MS + 30_000 + PULL_WAIT_MAX_MS + 120_000;
 
 const fmt = (xs: number[]): string => `p50 ${pct(xs, 50).toFixed(1)} ms  p99 ${pct(xs, 99).toFixed(1)} ms  max ${pct(xs, 100).toFixed(1)} ms`;
 const say = (line: string) => process.stdout.write(`${line}\n`);
@@ -275,12 +288,13 @@ try {
     if (dead) throw new Error(`${dead.name} exited during the run (${dead.exitInfo}):\n${dead.tail()}`);
   };
 
-  const connect = async (platform: 'douyin' | 'jd', extra: Record<string, unknown>): Promise<SimShop> => {
-    const shop: SimShop = { platform, shopId: `bench-${platform}`, appKey: `bench${platform}key`, appSecret: `bench-${platform}-secret` };
+  /** Connects `bench-<platform>` (`bench-<platform>-pull` for the pull phase); returns it and the API's answer. */
+  const connect = async (platform: SimPlatform, extra: Record<string, unknown>, suffix = ''): Promise<{ shop: SimShop; created: { pullIntervalSeconds: number; pullLagSeconds: number | null } }> => {
+    const shop: SimShop = { platform, shopId: `bench-${platform}${suffix}`, appKey: `bench${platform}key${suffix}`, appSecret: `bench-${platform}-secret` };
     const body = JSON.stringify({ id: shop.shopId, platform, name: `bench ${platform}`, credentials: { appKey: shop.appKey, appSecret: shop.appSecret }, apiBaseUrl: sim.baseUrl(platform), ...extra });
     const res = await post(`${apiUrl}/v1/shops`, body, { 'content-type': 'application/json' });
     if (res.status !== 201) throw new Error(`shop not created: ${res.status} ${res.text}`);
-    return sim.addShop(shop);
+    return { shop: sim.addShop(shop), created: JSON.parse(res.text) as { pullIntervalSeconds: number; pullLagSeconds: number | null } };
   };
 
   // Workflow running: the first timeline entry is written at the workflow's first task time.
@@ -288,7 +302,7 @@ try {
     db.selectFrom('order_events').select(['order_id']).select((eb) => eb.fn.min('occurred_at').as('first')).where('order_id', 'like', `${prefix}%`).groupBy('order_id').execute();
 
   // Warm-up of both servers (connections, JIT, the first workflow tasks); not measured.
-  const pushShop = await connect('douyin', { syncMode: 'push' });
+  const { shop: pushShop } = await connect('douyin', { syncMode: 'push' });
   const orderId = (id: string) => `order:douyin:${pushShop.shopId}:${id}`;
   const webhook = `${apiUrl}/webhooks/douyin/${pushShop.shopId}`;
   const expected = new Set<string>();
@@ -390,24 +404,29 @@ try {
   const duplicated = unexpected(rmIds) + unexpected(wfRuns.keys()) + extraRuns + extraEvents;
   assertAlive();
 
-  // Phase 3, pull: a JD shop pulled every 10 s with a 5 s platform lag; orders trickle in for 30 s.
+  // Phase 3, pull: a shop of BENCH_PULL_PLATFORM pulled with BENCH_PULL_SETTINGS; orders trickle in for 30 s.
   const pullCreated = new Map<string, number>();
   let pulled: Array<{ order_id: string; first: Date }> = [];
+  let pullLabel = '';
   if (PULL_ORDERS > 0) {
-    say(`pull: ${PULL_ORDERS} JD orders over 30 s ...`);
-    const pullShop = await connect('jd', { syncMode: 'pull', pullIntervalSeconds: 10, pullLagSeconds: 5, pullOverlapSeconds: 30 });
+    say(`pull: ${PULL_ORDERS} ${PULL_PLATFORM} orders over 30 s (${PULL_SETTINGS} settings) ...`);
+    const settings = PULL_SETTINGS === 'bench' ? { pullIntervalSeconds: 10, pullLagSeconds: 5, pullOverlapSeconds: 30 } : {};
+    const { shop: pullShop, created } = await connect(PULL_PLATFORM, { syncMode: 'pull', ...settings }, '-pull');
+    const lagS = created.pullLagSeconds ?? connectors[PULL_PLATFORM].paging.lagMs / 1000;
+    pullLabel = `${PULL_PLATFORM} orders, ${PULL_SETTINGS === 'defaults' ? "the platform's defaults: " : ''}every ${created.pullIntervalSeconds} s, lag ${lagS} s`;
+    const pullWaitMs = Math.min(PULL_WAIT_MAX_MS, 90_000 + (created.pullIntervalSeconds + lagS) * 1000);
     // The orders appear on the platform one by one, evenly over 30 s.
     const pullStart = Date.now();
     for (let i = 0; i < PULL_ORDERS; i++) {
       const wait = pullStart + (i * 30_000) / PULL_ORDERS - Date.now();
       if (wait > 0) await sleep(wait);
       const o = sim.createOrder(pullShop);
-      pullCreated.set(`order:jd:${pullShop.shopId}:${o.id}`, o.createdAt.getTime());
+      pullCreated.set(`order:${PULL_PLATFORM}:${pullShop.shopId}:${o.id}`, o.createdAt.getTime());
     }
-    const pullDeadline = Date.now() + PULL_WAIT_MS;
+    const pullDeadline = Date.now() + pullWaitMs;
     let nextPullProgress = Date.now() + PROGRESS_MS;
     while (Date.now() < pullDeadline) {
-      pulled = await firstEntries(`order:jd:${pullShop.shopId}:`);
+      pulled = await firstEntries(`order:${PULL_PLATFORM}:${pullShop.shopId}:`);
       if (pulled.length >= PULL_ORDERS) break;
       if (Date.now() >= nextPullProgress) {
         say(`  waiting for pulled orders: ${pulled.length}/${PULL_ORDERS} running`);
@@ -440,7 +459,7 @@ try {
     `orders: expected ${expected.size} (${WARMUP} warm-up + ${ORDERS}); read model ${rmIds.size} (missing ${missing(rmIds)}, unexpected ${unexpected(rmIds)}); workflows ${wfRuns.size} ids / ${[...wfRuns.values()].reduce((a, n) => a + n, 0)} runs (missing ${missing(wfRuns)}); running within ${(WF_WAIT_MS / 1000).toFixed(0)} s ${runningIds.size} (missing ${missing(runningIds)}); inbox created events ${createdEvents.n}`,
     `  -> missed ${missedAll}, duplicated ${duplicated}`,
     PULL_ORDERS > 0
-      ? `pull lag (${pullLagS.length}/${PULL_ORDERS} JD orders, every 10 s, lag 5 s): p50 ${pct(pullLagS, 50).toFixed(1)} s  p99 ${pct(pullLagS, 99).toFixed(1)} s  max ${pct(pullLagS, 100).toFixed(1)} s  missed ${PULL_ORDERS - pullLagS.length}`
+      ? `pull lag (${pullLagS.length}/${PULL_ORDERS} ${pullLabel}): p50 ${pct(pullLagS, 50).toFixed(1)} s  p99 ${pct(pullLagS, 99).toFixed(1)} s  max ${pct(pullLagS, 100).toFixed(1)} s  missed ${PULL_ORDERS - pullLagS.length}`
       : 'pull: skipped (BENCH_PULL_ORDERS=0)',
     `logs: ${logs.join('; ')}`,
   ];

@@ -59,6 +59,22 @@ export function beijingToUtc(text: string): string {
   return isoSeconds(ms);
 }
 
+/**
+ * A list item's Beijing-time field as a UTC instant, or undefined when it is absent or unreadable: for hints
+ * (a pull's "modified" before it decides whether to read the detail), where the detail stays the authority.
+ *
+ * @example listItemTime({ modified: '2026-11-11 00:00:05' }, 'modified') // '2026-11-10T16:00:05Z'
+ */
+export function listItemTime(o: JsonObject, key: string): string | undefined {
+  const v = o[key];
+  if (typeof v !== 'string') return undefined;
+  try {
+    return beijingToUtc(v);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Unix seconds (number or digit string) to a UTC ISO instant. */
 export function unixToUtc(seconds: number | string): string {
   const n = typeof seconds === 'string' ? Number(seconds) : seconds;

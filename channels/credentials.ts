@@ -29,28 +29,40 @@ export function masterKeyFrom(config: { ORDERLY_MASTER_KEY?: string | undefined;
 
 const VERSION = 'v1';
 
-/** `v1.<iv>.<tag>.<ciphertext>` (base64url): AES-256-GCM, a fresh 96-bit IV per value, the shop id as AAD. */
-export function encryptCredentials(credentials: ShopCredentials, key: Buffer, shopId: string): string {
+/**
+ * `v1.<iv>.<tag>.<ciphertext>` (base64url): AES-256-GCM under the master key, a fresh 96-bit IV per value,
+ * `aad` bound in so that a sealed value copied onto another row (another shop, another order) does not open.
+ */
+export function sealText(plain: string, key: Buffer, aad: string): string {
   const iv = randomBytes(12);
   const cipher = createCipheriv('aes-256-gcm', key, iv);
-  // Binding the ciphertext to its shop stops a row's credentials being copied onto another shop.
-  cipher.setAAD(Buffer.from(shopId, 'utf8'));
-  const ct = Buffer.concat([cipher.update(JSON.stringify(credentials), 'utf8'), cipher.final()]);
+  cipher.setAAD(Buffer.from(aad, 'utf8'));
+  const ct = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
   return [VERSION, iv.toString('base64url'), cipher.getAuthTag().toString('base64url'), ct.toString('base64url')].join('.');
 }
 
-export function decryptCredentials(sealed: string, key: Buffer, shopId: string): ShopCredentials {
+/** Opens what `sealText` sealed with the same key and `aad`; throws MasterKeyError otherwise. */
+export function openText(sealed: string, key: Buffer, aad: string, what = 'value'): string {
   const [version, iv, tag, ct] = sealed.split('.');
-  if (version !== VERSION || !iv || !tag || ct === undefined) throw new MasterKeyError('unrecognised credentials ciphertext');
+  if (version !== VERSION || !iv || !tag || ct === undefined) throw new MasterKeyError(`unrecognised ${what} ciphertext`);
   const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
-  decipher.setAAD(Buffer.from(shopId, 'utf8'));
+  decipher.setAAD(Buffer.from(aad, 'utf8'));
   decipher.setAuthTag(Buffer.from(tag, 'base64url'));
   try {
-    const text = Buffer.concat([decipher.update(Buffer.from(ct, 'base64url')), decipher.final()]).toString('utf8');
-    return JSON.parse(text) as ShopCredentials;
+    return Buffer.concat([decipher.update(Buffer.from(ct, 'base64url')), decipher.final()]).toString('utf8');
   } catch {
-    throw new MasterKeyError('credentials cannot be decrypted: wrong ORDERLY_MASTER_KEY or tampered data');
+    throw new MasterKeyError(`${what} cannot be decrypted: wrong ORDERLY_MASTER_KEY or tampered data`);
   }
+}
+
+/** The credentials JSON sealed with `sealText`, the shop id as AAD. */
+export function encryptCredentials(credentials: ShopCredentials, key: Buffer, shopId: string): string {
+  // Binding the ciphertext to its shop stops a row's credentials being copied onto another shop.
+  return sealText(JSON.stringify(credentials), key, shopId);
+}
+
+export function decryptCredentials(sealed: string, key: Buffer, shopId: string): ShopCredentials {
+  return JSON.parse(openText(sealed, key, shopId, 'credentials')) as ShopCredentials;
 }
 
 /**

@@ -124,6 +124,11 @@ export interface PullPage {
   platformOrderIds: string[];
   /** The list items; complete orders where `paging.listHasDetail`, summaries otherwise. */
   orders: JsonObject[];
+  /**
+   * Each item's modified time where the list says it, exactly as the order's detail maps it (`updatedAt`, a
+   * UTC instant): a pull skips the detail read of an order whose version the inbox already holds.
+   */
+  modified?: Array<string | undefined>;
 }
 
 export interface PagingRules {
@@ -137,8 +142,17 @@ export interface PagingRules {
   maxPageSize: number;
   /** Longest window one query may cover. */
   maxWindowMs: number;
-  /** How far behind now the window should end so that the platform's index has caught up. */
+  /**
+   * How far behind now the window should end so that the platform's index has caught up. Orders the index
+   * shows later than this are still read, by the next run's overlap (PULL_OVERLAP), only later.
+   */
   lagMs: number;
+  /**
+   * How often a shop of this platform pulls unless it sets its own interval (PULL_DEFAULT_INTERVAL overrides
+   * it for every platform). `intervalMs + lagMs` plus one run's processing is how late a new order can be
+   * read at worst: the README's "Pull defaults" has the arithmetic per platform.
+   */
+  intervalMs: number;
   /** Whether list items are complete orders (no detail call needed). */
   listHasDetail: boolean;
 }

@@ -70,14 +70,22 @@ export const configSchema = z.object({
    * logged; production refuses to start without a real one.
    */
   ORDERLY_MASTER_KEY: z.string().optional(),
-  /** Pull interval of a shop created without one. */
-  PULL_DEFAULT_INTERVAL: duration.default(parseDuration('60s')),
+  /**
+   * Pull interval of a shop created without one, for every platform. Unset: the platform's own default
+   * (20 s for Taobao, JD and Douyin, 60 s for Pinduoduo: see the README's "Pull defaults").
+   */
+  PULL_DEFAULT_INTERVAL: duration.optional(),
   /** Each pull re-reads this much before its cursor, for orders the platform indexed late. */
   PULL_OVERLAP: duration.default(parseDuration('2m')),
   /** How far back the first pull of a new shop reaches. */
   PULL_INITIAL_LOOKBACK: duration.default(parseDuration('1h')),
   /** Consecutive failed pull runs of a shop before an alert (log + exception) is raised. */
   PULL_ALERT_AFTER_FAILURES: z.coerce.number().int().min(1).max(1000).default(3),
+  /**
+   * Calls per second, per shop, to a platform's buyer-data decrypt API (batched, audited). Unset: the
+   * platform's own pace (channels/<platform>/decrypt.ts).
+   */
+  BUYER_DECRYPT_CALLS_PER_SECOND: z.coerce.number().positive().max(1000).optional(),
 
   /** How long a package waits for more orders of the same buyer and address before it is sealed. */
   PACKAGE_HOLD_WINDOW: duration.default(parseDuration('30m')),

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Platform } from '../domain/order.js';
-import type { ExceptionRow, ExceptionStatus, PullCursorRow, WritebackRow, WritebackStatus } from './channels.schema.js';
+import type { ExceptionRow, ExceptionStatus, PullCursorRow, WritebackCallKind, WritebackRow, WritebackStatus } from './channels.schema.js';
 import type { Db } from './database.js';
 
 // Pull cursors ---------------------------------------------------------------------------------------
@@ -65,9 +65,13 @@ export interface WritebackKey {
   carrierCode: string;
   trackingNo: string;
   lineIds?: readonly string[] | undefined;
+  packageId?: string | undefined;
 }
 
-/** The write-back row for (order, tracking number), created pending when new. */
+/**
+ * The write-back row for (order, tracking number), created pending when new: each package of an order has
+ * its own row, so each tracking number is confirmed, retried or rejected on its own.
+ */
 export async function claimWriteback(db: Db, k: WritebackKey): Promise<WritebackRow> {
   await db
     .insertInto('channel_writebacks')
@@ -79,6 +83,7 @@ export async function claimWriteback(db: Db, k: WritebackKey): Promise<Writeback
       carrier_code: k.carrierCode,
       tracking_no: k.trackingNo,
       line_ids: k.lineIds ? JSON.stringify(k.lineIds) : null,
+      package_id: k.packageId ?? null,
       updated_at: new Date(),
     })
     .onConflict((oc) => oc.columns(['order_id', 'tracking_no']).doNothing())
@@ -86,13 +91,19 @@ export async function claimWriteback(db: Db, k: WritebackKey): Promise<Writeback
   return db.selectFrom('channel_writebacks').selectAll().where('order_id', '=', k.orderId).where('tracking_no', '=', k.trackingNo).executeTakeFirstOrThrow();
 }
 
-export async function finishWriteback(db: Db, id: string, r: { status: Exclude<WritebackStatus, 'pending'>; response: string; error?: string }): Promise<void> {
+export async function finishWriteback(
+  db: Db,
+  id: string,
+  r: { status: Exclude<WritebackStatus, 'pending'>; response: string; error?: string; platformCarrierCode?: string; call?: WritebackCallKind },
+): Promise<void> {
   await db
     .updateTable('channel_writebacks')
     .set((eb) => ({
       status: r.status,
       response: r.response.slice(0, 4000),
       last_error: r.error?.slice(0, 2000) ?? null,
+      ...(r.platformCarrierCode !== undefined ? { platform_carrier_code: r.platformCarrierCode } : {}),
+      ...(r.call !== undefined ? { call: r.call } : {}),
       attempts: eb('attempts', '+', 1),
       ...(r.status === 'sent' ? { sent_at: new Date() } : {}),
       updated_at: new Date(),
@@ -107,6 +118,11 @@ export async function failWritebackAttempt(db: Db, id: string, error: string): P
     .set((eb) => ({ attempts: eb('attempts', '+', 1), last_error: error.slice(0, 2000), updated_at: new Date() }))
     .where('id', '=', id)
     .execute();
+}
+
+/** Every write-back row of an order, oldest first (the packages it has told, or tried to tell, its platform). */
+export async function listOrderWritebacks(db: Db, orderId: string): Promise<WritebackRow[]> {
+  return db.selectFrom('channel_writebacks').selectAll().where('order_id', '=', orderId).orderBy('id').execute();
 }
 
 // Exceptions (alerts) -------------------------------------------------------------------------------

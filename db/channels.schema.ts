@@ -6,6 +6,10 @@ import type { CreatedAt, Json, Timestamp } from './columns.js';
 
 export type SyncMode = 'push' | 'pull' | 'both';
 export type WritebackStatus = 'pending' | 'sent' | 'rejected';
+/** How a package was told to its platform: the order's shipment, a split one (its lines), or an added tracking number. */
+export type WritebackCallKind = 'whole' | 'split' | 'additional';
+/** Platforms with a logistics company list of their own. */
+export type CarrierCodePlatform = Exclude<Platform, 'manual'>;
 export type ExceptionStatus = 'open' | 'resolved';
 
 /**
@@ -52,12 +56,26 @@ export interface ChannelWritebacksTable {
   carrier_code: string;
   tracking_no: string;
   line_ids: Json<string[]> | null;
+  package_id: string | null;
+  /** The platform's code or id of the carrier, as sent (a later package of the order may repeat it). */
+  platform_carrier_code: string | null;
+  call: WritebackCallKind | null;
   status: Generated<WritebackStatus>;
   attempts: Generated<number>;
   last_error: string | null;
   response: string | null;
   sent_at: Timestamp | null;
   created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
+/** Orderly's carrier code -> the platform's logistics company code or id (seeded; edited through the carriers API). */
+export interface CarrierPlatformCodesTable {
+  platform: CarrierCodePlatform;
+  carrier_code: string;
+  platform_code: string;
+  /** False for seeded values public material could not confirm; true once an admin set them. */
+  verified: Generated<boolean>;
   updated_at: Timestamp;
 }
 
@@ -74,9 +92,11 @@ export interface ExceptionsTable {
 export interface ChannelTables {
   pull_cursors: PullCursorsTable;
   channel_writebacks: ChannelWritebacksTable;
+  carrier_platform_codes: CarrierPlatformCodesTable;
   exceptions: ExceptionsTable;
 }
 
 export type PullCursorRow = Selectable<PullCursorsTable>;
 export type WritebackRow = Selectable<ChannelWritebacksTable>;
+export type CarrierPlatformCodeRow = Selectable<CarrierPlatformCodesTable>;
 export type ExceptionRow = Selectable<ExceptionsTable>;

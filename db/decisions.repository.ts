@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { DecisionRecord } from '../domain/fulfilment/index.js';
 import type { Db } from './database.js';
 import type { DecisionRow } from './fulfilment.schema.js';
@@ -33,4 +34,18 @@ export async function recordDecisions(db: Db, orderId: string, entries: readonly
 
 export async function listDecisions(db: Db, orderId: string): Promise<DecisionRow[]> {
   return db.selectFrom('decisions').selectAll().where('order_id', '=', orderId).orderBy('id').execute();
+}
+
+/**
+ * The order's latest plan attempt: the `N` of its latest `plan:N:allocation` decision (planning logs one per
+ * attempt before the workflow reserves for it), or 0 when it has none.
+ */
+export async function latestPlanAttempt(db: Db, orderId: string): Promise<number> {
+  const row = await db
+    .selectFrom('decisions')
+    .select(sql<number | null>`max(split_part(step_key, ':', 2)::int)`.as('attempt'))
+    .where('order_id', '=', orderId)
+    .where('step_key', 'like', 'plan:%:allocation')
+    .executeTakeFirst();
+  return row?.attempt ?? 0;
 }

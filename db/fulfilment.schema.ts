@@ -12,9 +12,12 @@ type TextArray = ColumnType<string[], string[] | undefined, string[]>;
 declare module './schema.js' {
   interface WarehousesTable {
     regions_served: TextArray;
+    /** Orders allocated to the warehouse on `load_date` and not released (see `warehouse_load`). */
     current_load: Generated<number>;
-    /** The UTC day `current_load` counts; another day means a load of zero. */
+    /** The warehouse's local day (in `time_zone`) `current_load` counts; another day means a load of zero. */
     load_date: ColumnType<Date | string | null, string | null | undefined, string | null>;
+    /** IANA time zone of the warehouse (2026_11_26_0900_warehouse_load_day); default Asia/Shanghai. */
+    time_zone: Generated<string>;
   }
   interface SkusTable {
     substitutes: TextArray;
@@ -76,7 +79,7 @@ export interface TransfersTable {
   updated_at: Timestamp;
 }
 
-export type PackageStatus = 'open' | 'sealed' | 'released' | 'picked' | 'shipped' | 'failed' | 'cancelled';
+export type PackageStatus = 'open' | 'sealed' | 'released' | 'picked' | 'shipped' | 'failed' | 'cancelled' | 'intercepted';
 
 export interface PackagesTable {
   id: string;
@@ -96,6 +99,7 @@ export interface PackagesTable {
   released_at: Timestamp | null;
   picked_at: Timestamp | null;
   shipped_at: Timestamp | null;
+  intercepted_at: Timestamp | null;
   created_at: CreatedAt;
   updated_at: Timestamp;
 }
@@ -129,8 +133,20 @@ export interface DecisionsTable {
   created_at: CreatedAt;
 }
 
+/** An order counted against a warehouse's daily capacity, once per plan attempt. */
+export interface WarehouseLoadTable {
+  order_id: string;
+  warehouse_code: string;
+  attempt: number;
+  /** `YYYY-MM-DD` in the warehouse's time zone when the order was allocated to it. */
+  local_day: ColumnType<Date | string, string, string>;
+  counted_at: CreatedAt;
+  released_at: Timestamp | null;
+}
+
 export interface FulfilmentTables {
   inventory_adjustments: InventoryAdjustmentsTable;
+  warehouse_load: WarehouseLoadTable;
   carriers: CarriersTable;
   reservations: ReservationsTable;
   transfers: TransfersTable;

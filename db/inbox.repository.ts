@@ -173,3 +173,16 @@ export async function hasInboxEvents(db: Db, orderId: string): Promise<boolean> 
   const row = await db.selectFrom('channel_events').select('id').where('order_id', '=', orderId).limit(1).executeTakeFirst();
   return row !== undefined;
 }
+
+/** Which of `messageIds` the inbox already holds for the shop (one query, on the inbox's unique key). */
+export async function knownMessageIds(db: Db, platform: Platform, shopId: string, messageIds: readonly string[]): Promise<Set<string>> {
+  if (messageIds.length === 0) return new Set();
+  const rows = await db
+    .selectFrom('channel_events')
+    .select('message_id')
+    .where('platform', '=', platform)
+    .where('shop_id', '=', shopId)
+    .where('message_id', 'in', [...messageIds])
+    .execute();
+  return new Set(rows.map((r) => r.message_id));
+}

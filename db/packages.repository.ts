@@ -122,15 +122,18 @@ export async function joinPackage(db: Db, r: JoinRequest): Promise<JoinResult> {
 export interface LeaveOutcome {
   packageId: string;
   packageKey: string;
-  /** `left`: removed before sealing (unmerged); `intercept`: the package is sealed, interception requested. */
+  /**
+   * `left`: removed while the package was open (unmerged) or after it failed or was stopped; `intercept`:
+   * the package is with the warehouse, interception requested.
+   */
   outcome: 'left' | 'intercept' | 'shipped';
   warehouseCode: string;
   lines: PackageLine[];
 }
 
 /**
- * Takes an order out of its packages: removed while a package is still open, otherwise marked for
- * interception. Idempotent: a member already out stays out, one already marked stays marked.
+ * Takes an order out of its packages: removed while a package is still open (or failed, or stopped),
+ * otherwise marked for interception. Idempotent: a member already out stays out, one already marked stays marked.
  */
 export async function leavePackages(db: Db, orderId: string): Promise<LeaveOutcome[]> {
   return db.transaction().execute(async (tx) => {
@@ -145,7 +148,9 @@ export async function leavePackages(db: Db, orderId: string): Promise<LeaveOutco
     for (const m of members) {
       const pkg = await tx.selectFrom('packages').select(['id', 'status', 'warehouse_code']).where('id', '=', m.package_id).forUpdate().executeTakeFirstOrThrow();
       const lines = m.lines as PackageLine[];
-      if (pkg.status === 'open') {
+      // Open: it leaves. Failed, cancelled or intercepted: the goods never left the warehouse, so there is
+      // nothing to intercept and it leaves too.
+      if (pkg.status === 'open' || pkg.status === 'failed' || pkg.status === 'cancelled' || pkg.status === 'intercepted') {
         await tx
           .updateTable('package_members')
           .set({ status: 'left', left_at: sql<Date>`now()` })
@@ -205,11 +210,11 @@ export async function sealPackage(db: Db, packageId: string): Promise<{ status: 
   });
 }
 
-/** Moves a package forward (released, picked, shipped, failed); never backwards, so a retried write is harmless. */
+/** Moves a package forward (released, picked, shipped, failed, intercepted); never backwards, so a retried write is harmless. */
 export async function advancePackage(
   db: Db,
   packageId: string,
-  to: Extract<PackageStatus, 'released' | 'picked' | 'shipped' | 'failed'>,
+  to: Extract<PackageStatus, 'released' | 'picked' | 'shipped' | 'failed' | 'intercepted'>,
   detail: { carrierCode?: string | null; trackingNo?: string; failureReason?: string } = {},
 ): Promise<boolean> {
   const from: Record<typeof to, PackageStatus[]> = {
@@ -217,8 +222,9 @@ export async function advancePackage(
     picked: ['released'],
     shipped: ['released', 'picked'],
     failed: ['sealed', 'released', 'picked'],
+    intercepted: ['sealed', 'released', 'picked'],
   };
-  const stamp = { released: 'released_at', picked: 'picked_at', shipped: 'shipped_at', failed: 'updated_at' } as const;
+  const stamp = { released: 'released_at', picked: 'picked_at', shipped: 'shipped_at', failed: 'updated_at', intercepted: 'intercepted_at' } as const;
   const row = await db
     .updateTable('packages')
     .set({

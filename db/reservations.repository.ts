@@ -71,7 +71,16 @@ export async function reserveStock(db: Db, orderId: string, requests: readonly R
 }
 
 /** Gives back every unit an order still holds (cancellation, re-planning). Idempotent: released rows stay released. */
-export async function releaseReservations(db: Db, orderId: string, filter?: { warehouseCode?: string; lineRefs?: readonly string[] }): Promise<number> {
+export async function releaseReservations(
+  db: Db,
+  orderId: string,
+  filter?: {
+    warehouseCode?: string;
+    lineRefs?: readonly string[];
+    /** Parcels (a warehouse's lines) to leave reserved. */
+    exclude?: readonly { warehouseCode: string; lineRefs: readonly string[] }[];
+  },
+): Promise<number> {
   return db.transaction().execute(async (tx) => {
     let q = tx
       .updateTable('reservations')
@@ -80,6 +89,12 @@ export async function releaseReservations(db: Db, orderId: string, filter?: { wa
       .where('status', '=', 'reserved');
     if (filter?.warehouseCode) q = q.where('warehouse_code', '=', filter.warehouseCode);
     if (filter?.lineRefs) q = q.where('line_ref', 'in', filter.lineRefs.length ? [...filter.lineRefs] : ['\u0000']);
+    const exclude = filter?.exclude ?? [];
+    if (exclude.length) {
+      q = q.where((eb) =>
+        eb.not(eb.or(exclude.map((x) => eb.and([eb('warehouse_code', '=', x.warehouseCode), eb('line_ref', 'in', x.lineRefs.length ? [...x.lineRefs] : ['\u0000'])])))),
+      );
+    }
     const rows = await q.returning(['warehouse_code', 'sku_code', 'quantity']).execute();
     for (const r of sortRows(rows)) {
       await tx

@@ -1,5 +1,6 @@
 import { sql, type Selectable } from 'kysely';
 import type { Carrier, CarrierRate, LogisticsClass, Sku, StockLevel, Warehouse } from '../domain/fulfilment/index.js';
+import { localDay } from '../domain/local-day.js';
 import type { Db } from './database.js';
 import type { CarrierRow } from './fulfilment.schema.js';
 import type { InventoryTable, SkusTable, WarehousesTable } from './schema.js';
@@ -10,16 +11,16 @@ export type WarehouseRow = Selectable<WarehousesTable>;
 export type SkuRow = Selectable<SkusTable>;
 export type InventoryRow = Selectable<InventoryTable>;
 
-/** Today's UTC date as PostgreSQL compares it with `load_date`. */
-function utcDay(now: Date): string {
-  return now.toISOString().slice(0, 10);
-}
-
 /** node-postgres reads a `date` as local midnight; its local calendar fields are the stored day. */
 function dayOf(d: string | Date): string {
   if (typeof d === 'string') return d.slice(0, 10);
   const p = (n: number) => String(n).padStart(2, '0');
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`;
+}
+
+/** The warehouse's load on its own calendar day at `now`: what it counted for another day is no load today. */
+export function loadOn(r: Pick<WarehouseRow, 'current_load' | 'load_date' | 'time_zone'>, now: Date): number {
+  return r.load_date !== null && dayOf(r.load_date) === localDay(now, r.time_zone) ? r.current_load : 0;
 }
 
 export function toDomainWarehouse(r: WarehouseRow, now: Date = new Date()): Warehouse {
@@ -30,7 +31,7 @@ export function toDomainWarehouse(r: WarehouseRow, now: Date = new Date()): Ware
     active: r.active,
     priority: r.priority,
     dailyCapacity: r.daily_capacity,
-    currentLoad: r.load_date !== null && dayOf(r.load_date) === utcDay(now) ? r.current_load : 0,
+    currentLoad: loadOn(r, now),
     regionsServed: r.regions_served,
   };
 }
@@ -132,6 +133,8 @@ export interface NewWarehouse {
   priority: number;
   dailyCapacity: number;
   regionsServed: string[];
+  /** IANA time zone whose calendar day the daily load counts. */
+  timeZone: string;
 }
 
 export type WarehousePatch = Partial<Omit<NewWarehouse, 'code'>>;
@@ -153,6 +156,7 @@ export async function insertWarehouse(db: Db, w: NewWarehouse): Promise<Warehous
       priority: w.priority,
       daily_capacity: w.dailyCapacity,
       regions_served: w.regionsServed,
+      time_zone: w.timeZone,
       updated_at: sql<Date>`now()`,
     })
     .onConflict((oc) => oc.column('code').doNothing())
@@ -176,6 +180,7 @@ export async function updateWarehouse(db: Db, code: string, p: WarehousePatch): 
       priority: p.priority,
       daily_capacity: p.dailyCapacity,
       regions_served: p.regionsServed,
+      time_zone: p.timeZone,
       updated_at: sql<Date>`now()`,
     })
     .where('code', '=', code)
@@ -323,15 +328,86 @@ export async function listAdjustments(db: Db, warehouseCode: string, skuCode: st
     .execute();
 }
 
-/** Counts a released package against its warehouse's daily capacity (the counter restarts each UTC day). */
-export async function addWarehouseLoad(db: Db, code: string, packages: number): Promise<void> {
-  await db
-    .updateTable('warehouses')
-    .set({
-      current_load: sql<number>`case when load_date = (now() at time zone 'utc')::date then current_load + ${packages} else ${packages} end`,
-      load_date: sql<string>`(now() at time zone 'utc')::date`,
-      updated_at: sql<Date>`now()`,
-    })
-    .where('code', '=', code)
-    .execute();
+export interface LoadCount {
+  orderId: string;
+  /** The plan attempt the reservation confirmed: a retry of the same attempt counts nothing again. */
+  attempt: number;
+  /** Warehouses the order ships from. */
+  warehouseCodes: readonly string[];
+  /** When the allocation succeeded: its calendar day in each warehouse's zone is the day counted. */
+  at: Date;
+}
+
+/**
+ * Counts an order against the daily capacity of each warehouse it was allocated to, on the warehouse's
+ * local calendar day at `c.at`. Once per (order, warehouse, attempt): the `warehouse_load` row is the proof,
+ * and `current_load` moves in the same transaction. Warehouses are updated in code order, so two orders
+ * never deadlock. Returns the warehouses counted now, each with its day.
+ */
+export async function countWarehouseLoad(db: Db, c: LoadCount): Promise<Array<{ warehouseCode: string; day: string }>> {
+  const codes = [...new Set(c.warehouseCodes)].sort();
+  if (codes.length === 0) return [];
+  return db.transaction().execute(async (tx) => {
+    const zones = await tx.selectFrom('warehouses').select(['code', 'time_zone']).where('code', 'in', codes).orderBy('code').execute();
+    const counted: Array<{ warehouseCode: string; day: string }> = [];
+    for (const w of zones) {
+      const day = localDay(c.at, w.time_zone);
+      const row = await tx
+        .insertInto('warehouse_load')
+        .values({ order_id: c.orderId, warehouse_code: w.code, attempt: c.attempt, local_day: day })
+        .onConflict((oc) => oc.columns(['order_id', 'warehouse_code', 'attempt']).doNothing())
+        .returning('warehouse_code')
+        .executeTakeFirst();
+      if (!row) continue;
+      // A new day starts the counter again. A day older than the stored one (a clock behind another's around
+      // midnight) is recorded on its row but leaves today's counter alone.
+      await tx
+        .updateTable('warehouses')
+        .set({
+          current_load: sql<number>`case when load_date = ${day}::date then current_load + 1 when load_date is null or load_date < ${day}::date then 1 else current_load end`,
+          load_date: sql<string>`greatest(load_date, ${day}::date)`,
+        })
+        .where('code', '=', w.code)
+        .execute();
+      counted.push({ warehouseCode: w.code, day });
+    }
+    return counted;
+  });
+}
+
+/**
+ * Gives back the load an order counted at warehouses its parcels never reached: the order was cancelled (or
+ * re-planned) before its package there was released to the warehouse. Where a package of the order was
+ * released, the warehouse has had the work (picking, or an interception), so the load stays. Idempotent:
+ * released rows stay released. Returns how many rows were released.
+ */
+export async function releaseWarehouseLoad(db: Db, orderId: string): Promise<number> {
+  return db.transaction().execute(async (tx) => {
+    const rows = await tx
+      .updateTable('warehouse_load')
+      .set({ released_at: sql<Date>`now()` })
+      .where('order_id', '=', orderId)
+      .where('released_at', 'is', null)
+      .where('warehouse_code', 'not in', (eb) =>
+        eb
+          .selectFrom('package_members as m')
+          .innerJoin('packages as p', 'p.id', 'm.package_id')
+          .select('p.warehouse_code')
+          .where('m.order_id', '=', orderId)
+          .where('m.status', '<>', 'left')
+          .where('p.released_at', 'is not', null),
+      )
+      .returning(['warehouse_code', 'local_day'])
+      .execute();
+    for (const r of [...rows].sort((a, b) => a.warehouse_code.localeCompare(b.warehouse_code))) {
+      // Only the day the counter still holds: a count of an earlier day has already been left behind.
+      await tx
+        .updateTable('warehouses')
+        .set({ current_load: sql<number>`greatest(current_load - 1, 0)` })
+        .where('code', '=', r.warehouse_code)
+        .where('load_date', '=', dayOf(r.local_day))
+        .execute();
+    }
+    return rows.length;
+  });
 }

@@ -29,8 +29,9 @@ export interface CompletenessContext {
 }
 
 /**
- * What an order lacks before it can be fulfilled. Masked values (`张**`, `138****5678`) count as present:
- * platforms mask PII and the carrier gets it through the platform's own channel.
+ * What an order lacks before it can be fulfilled. Masked values (`张**`, `138****5678`) and the platform's
+ * ciphertexts (`receiver.encrypted`) count as present: platforms mask or encrypt PII and the carrier gets it
+ * through the platform's own channel (or its decrypt call, where a step truly needs plaintext).
  *
  * @example checkCompleteness(order, { knownSkus: new Set(['TEA-LJ-250']) })
  *   // [{ code: 'sku_unknown', field: 'lines[1].skuCode', severity: 'blocking', ... }]
@@ -40,13 +41,16 @@ export function checkCompleteness(order: CanonicalOrder, ctx: CompletenessContex
   const add = (code: CompletenessCode, field: string, message: string, severity: CompletenessIssue['severity'] = 'blocking') =>
     issues.push({ code, field, message, severity });
   const r = order.receiver;
+  // A field the platform sent only as ciphertext is present: its decrypt call gives it to whoever needs it.
+  const sealed = r.encrypted ?? {};
+  const present = (shown: string, cipher: string | undefined): boolean => shown.trim() !== '' || (cipher ?? '').trim() !== '';
 
   if (!order.buyerKey.trim()) add('buyer_missing', 'buyerKey', 'no buyer id: the order cannot be merged or checked against blacklists', 'warning');
-  if (!r.name.trim()) add('receiver_name_missing', 'receiver.name', 'receiver name is missing');
-  if (!r.phone.trim()) add('receiver_phone_missing', 'receiver.phone', 'receiver phone is missing');
+  if (!present(r.name, sealed.name)) add('receiver_name_missing', 'receiver.name', 'receiver name is missing');
+  if (!present(r.phone, sealed.phone)) add('receiver_phone_missing', 'receiver.phone', 'receiver phone is missing');
   // A county directly under a province may come without a city; the address library completes it later.
   if (!r.province.trim() && !r.city.trim() && !r.district.trim()) add('region_missing', 'receiver.province', 'province, city and district are all missing');
-  if (!r.detail.trim() && !r.addressKey) add('address_detail_missing', 'receiver.detail', 'street address is missing');
+  if (!present(r.detail, sealed.detail) && !r.addressKey) add('address_detail_missing', 'receiver.detail', 'street address is missing');
 
   if (order.lines.length === 0) add('no_lines', 'lines', 'the order has no lines');
   order.lines.forEach((l, i) => {

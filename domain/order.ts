@@ -20,7 +20,25 @@ const platformId = z
 
 const PHONE_CHARS = /^[0-9*+\- ()#]*$/;
 
-/** Receiver as the platform gives it. Masked values (`张**`, `138****5678`) are accepted: they are present. */
+/** One receiver field as the platform encrypted it (Douyin `##…#1##`, PDD `~…~0~`, `$…$1$`), byte for byte. */
+const ciphertext = z.string().trim().min(1).max(2000);
+
+/**
+ * The receiver fields a platform sent only encrypted, kept so that its decrypt call has what it needs. They are
+ * the platform's ciphertexts, not plaintext; what may be shown stays in `name`, `phone` and `detail` (masked).
+ */
+export const receiverCiphertexts = z.object({
+  name: ciphertext.optional(),
+  phone: ciphertext.optional(),
+  detail: ciphertext.optional(),
+});
+export type ReceiverCiphertexts = z.infer<typeof receiverCiphertexts>;
+
+/**
+ * Receiver as the platform gives it. Masked values (`张**`, `138****5678`) are accepted: they are present.
+ * Where a platform sends a field only encrypted, the display value may be empty and the ciphertext is in
+ * `encrypted`; province, city and district come in plain text and are what routing uses.
+ */
 export const receiver = z.object({
   name: z.string().trim().min(1).max(100),
   phone: z.string().trim().min(3).max(40).regex(PHONE_CHARS, 'phone may contain digits, "*" masks, "+", "-", spaces and brackets'),
@@ -32,6 +50,8 @@ export const receiver = z.object({
   postalCode: z.string().trim().max(12).optional(),
   /** The platform's opaque address id (e.g. Taobao oaid) when PII is encrypted. */
   addressKey: z.string().max(200).optional(),
+  /** Ciphertexts of the fields the platform encrypts, for its decrypt call; never replaced by plaintext. */
+  encrypted: receiverCiphertexts.optional(),
 });
 export type Receiver = z.infer<typeof receiver>;
 

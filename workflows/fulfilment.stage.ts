@@ -2,7 +2,7 @@
 // then follow the packages until they ship. Workflow code: deterministic, I/O only through activities.
 import { condition, log, proxyActivities, proxyLocalActivities, setHandler } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
-import type { PlannedParcel, PlanResult } from '../activities/fulfilment.types.js';
+import type { ParcelLines, PlannedParcel, PlanResult } from '../activities/fulfilment.types.js';
 import type { CanonicalOrder } from '../domain/order.js';
 import {
   fulfilmentQuery,
@@ -107,25 +107,57 @@ export class FulfilmentStage {
     const shipments = this.st.packages
       .filter((p) => p.status === 'shipped')
       .map((p) => ({ packageId: p.packageId, lineRefs: p.lineRefs ?? [], carrierCode: p.carrierCode ?? '', trackingNo: p.trackingNo ?? '', shippedAt: p.shippedAt ?? '' }));
-    const failed = this.st.packages.filter((p) => p.status === 'failed').map((p) => ({ packageId: p.packageId, reason: p.failureReason ?? 'failed' }));
+    // A parcel shared with an order that was cancelled may have been intercepted at its request: this order's
+    // goods did not ship either, and a person decides (re-ship, refund).
+    const failed = this.st.packages
+      .filter((p) => p.status === 'failed' || p.status === 'intercepted')
+      .map((p) => ({ packageId: p.packageId, reason: p.status === 'intercepted' ? 'intercepted at the request of another order in the parcel' : (p.failureReason ?? 'failed') }));
     return failed.length ? { status: 'failed', shipments, failed } : { status: 'shipped', shipments };
   }
 
-  /** Releases reservations, unmerges from open packages and asks the warehouse to intercept sealed ones. */
-  async cancel(reason: string): Promise<void> {
+  /**
+   * Unmerges from open packages, asks the warehouse to intercept sealed ones and gives back the stock. With
+   * `keepIntercepted`, parcels under interception keep their stock until the warehouse answers
+   * (`settleInterceptions`); without it everything is given back at once (runs from before that protocol).
+   */
+  async cancel(reason: string, opts: { keepIntercepted?: boolean } = {}): Promise<void> {
     const { orderId } = this.input;
     const outcomes = this.st.packages.length > 0 ? await leavePackages({ orderId, reason }) : [];
     for (const o of outcomes) {
       const p = this.st.packages.find((x) => x.packageId === o.packageId && x.packageKey === o.packageKey);
       if (p && o.outcome !== 'shipped') p.status = o.outcome === 'left' ? 'left' : 'intercept_requested';
     }
-    const { released } = await releaseStock({ orderId });
+    const keep = opts.keepIntercepted ? this.intercepting().map(parcelLines) : [];
+    const { released } = await releaseStock({ orderId, ...(keep.length ? { keep } : {}) });
     this.st.cancelled = {
       reason,
       unmerged: outcomes.filter((o) => o.outcome === 'left').map((o) => o.packageId),
       interceptRequested: outcomes.filter((o) => o.outcome === 'intercept').map((o) => o.packageId),
       releasedReservations: released,
     };
+  }
+
+  /** Packages the warehouse was asked to intercept and has not answered for yet. */
+  intercepting(): OrderPackage[] {
+    return this.st.packages.filter((p) => p.status === 'intercept_requested' && p.interceptFailed === undefined);
+  }
+
+  /**
+   * Waits for the warehouse's answer on every interception: stopped (its stock is given back now) or not
+   * (it ships, and its shipment consumes the stock). Returns the packages of each kind.
+   */
+  async settleInterceptions(): Promise<{ intercepted: string[]; shippedAnyway: string[] }> {
+    const asked = this.intercepting();
+    await condition(() => this.intercepting().length === 0);
+    const intercepted = asked.filter((p) => p.status === 'intercepted');
+    const shippedAnyway = asked.filter((p) => p.status !== 'intercepted');
+    if (intercepted.length) {
+      const { released } = await releaseStock({ orderId: this.input.orderId, only: intercepted.map(parcelLines) });
+      if (this.st.cancelled) this.st.cancelled.releasedReservations += released;
+    }
+    const result = { intercepted: intercepted.map((p) => p.packageId), shippedAnyway: shippedAnyway.map((p) => p.packageId) };
+    if (this.st.cancelled) this.st.cancelled.interceptions = result;
+    return result;
   }
 
   private async replan(): Promise<void> {
@@ -140,7 +172,7 @@ export class FulfilmentStage {
 
   /** Packages still on their way (not shipped, failed, left or being intercepted). */
   private open(): OrderPackage[] {
-    return this.st.packages.filter((p) => p.status !== 'shipped' && p.status !== 'failed' && p.status !== 'left' && p.status !== 'intercept_requested');
+    return this.st.packages.filter((p) => p.status !== 'shipped' && p.status !== 'failed' && p.status !== 'left' && p.status !== 'intercept_requested' && p.status !== 'intercepted');
   }
 
   private async plan(): Promise<FulfilmentOutcome> {
@@ -198,7 +230,7 @@ export class FulfilmentStage {
       this.early.push(u);
       return;
     }
-    if (p.status === 'left' || p.status === 'shipped' || p.status === 'failed') return;
+    if (p.status === 'left' || p.status === 'shipped' || p.status === 'failed' || p.status === 'intercepted') return;
     switch (u.type) {
       case 'released':
         if (p.status === 'joined') p.status = 'released';
@@ -222,6 +254,16 @@ export class FulfilmentStage {
       case 'dropped':
         p.status = 'left';
         return;
+      case 'intercepted':
+        p.status = 'intercepted';
+        return;
+      case 'intercept_failed':
+        p.interceptFailed = u.reason;
+        return;
     }
   }
+}
+
+function parcelLines(p: OrderPackage): ParcelLines {
+  return { warehouseCode: p.warehouseCode, lineRefs: p.lineRefs };
 }

@@ -50,7 +50,7 @@ export interface OrderResult {
   status: OrderStatus;
 }
 
-export type OrderPackageStatus = 'joined' | 'released' | 'picked' | 'shipped' | 'failed' | 'left' | 'intercept_requested';
+export type OrderPackageStatus = 'joined' | 'released' | 'picked' | 'shipped' | 'failed' | 'left' | 'intercept_requested' | 'intercepted';
 
 /** One of the order's packages, as the order sees it. */
 export interface OrderPackage {
@@ -69,6 +69,8 @@ export interface OrderPackage {
   trackingNo?: string;
   shippedAt?: string;
   failureReason?: string;
+  /** The warehouse said it could not stop the parcel (after an interception was asked for). */
+  interceptFailed?: string;
 }
 
 export type FulfilmentOutcome =
@@ -86,7 +88,14 @@ export interface FulfilmentState {
   decisions: DecisionSummary[];
   packages: OrderPackage[];
   shortages?: Shortage[];
-  cancelled?: { reason: string; unmerged: string[]; interceptRequested: string[]; releasedReservations: number };
+  cancelled?: {
+    reason: string;
+    unmerged: string[];
+    interceptRequested: string[];
+    releasedReservations: number;
+    /** The warehouse's answers: parcels stopped, and parcels that shipped all the same. */
+    interceptions?: { intercepted: string[]; shippedAnyway: string[] };
+  };
 }
 
 /** Sent by a package to each of its member orders. */
@@ -96,7 +105,11 @@ export type PackageUpdate =
   | { packageId: string; type: 'shipped'; carrierCode: string; trackingNo: string; at: string }
   | { packageId: string; type: 'failed'; reason: string; at: string }
   /** The package was sealed without this member (it had left): nothing of it ships in this package. */
-  | { packageId: string; type: 'dropped'; at: string };
+  | { packageId: string; type: 'dropped'; at: string }
+  /** The warehouse stopped the parcel at a member's request: its goods are back in stock. */
+  | { packageId: string; type: 'intercepted'; at: string }
+  /** The warehouse could not stop the parcel: it ships. */
+  | { packageId: string; type: 'intercept_failed'; reason: string; at: string };
 
 /** The order workflow as callers see it (`workflows/order.workflow.ts` implements it under this name). */
 export type OrderWorkflow = (input: OrderWorkflowInput) => Promise<OrderResult>;

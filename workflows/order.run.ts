@@ -27,11 +27,13 @@ const MAX_IDS_IN_QUERY = 50;
 const PRESALE_WITHOUT_BALANCE_PATCH = 'presale-without-balance-paid-at-deposit';
 /** Runs recorded before a shipment on the platform stopped processing went on to allocate. */
 const SHIPPED_ELSEWHERE_PATCH = 'shipped-elsewhere';
+/** Runs recorded before cancellations waited for the warehouse's answer to an interception. */
+const INTERCEPTION_PATCH = 'interception-protocol';
 /** Runs recorded before the `allocated` status showed `released` as soon as the order joined its package. */
 const ALLOCATED_STATUS_PATCH = 'allocated-status';
 
 /** The exception an order on hold or short is tagged with in the Temporal UI (`ExceptionType`). */
-export type OrderExceptionType = 'incomplete' | 'refund' | 'out_of_stock' | 'shipment_failed';
+export type OrderExceptionType = 'incomplete' | 'refund' | 'out_of_stock' | 'shipment_failed' | 'intercept_failed';
 
 export class OrderRun {
   facts: OrderFacts = initialOrderFacts;
@@ -219,22 +221,18 @@ export class OrderRun {
     return this.finish();
   }
 
-  /**
-   * Ends an order stopped before release: cancelled, or shipped on the platform. Its fulfilment, if it got
-   * that far, gives back what it holds (reservations, package places).
-   */
-  async endStopped(stage: FulfilmentStage | undefined): Promise<OrderResult> {
-    if (this.isCancelled()) {
-      if (stage) await stage.cancel(this.cancelReason);
-      return this.cancel();
-    }
-    const reason = 'shipped on the platform';
-    if (stage) await stage.cancel(reason);
-    this.closedReason = reason;
+  /** Ends an order shipped on the platform outside Orderly (what it held is the caller's to give back). */
+  async endShippedElsewhere(): Promise<OrderResult> {
+    this.closedReason = 'shipped on the platform';
     this.closedAt = this.now();
     this.tagException(null);
     await this.moveTo('shipped_elsewhere', { ...this.facts.platformShipment });
     return this.finish();
+  }
+
+  /** Whether a cancellation waits for the warehouse's answer on intercepted parcels (runs from before it did not). */
+  followsInterceptions(): boolean {
+    return patched(INTERCEPTION_PATCH);
   }
 
   /** Ends a cancelled order (compensation, if any, is the caller's). */

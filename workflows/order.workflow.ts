@@ -7,7 +7,7 @@ import { orderEventSignal, stateQuery, type OrderResult, type OrderWorkflow, typ
 import { OrderRun } from './order.run.js';
 
 // Validation is a short database read: a local activity, no server round trip.
-const { validateOrder } = proxyLocalActivities<Activities>({
+const { validateOrder, openOrderException } = proxyLocalActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
@@ -57,9 +57,9 @@ async function awaitPayment(run: OrderRun): Promise<OrderResult | undefined> {
   } else if (!run.facts.paidAt && !run.isStopping()) {
     run.deadlineIn(timeout);
     await run.moveTo('awaiting_payment', { paymentDeadline: run.paymentDeadline });
-    if (!(await run.waitFor(() => run.facts.paidAt !== undefined, timeout))) return run.isStopping() ? run.endStopped(undefined) : run.close('unpaid: payment timeout');
+    if (!(await run.waitFor(() => run.facts.paidAt !== undefined, timeout))) return run.isStopping() ? endStopped(run, undefined) : run.close('unpaid: payment timeout');
   }
-  if (run.isStopping()) return run.endStopped(undefined);
+  if (run.isStopping()) return endStopped(run, undefined);
   await run.moveTo('paid', { paidAt: run.facts.paidAt });
   return undefined;
 }
@@ -71,9 +71,9 @@ async function awaitPresalePayment(run: OrderRun, balanceDueAt: string | undefin
   if (!depositOrBalance() && !run.isStopping()) {
     run.deadlineIn(timeout);
     await run.moveTo('awaiting_payment', { paymentDeadline: run.paymentDeadline, presale: true });
-    if (!(await run.waitFor(depositOrBalance, timeout))) return run.isStopping() ? run.endStopped(undefined) : run.close('unpaid: deposit not paid in time');
+    if (!(await run.waitFor(depositOrBalance, timeout))) return run.isStopping() ? endStopped(run, undefined) : run.close('unpaid: deposit not paid in time');
   }
-  if (run.isStopping()) return run.endStopped(undefined);
+  if (run.isStopping()) return endStopped(run, undefined);
   if (run.facts.balancePaidAt) return undefined;
   const due = run.deadlineIn(balanceDueAt ? Date.parse(balanceDueAt) - workflowNow().getTime() : timeout);
   await run.moveTo('deposit_paid', { balanceDueAt: run.paymentDeadline });
@@ -82,7 +82,7 @@ async function awaitPresalePayment(run: OrderRun, balanceDueAt: string | undefin
     const held = await validateUntilClean(run);
     if (held) return held;
   }
-  if (!(await run.waitFor(() => run.facts.balancePaidAt !== undefined, due))) return run.isStopping() ? run.endStopped(undefined) : run.close('unpaid: balance deadline passed');
+  if (!(await run.waitFor(() => run.facts.balancePaidAt !== undefined, due))) return run.isStopping() ? endStopped(run, undefined) : run.close('unpaid: balance deadline passed');
   return undefined;
 }
 
@@ -92,7 +92,7 @@ async function awaitPresalePayment(run: OrderRun, balanceDueAt: string | undefin
  */
 async function validateUntilClean(run: OrderRun): Promise<OrderResult | undefined> {
   for (;;) {
-    if (run.isStopping()) return run.endStopped(undefined);
+    if (run.isStopping()) return endStopped(run, undefined);
     const seen = run.facts.revision;
     run.issues = await validateOrder({ orderId: run.orderId, order: run.order });
     const blocking = hasBlockingIssues(run.issues);
@@ -129,7 +129,7 @@ async function fulfil(run: OrderRun): Promise<OrderResult | undefined> {
     await run.moveTo('on_hold', { reason: run.holdReason });
     await condition(run.isStopping);
   }
-  if (run.isStopping()) return run.endStopped(stage);
+  if (run.isStopping()) return endStopped(run, stage);
   const warehouses = [...new Set(stage.state().packages.map((p) => p.warehouseCode))].sort();
   const outcome = stage.outcome;
   // Released without allocation (no warehouse managed here), or a run from before the allocated status.
@@ -139,7 +139,7 @@ async function fulfil(run: OrderRun): Promise<OrderResult | undefined> {
   }
   await run.allocate(warehouses, { packages: stage.state().packages.map((p) => ({ packageId: p.packageId, warehouseCode: p.warehouseCode, windowEnd: p.windowEnd })) });
   await condition(() => stage.handedOver() || run.isStopping());
-  if (!stage.handedOver()) return run.endStopped(stage);
+  if (!stage.handedOver()) return endStopped(run, stage);
   await run.release(undefined, { packages: outcome.packageIds });
   return undefined;
 }
@@ -148,12 +148,10 @@ async function fulfil(run: OrderRun): Promise<OrderResult | undefined> {
 async function ship(run: OrderRun): Promise<OrderResult | undefined> {
   const stage = run.fulfilment!;
   const shipment = await stage.awaitShipment(run.isCancelled);
-  if (shipment.status === 'cancelled') {
-    await stage.cancel(run.cancelReason);
-    return run.cancel();
-  }
+  if (shipment.status === 'cancelled') return cancelFulfilment(run, stage);
   if (shipment.status === 'shipped' || shipment.status === 'failed') {
-    for (const sh of shipment.shipments) await writeBack(run, sh.carrierCode, sh.trackingNo);
+    const parcels = shipment.shipments.length + (shipment.status === 'failed' ? shipment.failed.length : 0);
+    for (const sh of shipment.shipments) await writeBack(run, sh, parcels);
   }
   if (shipment.status === 'shipped') await run.moveTo('shipped', { packages: shipment.shipments });
   if (shipment.status === 'failed') {
@@ -162,19 +160,58 @@ async function ship(run: OrderRun): Promise<OrderResult | undefined> {
     run.tagException('shipment_failed');
     await run.moveTo('on_hold', { reason: run.holdReason, failed: shipment.failed });
     await condition(run.isCancelled);
-    await stage.cancel(run.cancelReason);
-    return run.cancel();
+    return cancelFulfilment(run, stage);
   }
   return undefined;
 }
 
-/** Sends one tracking number to the platform. A rejection is recorded (the activity opens an exception), not fatal. */
-async function writeBack(run: OrderRun, carrierCode: string, trackingNo: string): Promise<void> {
-  const { platform, shopId, platformOrderId } = run.order;
+/** Ends an order stopped before release: cancelled, or shipped on the platform outside Orderly. */
+async function endStopped(run: OrderRun, stage: FulfilmentStage | undefined): Promise<OrderResult> {
+  if (run.isCancelled()) return stage ? cancelFulfilment(run, stage) : run.cancel();
+  if (stage) await stage.cancel('shipped on the platform');
+  return run.endShippedElsewhere();
+}
+
+/**
+ * Cancels an order that holds stock and package places: it leaves open packages and asks the warehouse to
+ * intercept sealed ones. An intercepted parcel keeps its stock reserved until the warehouse answers: stopped
+ * (the stock is given back) or shipped all the same (the shipment consumes it, the order ends shipped and a
+ * person is told).
+ */
+async function cancelFulfilment(run: OrderRun, stage: FulfilmentStage): Promise<OrderResult> {
+  const protocol = run.followsInterceptions();
+  await stage.cancel(run.cancelReason, { keepIntercepted: protocol });
+  if (!protocol || stage.intercepting().length === 0) return run.cancel();
+  run.holdReason = 'awaiting interception';
+  await run.moveTo('on_hold', { reason: run.holdReason, packages: stage.intercepting().map((p) => p.packageId) });
+  const settled = await stage.settleInterceptions();
+  run.holdReason = undefined;
+  if (settled.shippedAnyway.length === 0) return run.cancel();
+  run.tagException('intercept_failed');
+  const detail = { reason: run.cancelReason, packages: settled.shippedAnyway };
+  await openOrderException({ orderId: run.orderId, shopId: run.order.shopId, kind: 'intercept_failed', detail });
+  await run.moveTo('shipped', { ...detail, afterCancellation: true });
+  return run.finish();
+}
+
+/**
+ * Sends one package's tracking number to the platform, with the platform's ids of the lines it carries. An
+ * order that leaves in one package holding all its lines is told as a whole; otherwise each package is part
+ * of a split shipment. A rejection is recorded (the activity opens an exception), not fatal.
+ */
+async function writeBack(run: OrderRun, sh: { packageId: string; lineRefs: string[]; carrierCode: string; trackingNo: string }, parcels: number): Promise<void> {
+  const { platform, shopId, platformOrderId, lines } = run.order;
+  const { carrierCode, trackingNo, packageId } = sh;
+  // A line's ref is its platform id, or its 1-based position without one (as planFulfilment builds it).
+  const refs = new Set(sh.lineRefs);
+  const inParcel = lines.filter((l, i) => refs.has(l.lineId ?? String(i + 1)));
+  // Packages from before lineRefs existed name no lines: they are the whole order, as they were then.
+  const split = parcels > 1 || (refs.size > 0 && inParcel.length < lines.length);
+  const lineIds = split ? inParcel.flatMap((l) => (l.lineId ? [l.lineId] : [])) : undefined;
   try {
-    const r = await writeBackShipment({ orderId: run.orderId, platform, shopId, platformOrderId, carrierCode, trackingNo });
-    run.note(r.status === 'skipped' ? 'writeback_skipped' : 'tracking_written_back', { trackingNo, carrierCode, result: r.status });
+    const r = await writeBackShipment({ orderId: run.orderId, platform, shopId, platformOrderId, carrierCode, trackingNo, packageId, split, ...(lineIds ? { lineIds } : {}) });
+    run.note(r.status === 'skipped' ? 'writeback_skipped' : 'tracking_written_back', { trackingNo, carrierCode, packageId, result: r.status, ...(lineIds ? { lineIds } : {}) });
   } catch (e) {
-    run.note('writeback_failed', { trackingNo, carrierCode, error: e instanceof Error ? (e.cause instanceof Error ? e.cause.message : e.message) : String(e) });
+    run.note('writeback_failed', { trackingNo, carrierCode, packageId, error: e instanceof Error ? (e.cause instanceof Error ? e.cause.message : e.message) : String(e) });
   }
 }

@@ -22,9 +22,13 @@ export interface PackageJoin {
 export type WarehouseEvent =
   | { eventId: string; type: 'picked'; at?: string }
   | { eventId: string; type: 'shipped'; carrierCode: string; trackingNo: string; at?: string }
-  | { eventId: string; type: 'failed'; reason: string; at?: string };
+  | { eventId: string; type: 'failed'; reason: string; at?: string }
+  /** An interception asked for by a member order succeeded: the parcel is back in stock and never ships. */
+  | { eventId: string; type: 'intercepted'; at?: string }
+  /** The parcel could not be stopped: it ships (a `shipped` event follows). */
+  | { eventId: string; type: 'intercept_failed'; reason?: string; at?: string };
 
-export type PackageStatus = 'open' | 'sealed' | 'released' | 'picked' | 'shipped' | 'failed' | 'cancelled';
+export type PackageStatus = 'open' | 'sealed' | 'released' | 'picked' | 'shipped' | 'failed' | 'cancelled' | 'intercepted';
 
 /**
  * The failure type of a package activity, and then of the package workflow, when the database holds no

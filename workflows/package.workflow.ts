@@ -169,6 +169,21 @@ export async function packageWorkflow(input: PackageWorkflowInput): Promise<{ pa
       await tell({ packageId: input.packageId, type: 'shipped', carrierCode: e.carrierCode, trackingNo: e.trackingNo, at });
       return finish();
     }
+    if (e.type === 'intercepted') {
+      // Back in stock: each member order gives back what it reserved for the parcel.
+      status = 'intercepted';
+      record('intercepted', { requestedBy: [...interceptRequestedBy] });
+      show();
+      await tell({ packageId: input.packageId, type: 'intercepted', at });
+      return finish();
+    }
+    if (e.type === 'intercept_failed') {
+      // It ships anyway; the `shipped` event that follows ends the package.
+      const reason = e.reason ?? 'the warehouse could not stop the parcel';
+      record('intercept_failed', { reason });
+      await tell({ packageId: input.packageId, type: 'intercept_failed', reason, at });
+      continue;
+    }
     status = 'failed';
     failureReason = e.reason;
     record('failed', { reason: e.reason });

@@ -2,6 +2,9 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { CarrierRow } from '../../db/fulfilment.schema.js';
 import { findCarrier, insertCarrier, listCarriers, updateCarrier } from '../../db/stock.repository.js';
+import { listCarrierPlatformCodes, replaceCarrierPlatformCodes } from '../../db/carrier-codes.repository.js';
+import type { CarrierCodePlatform, CarrierPlatformCodeRow } from '../../db/channels.schema.js';
+import { PLATFORM_CARRIER_CODE } from '../../channels/writeback.js';
 import { fen } from '../../domain/money.schema.js';
 import { AppError } from '../errors.js';
 import { code, codeParams, errorBody, regionCode } from './fulfilment.common.js';
@@ -67,6 +70,37 @@ function out(r: CarrierRow): z.infer<typeof carrierOut> {
   };
 }
 
+// Each platform's own name for a carrier: Taobao and Douyin a company code, JD and PDD a numeric id.
+const platformCode = (p: CarrierCodePlatform, example: string, what: string) =>
+  z
+    .string()
+    .trim()
+    .regex(PLATFORM_CARRIER_CODE[p], `${p} expects ${what}`)
+    .describe(`${p} logistics company ${what}, e.g. ${example}`);
+
+const platformCodes = z
+  .strictObject({
+    taobao: platformCode('taobao', 'SF', 'company code (taobao.logistics.companies.get)').optional(),
+    jd: platformCode('jd', '467', 'numeric company id (logiCoprId)').optional(),
+    douyin: platformCode('douyin', 'shunfeng', 'company code (order.logisticsCompanyList)').optional(),
+    pdd: platformCode('pdd', '44', 'numeric logistics id (pdd.logistics.companies.get)').optional(),
+  })
+  .describe('The carrier on each platform; a platform left out has no code, and write-backs there are rejected');
+
+const platformCodesOut = z.object({
+  carrierCode: z.string(),
+  platformCodes: z.object({ taobao: z.string().optional(), jd: z.string().optional(), douyin: z.string().optional(), pdd: z.string().optional() }),
+  unverified: z.array(z.enum(['taobao', 'jd', 'douyin', 'pdd'])).describe('Platforms whose code is a seeded value not yet confirmed: check them'),
+});
+
+function codesOut(carrierCode: string, rows: readonly CarrierPlatformCodeRow[]): z.infer<typeof platformCodesOut> {
+  return {
+    carrierCode,
+    platformCodes: Object.fromEntries(rows.map((r) => [r.platform, r.platform_code])),
+    unverified: rows.filter((r) => !r.verified).map((r) => r.platform),
+  };
+}
+
 function checkLimits(min: number, max: number, services: readonly string[], rates: readonly { service: string }[]): void {
   if (min > max) throw new AppError('bad_request', `minWeightG ${min} is above maxWeightG ${max}`);
   const missing = rates.filter((r) => !services.includes(r.service)).map((r) => r.service);
@@ -101,6 +135,43 @@ export const carrierRoutes: FastifyPluginAsyncZod = async (app) => {
       const row = await insertCarrier(db, b);
       if (!row) throw new AppError('conflict', `carrier ${b.code} already exists`);
       return reply.status(201).send(out(row));
+    },
+  );
+
+  app.get(
+    '/v1/carriers/:code/platform-codes',
+    {
+      schema: {
+        tags: ['carriers'],
+        summary: "The carrier's logistics company code or id on each platform",
+        description: 'Write-backs send these instead of the carrier code. Seeded for the common carriers; `unverified` lists seeded values to check.',
+        params: codeParams,
+        response: { 200: platformCodesOut, 404: errorBody },
+      },
+    },
+    async (req) => {
+      const carrier = await findCarrier(db, req.params.code);
+      if (!carrier) throw new AppError('not_found', `unknown carrier ${req.params.code}`);
+      return codesOut(carrier.code, await listCarrierPlatformCodes(db, carrier.code));
+    },
+  );
+
+  app.put(
+    '/v1/carriers/:code/platform-codes',
+    {
+      schema: {
+        tags: ['carriers'],
+        summary: "Set the carrier's logistics company code or id on each platform",
+        description: 'Replaces every platform code of the carrier: a platform left out is unmapped. Unknown platforms or fields are rejected.',
+        params: codeParams,
+        body: platformCodes,
+        response: { 200: platformCodesOut, 400: errorBody, 404: errorBody },
+      },
+    },
+    async (req) => {
+      const carrier = await findCarrier(db, req.params.code);
+      if (!carrier) throw new AppError('not_found', `unknown carrier ${req.params.code}`);
+      return codesOut(carrier.code, await replaceCarrierPlatformCodes(db, carrier.code, req.body));
     },
   );
 

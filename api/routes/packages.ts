@@ -20,6 +20,8 @@ const eventBody = z.discriminatedUnion('type', [
     at: utcInstant.optional(),
   }),
   z.object({ type: z.literal('failed'), eventId, reason: z.string().trim().min(1).max(500), at: utcInstant.optional() }),
+  z.object({ type: z.literal('intercepted'), eventId, at: utcInstant.optional() }),
+  z.object({ type: z.literal('intercept_failed'), eventId, reason: z.string().trim().min(1).max(500).optional(), at: utcInstant.optional() }),
 ]);
 
 const packageOut = z.object({
@@ -78,7 +80,23 @@ function packageHead(p: {
   };
 }
 
-const PACKAGE_STATUSES = ['open', 'sealed', 'released', 'picked', 'shipped', 'failed', 'cancelled'] as const;
+/** The workflow's event for a validated request body. */
+function warehouseEvent(eventId: string, b: z.infer<typeof eventBody>): WarehouseEvent {
+  const at = b.at ? { at: b.at } : {};
+  switch (b.type) {
+    case 'shipped':
+      return { eventId, type: 'shipped', carrierCode: b.carrierCode, trackingNo: b.trackingNo, ...at };
+    case 'failed':
+      return { eventId, type: 'failed', reason: b.reason, ...at };
+    case 'intercept_failed':
+      return { eventId, type: 'intercept_failed', ...(b.reason ? { reason: b.reason } : {}), ...at };
+    case 'picked':
+    case 'intercepted':
+      return { eventId, type: b.type, ...at };
+  }
+}
+
+const PACKAGE_STATUSES = ['open', 'sealed', 'released', 'picked', 'shipped', 'failed', 'cancelled', 'intercepted'] as const;
 
 const listQuery = z.object({
   status: z.enum(PACKAGE_STATUSES).optional().describe('Only packages in this status; a WMS asks for `released`'),
@@ -188,12 +206,7 @@ export const packageRoutes: FastifyPluginAsyncZod = async (app) => {
       if (found.pkg.status === 'open') throw new AppError('conflict', `package ${id} is still open: it has not been released to the warehouse`);
       const b = req.body;
       const eventId = b.eventId ?? `${b.type}:${id}${b.type === 'shipped' ? `:${b.trackingNo}` : ''}`;
-      const event: WarehouseEvent =
-        b.type === 'shipped'
-          ? { eventId, type: 'shipped', carrierCode: b.carrierCode, trackingNo: b.trackingNo, ...(b.at ? { at: b.at } : {}) }
-          : b.type === 'failed'
-            ? { eventId, type: 'failed', reason: b.reason, ...(b.at ? { at: b.at } : {}) }
-            : { eventId, type: 'picked', ...(b.at ? { at: b.at } : {}) };
+      const event = warehouseEvent(eventId, b);
       try {
         await temporal.workflow.getHandle(packageWorkflowId(id)).signal(warehouseEventSignal, event);
       } catch (e) {

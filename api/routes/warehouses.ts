@@ -1,7 +1,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { findWarehouse, insertWarehouse, listWarehouses, updateWarehouse, type WarehouseRow } from '../../db/stock.repository.js';
+import { findWarehouse, insertWarehouse, listWarehouses, loadOn, updateWarehouse, type WarehouseRow } from '../../db/stock.repository.js';
 import { parseAddress, regionCentre } from '../../domain/address/index.js';
+import { DEFAULT_TIME_ZONE, localDay, timeZoneName } from '../../domain/local-day.js';
 import { AppError } from '../errors.js';
 import { code, codeParams, errorBody, regionCode } from './fulfilment.common.js';
 
@@ -16,8 +17,14 @@ const warehouseFields = z.object({
   lng: z.number().min(-180).max(180).optional(),
   active: z.boolean(),
   priority: z.number().int().min(0).max(1000).describe('Lower ships first when all else is equal'),
-  dailyCapacity: z.number().int().min(0).max(10_000_000).describe('Packages per day'),
+  dailyCapacity: z.number().int().min(0).max(10_000_000).describe('Orders per day, counted on its local calendar day (timeZone)'),
   regionsServed: z.array(regionCode).max(500).describe('Region codes it ships to; empty means everywhere'),
+  timeZone: z
+    .string()
+    .trim()
+    .max(64)
+    .refine((v) => timeZoneName(v) !== undefined, 'must be an IANA time zone such as Asia/Shanghai')
+    .describe("IANA time zone of the warehouse: its daily load counts the calendar day there"),
 });
 
 const warehouseBody = warehouseFields.extend({
@@ -27,6 +34,7 @@ const warehouseBody = warehouseFields.extend({
   priority: warehouseFields.shape.priority.default(0),
   dailyCapacity: warehouseFields.shape.dailyCapacity.default(10_000),
   regionsServed: warehouseFields.shape.regionsServed.default([]),
+  timeZone: warehouseFields.shape.timeZone.default(DEFAULT_TIME_ZONE),
 });
 const warehousePatch = warehouseFields.partial();
 
@@ -43,14 +51,15 @@ const warehouseOut = z.object({
   priority: z.number().int(),
   dailyCapacity: z.number().int(),
   regionsServed: z.array(z.string()),
-  currentLoad: z.number().int(),
-  loadDate: z.string().nullable(),
+  timeZone: z.string(),
+  currentLoad: z.number().int().describe('Orders allocated to it on its local calendar day today (loadDate), not cancelled before release'),
+  loadDate: z.string().nullable().describe('Its local calendar day today'),
   createdAt: z.string(),
   updatedAt: z.string(),
 });
 
 function out(r: WarehouseRow): z.infer<typeof warehouseOut> {
-  const day = r.load_date === null ? null : typeof r.load_date === 'string' ? r.load_date : localDay(r.load_date);
+  const now = new Date();
   return {
     code: r.code,
     name: r.name,
@@ -64,16 +73,12 @@ function out(r: WarehouseRow): z.infer<typeof warehouseOut> {
     priority: r.priority,
     dailyCapacity: r.daily_capacity,
     regionsServed: r.regions_served,
-    currentLoad: r.current_load,
-    loadDate: day,
+    timeZone: r.time_zone,
+    currentLoad: loadOn(r, now),
+    loadDate: localDay(now, r.time_zone),
     createdAt: r.created_at.toISOString(),
     updatedAt: r.updated_at.toISOString(),
   };
-}
-
-function localDay(d: Date): string {
-  const p = (n: number) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`;
 }
 
 /** Fills the region code and coordinates from the address library when the caller left them out. */
@@ -127,7 +132,7 @@ export const warehouseRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (req, reply) => {
       const b = req.body;
-      const row = await insertWarehouse(db, { ...b, ...locate(b) });
+      const row = await insertWarehouse(db, { ...b, ...locate(b), timeZone: timeZoneName(b.timeZone) ?? b.timeZone });
       if (!row) throw new AppError('conflict', `warehouse ${b.code} already exists`);
       return reply.status(201).send(out(row));
     },
@@ -159,7 +164,8 @@ export const warehouseRoutes: FastifyPluginAsyncZod = async (app) => {
             lng: b.lng,
           })
         : { lat: b.lat, lng: b.lng };
-      const row = await updateWarehouse(db, req.params.code, { ...b, ...loc });
+      const timeZone = b.timeZone === undefined ? undefined : (timeZoneName(b.timeZone) ?? b.timeZone);
+      const row = await updateWarehouse(db, req.params.code, { ...b, ...loc, timeZone });
       if (!row) throw new AppError('not_found', `unknown warehouse ${req.params.code}`);
       return out(row);
     },

@@ -6,7 +6,7 @@ import { signDouyin } from './sign.js';
 
 export { douyinEventSign, douyinSignText, signDouyin, type DouyinSignMethod } from './sign.js';
 export { douyinAckBody, parseDouyinPush, verifyDouyinPush } from './push.js';
-export { douyinLineAmounts, douyinPresale, mapDouyinOrder } from './order.js';
+export { douyinBuyerKeys, douyinLineAmounts, douyinPresale, douyinReceiverFields, mapDouyinOrder } from './order.js';
 export {
   buildDouyinDetailRequest,
   buildDouyinPullRequest,
@@ -17,6 +17,7 @@ export {
   parseDouyinPullPage,
 } from './pull.js';
 
+export { buildDouyinDecryptRequest, DOUYIN_DECRYPT, douyinDecrypt, parseDouyinDecryptResponse } from './decrypt.js';
 export const douyinConnector: ChannelConnector = {
   platform: 'douyin',
   paging: DOUYIN_PAGING,

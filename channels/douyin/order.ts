@@ -1,6 +1,7 @@
 import type { CanonicalOrderInput, OrderLine } from '../../domain/order.js';
 import { sumFen, type Fen } from '../../domain/money.js';
 import { ChannelPayloadError, fenField, field, objectArray, optId, optInt, optObject, optString, reqId, reqInt, unixToUtc } from '../common.js';
+import { opaqueKeyFrom, receiverCiphertexts, splitValue } from '../cipher.js';
 import type { JsonObject } from '../json.js';
 import type { ChannelOrderState, MapContext, MappedOrder } from '../types.js';
 
@@ -67,6 +68,48 @@ function regionName(addr: JsonObject, key: string): string {
   return (level ? optString(level, 'name') : optString(addr, key)) ?? '';
 }
 
+type DouyinCiphertexts = { name: string | undefined; phone: string | undefined; detail: string | undefined };
+
+/** The levels of post_addr, in the order province, city, district, township. */
+const REGION_LEVELS = ['province', 'city', 'town', 'street'] as const;
+
+/**
+ * The receiver as Douyin sends it now: masked name and phone (`mask_post_receiver`, `mask_post_tel`) for
+ * display, their ciphertexts (`encrypt_post_receiver`, `encrypt_post_tel`) for `order.batchDecrypt`, the street
+ * in `post_addr.encrypt_detail` (masked in `mask_post_addr.detail` when sent), the region in plain text.
+ * A `post_addr.detail` that is itself a ciphertext is kept as one, never shown.
+ */
+export function douyinReceiverFields(o: JsonObject): { name: string; phone: string; detail: string; encrypted: DouyinCiphertexts } {
+  const addr = optObject(o, 'post_addr') ?? {};
+  const maskAddr = optObject(o, 'mask_post_addr') ?? {};
+  const name = splitValue(optString(o, 'mask_post_receiver'));
+  const phone = splitValue(optString(o, 'mask_post_tel'));
+  const detail = splitValue(optString(maskAddr, 'detail') ?? optString(addr, 'detail'));
+  return {
+    name: name.shown ?? '',
+    phone: phone.shown ?? '',
+    detail: detail.shown ?? '',
+    encrypted: {
+      name: optString(o, 'encrypt_post_receiver') ?? name.cipher,
+      phone: optString(o, 'encrypt_post_tel') ?? phone.cipher,
+      detail: optString(addr, 'encrypt_detail') ?? detail.cipher,
+    },
+  };
+}
+
+/**
+ * (?) The buyer and address keys. `doudian_open_id` is Douyin's opaque buyer id; `open_id` is taken where an
+ * older payload carries that instead, and `open_address_id` as the address id (and buyer key of last resort)
+ * where sent. A payload with none of them (e.g. an order detail with only `encrypt_*` and `mask_*` receiver
+ * fields) gets keys derived from the receiver ciphertexts (`opaqueKeyFrom`): never empty, and merging only
+ * orders whose ciphertexts agree.
+ */
+export function douyinBuyerKeys(o: JsonObject, encrypted: DouyinCiphertexts): { buyerKey: string; addressKey?: string } {
+  const buyerKey = optString(o, 'doudian_open_id') ?? optString(o, 'open_id') ?? optString(o, 'open_address_id') ?? opaqueKeyFrom('dyc', [encrypted.name, encrypted.phone]) ?? '';
+  const addressKey = optString(o, 'open_address_id') ?? (encrypted.detail ? opaqueKeyFrom('dyc', [encrypted.name, encrypted.phone, encrypted.detail]) : undefined);
+  return { buyerKey, ...(addressKey ? { addressKey } : {}) };
+}
+
 /** Maps `data.shop_order_detail` (or a searchList item) to the canonical order. */
 export function mapDouyinOrder(o: JsonObject, ctx: MapContext): MappedOrder {
   const platformOrderId = reqId(o, 'order_id', 'Douyin order');
@@ -105,10 +148,13 @@ export function mapDouyinOrder(o: JsonObject, ctx: MapContext): MappedOrder {
     state = 'deposit_paid';
   }
 
+  // The region is plain text in post_addr; mask_post_addr repeats it where post_addr leaves a level out.
   const addr = optObject(o, 'post_addr') ?? {};
   const maskAddr = optObject(o, 'mask_post_addr') ?? {};
-  const street = regionName(addr, 'street');
-  const addressKey = optString(o, 'open_address_id');
+  const [province, city, district, street] = REGION_LEVELS.map((level) => regionName(addr, level) || regionName(maskAddr, level));
+  const shown = douyinReceiverFields(o);
+  const encrypted = receiverCiphertexts(shown.encrypted);
+  const { buyerKey, addressKey } = douyinBuyerKeys(o, shown.encrypted);
   const buyerRemark = optString(o, 'buyer_words');
   const sellerMemo = optString(o, 'seller_words');
   const paidAt = presale ? presale.balancePaidAt : time(o, 'pay_time');
@@ -120,16 +166,17 @@ export function mapDouyinOrder(o: JsonObject, ctx: MapContext): MappedOrder {
     platform: 'douyin',
     shopId: ctx.shopId,
     platformOrderId,
-    buyerKey: optString(o, 'doudian_open_id') ?? addressKey ?? '',
+    buyerKey,
     receiver: {
-      name: optString(o, 'mask_post_receiver') ?? '',
-      phone: optString(o, 'mask_post_tel') ?? '',
-      province: regionName(addr, 'province'),
-      city: regionName(addr, 'city'),
-      district: regionName(addr, 'town'),
+      name: shown.name,
+      phone: shown.phone,
+      province: province ?? '',
+      city: city ?? '',
+      district: district ?? '',
       ...(street ? { town: street } : {}),
-      detail: optString(maskAddr, 'detail') ?? optString(addr, 'detail') ?? '',
+      detail: shown.detail,
       ...(addressKey ? { addressKey } : {}),
+      ...(encrypted ? { encrypted } : {}),
     },
     lines,
     amounts: { goodsFen, shippingFen, discountFen, paidFen },

@@ -4,10 +4,11 @@ import { buildJdDetailRequest, buildJdPullRequest, JD_PAGING, parseJdDetail, par
 import { signJd } from './sign.js';
 
 export { signJd } from './sign.js';
-export { jdDiscountKind, mapJdOrder } from './order.js';
+export { isJdCiphertext, jdBuyerKeys, jdDiscountKind, mapJdOrder } from './order.js';
 export { buildJdDetailRequest, buildJdPullRequest, buildJosRequest, JD_OPTIONAL_FIELDS, JD_ORDER_STATES, JD_PAGING, parseJdDetail, parseJdPullPage } from './pull.js';
 
 /** JD has no generally available push: orders come by pull only. */
+export { buildJdDecryptRequest, JD_DECRYPT, JD_DECRYPT_SCENE, jdDecrypt, parseJdDecryptResponse } from './decrypt.js';
 export const jdConnector: ChannelConnector = {
   platform: 'jd',
   paging: JD_PAGING,

@@ -13,6 +13,7 @@ import {
   reqString,
   yuanField,
 } from '../common.js';
+import { isWrappedCiphertext, opaqueKeyFrom, receiverCiphertexts, splitValue } from '../cipher.js';
 import type { JsonObject } from '../json.js';
 import type { ChannelOrderState, MapContext, MappedOrder } from '../types.js';
 
@@ -56,6 +57,26 @@ function streetPart(full: string, regions: readonly (string | undefined)[]): str
     if (r && rest.startsWith(r)) rest = rest.slice(r.length).trimStart();
   }
   return rest;
+}
+
+/**
+ * (?) JOS masks consigneeInfo (`李*`, `139****1234`, `…科技园***`); shops on JD's encryption get ciphertexts in
+ * the same fields instead. Those are taken to be base64 text of at least 24 characters with no mask character
+ * (or the `~`/`$`/`#` envelope other platforms use): kept as ciphertexts, never shown.
+ */
+export function isJdCiphertext(value: string): boolean {
+  const v = value.trim();
+  return isWrappedCiphertext(v) || /^[A-Za-z0-9+/_-]{24,}={0,2}$/.test(v);
+}
+
+/**
+ * (?) JD's opaque ids: `open_id_buyer` (or `xid_buyer`, its successor where sent) for the buyer, `oaid` for the
+ * receiver address, where the API version sends them; `pin` last, as older payloads carry only that.
+ */
+export function jdBuyerKeys(o: JsonObject, c: JsonObject, encrypted: { name: string | undefined; phone: string | undefined }): { buyerKey: string; addressKey?: string } {
+  const addressKey = optString(o, 'oaid') ?? optString(c, 'oaid');
+  const buyerKey = optString(o, 'open_id_buyer') ?? optString(o, 'xid_buyer') ?? optString(o, 'pin') ?? addressKey ?? opaqueKeyFrom('jdc', [encrypted.name, encrypted.phone]) ?? '';
+  return { buyerKey, ...(addressKey ? { addressKey } : {}) };
 }
 
 function optTime(o: JsonObject, key: string): string | undefined {
@@ -112,6 +133,13 @@ export function mapJdOrder(o: JsonObject, ctx: MapContext): MappedOrder {
   const city = optString(c, 'city');
   const county = optString(c, 'county');
   const town = optString(c, 'town');
+  const name = splitValue(optString(c, 'fullname'), isJdCiphertext);
+  const mobile = splitValue(optString(c, 'mobile'), isJdCiphertext);
+  const landline = splitValue(optString(c, 'telephone'), isJdCiphertext);
+  const fullAddress = splitValue(optString(c, 'fullAddress'), isJdCiphertext);
+  const sealed = { name: name.cipher, phone: mobile.cipher ?? landline.cipher, detail: fullAddress.cipher };
+  const encrypted = receiverCiphertexts(sealed);
+  const { buyerKey, addressKey } = jdBuyerKeys(o, c, sealed);
   const buyerRemark = optString(o, 'orderRemark');
   const sellerMemo = optString(o, 'venderRemark');
   const paidAt = optTime(o, 'paymentConfirmTime');
@@ -121,16 +149,17 @@ export function mapJdOrder(o: JsonObject, ctx: MapContext): MappedOrder {
     platform: 'jd',
     shopId: ctx.shopId,
     platformOrderId,
-    // (?) JOS masks the buyer pin; open_id_buyer is the opaque id where the API version sends it.
-    buyerKey: optString(o, 'open_id_buyer') ?? optString(o, 'pin') ?? '',
+    buyerKey,
     receiver: {
-      name: optString(c, 'fullname') ?? '',
-      phone: optString(c, 'mobile') ?? optString(c, 'telephone') ?? '',
+      name: name.shown ?? '',
+      phone: mobile.shown ?? landline.shown ?? '',
       province: province ?? '',
       city: city ?? '',
       district: county ?? '',
       ...(town ? { town } : {}),
-      detail: streetPart(optString(c, 'fullAddress') ?? '', [province, city, county, town]),
+      detail: streetPart(fullAddress.shown ?? '', [province, city, county, town]),
+      ...(addressKey ? { addressKey } : {}),
+      ...(encrypted ? { encrypted } : {}),
     },
     lines,
     amounts: { goodsFen, shippingFen, discountFen, paidFen },

@@ -10,7 +10,10 @@ export const JD_PAGING: PagingRules = {
   maxPageSize: 50,
   // JOS accepts a month; short windows keep pages few.
   maxWindowMs: 24 * 3600 * 1000,
-  lagMs: 60 * 1000,
+  // JD does not push: pulls are its only way in. 20 + 15 s leaves a run 25 s of the minute; later index
+  // arrivals are read by the overlap.
+  lagMs: 15 * 1000,
+  intervalMs: 20 * 1000,
   listHasDetail: true,
 };
 
@@ -64,7 +67,8 @@ export function buildJdDetailRequest(orderId: string, credentials: ShopCredentia
   return buildJosRequest('jingdong.pop.order.get', { order_id: orderId, optional_fields: JD_OPTIONAL_FIELDS, order_state: JD_ORDER_STATES }, credentials, now);
 }
 
-function josBody(rawBody: string, key: string): JsonObject {
+/** The `key` object of a JOS response, or its error_response as a ChannelApiError. */
+export function josBody(rawBody: string, key: string): JsonObject {
   const body = parseJsonObject(rawBody, { idKeys: ID_KEYS });
   const err = optObject(body, 'error_response');
   if (err) throw new ChannelApiError('jd', optString(err, 'code') ?? '?', optString(err, 'zh_desc') ?? optString(err, 'en_desc') ?? '');

@@ -6,9 +6,10 @@ import { signPdd } from './sign.js';
 
 export { signPdd } from './sign.js';
 export { parsePddPush, pddAckBody, pddAckFrame, PDD_PUSH_SIGN_HEADER, pddPushSignature, verifyPddPush } from './push.js';
-export { mapPddOrder, pddPresale } from './order.js';
+export { mapPddOrder, pddBuyerKeys, pddPresale, pddReceiverFields } from './order.js';
 export { buildPddDetailRequest, buildPddPullRequest, buildPddRequest, parsePddDetail, parsePddPullPage, PDD_PAGING } from './pull.js';
 
+export { buildPddDecryptRequest, parsePddDecryptResponse, PDD_DECRYPT, pddDecrypt } from './decrypt.js';
 export const pddConnector: ChannelConnector = {
   platform: 'pdd',
   paging: PDD_PAGING,

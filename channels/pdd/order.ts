@@ -1,6 +1,7 @@
 import type { CanonicalOrderInput, OrderLine } from '../../domain/order.js';
 import type { Fen } from '../../domain/money.js';
 import { allocate, beijingToUtc, ChannelPayloadError, objectArray, optId, optInt, optObject, optString, reqInt, reqString, yuanField } from '../common.js';
+import { opaqueKeyFrom, receiverCiphertexts, splitValue } from '../cipher.js';
 import type { JsonObject } from '../json.js';
 import type { ChannelOrderState, MapContext, MappedOrder } from '../types.js';
 
@@ -40,6 +41,36 @@ export function pddPresale(o: JsonObject, paidFen: Fen): CanonicalOrderInput['pr
     ...(stage === 2 && payTime ? { depositPaidAt: payTime } : {}),
     ...(stage === 3 && payTime ? { balancePaidAt: payTime } : {}),
   };
+}
+
+/**
+ * The receiver as PDD sends it: `receiver_name`, `receiver_phone` and `receiver_address` (the street, without
+ * the region) are ciphertexts for `pdd.open.decrypt.batch`, their `*_mask` twins are for display, and
+ * province/city/town come in plain text. A field PDD sends in plain text (older payloads) is shown as it is.
+ */
+export function pddReceiverFields(o: JsonObject): { name: string; phone: string; detail: string; encrypted: { name: string | undefined; phone: string | undefined; detail: string | undefined } } {
+  const name = splitValue(optString(o, 'receiver_name'));
+  const phone = splitValue(optString(o, 'receiver_phone'));
+  const detail = splitValue(optString(o, 'receiver_address'));
+  return {
+    name: optString(o, 'receiver_name_mask') ?? name.shown ?? '',
+    phone: optString(o, 'receiver_phone_mask') ?? phone.shown ?? '',
+    detail: optString(o, 'receiver_address_mask') ?? detail.shown ?? '',
+    encrypted: { name: name.cipher, phone: phone.cipher, detail: detail.cipher },
+  };
+}
+
+/**
+ * (?) PDD names no buyer id in the order. The opaque address id (`open_address_id`) is the address key and
+ * buyer key where sent; otherwise the receiver phone ciphertext stands in for the buyer (digested when longer
+ * than a key may be), and a digest of the receiver ciphertexts for the address, so that two orders merge only
+ * when PDD encrypted the same receiver the same way.
+ */
+export function pddBuyerKeys(o: JsonObject, encrypted: { name: string | undefined; phone: string | undefined; detail: string | undefined }): { buyerKey: string; addressKey?: string } {
+  const openAddressId = optString(o, 'open_address_id');
+  const phone = encrypted.phone && encrypted.phone.length <= 200 ? encrypted.phone : opaqueKeyFrom('pddc', [encrypted.phone]);
+  const addressKey = openAddressId ?? (encrypted.detail ? opaqueKeyFrom('pddc', [encrypted.name, encrypted.phone, encrypted.detail]) : undefined);
+  return { buyerKey: openAddressId ?? phone ?? addressKey ?? '', ...(addressKey ? { addressKey } : {}) };
 }
 
 /** Maps `order_info_get_response.order_info` to the canonical order. */
@@ -88,7 +119,9 @@ export function mapPddOrder(o: JsonObject, ctx: MapContext): MappedOrder {
   if (sellerDiscount > 0) discounts.push({ kind: 'seller', amountFen: sellerDiscount });
   if (platformDiscount > 0) discounts.push({ kind: 'platform', amountFen: platformDiscount });
 
-  const addressKey = optString(o, 'open_address_id');
+  const shown = pddReceiverFields(o);
+  const encrypted = receiverCiphertexts(shown.encrypted);
+  const { buyerKey, addressKey } = pddBuyerKeys(o, shown.encrypted);
   const buyerRemark = optString(o, 'buyer_memo');
   const sellerMemo = optString(o, 'remark');
   const payTime = optTime(o, 'pay_time');
@@ -99,17 +132,17 @@ export function mapPddOrder(o: JsonObject, ctx: MapContext): MappedOrder {
     platform: 'pdd',
     shopId: ctx.shopId,
     platformOrderId,
-    // (?) PDD names no buyer id in the order; the opaque address id, else the receiver phone ciphertext, stands in.
-    buyerKey: addressKey ?? optString(o, 'receiver_phone') ?? '',
+    buyerKey,
     receiver: {
-      name: optString(o, 'receiver_name_mask') ?? '',
-      phone: optString(o, 'receiver_phone_mask') ?? '',
+      name: shown.name,
+      phone: shown.phone,
       province: optString(o, 'province') ?? '',
       city: optString(o, 'city') ?? '',
       // PDD's `town` is the district (区县).
       district: optString(o, 'town') ?? '',
-      detail: optString(o, 'receiver_address_mask') ?? '',
+      detail: shown.detail,
       ...(addressKey ? { addressKey } : {}),
+      ...(encrypted ? { encrypted } : {}),
     },
     lines,
     amounts: { goodsFen, shippingFen, discountFen, paidFen },

@@ -1,4 +1,4 @@
-import { ChannelApiError, ChannelPayloadError, formBody, objectArray, optInt, optObject, optString, reqString, unixSeconds } from '../common.js';
+import { ChannelApiError, ChannelPayloadError, formBody, listItemTime, objectArray, optInt, optObject, optString, reqString, unixSeconds } from '../common.js';
 import { parseJsonObject, type JsonObject } from '../json.js';
 import type { PagingRules, PullPage, PullQuery, ShopCredentials, SignedRequest } from '../types.js';
 import { signPdd } from './sign.js';
@@ -8,8 +8,11 @@ export const PDD_PAGING: PagingRules = {
   firstPage: 1,
   maxPageSize: 100,
   maxWindowMs: 30 * 60 * 1000,
-  // (?) The increment index trails by a few minutes.
+  // (?) The increment index trails by a few minutes: the window ends 3 minutes behind now, so a pull cannot
+  // read a new order within a minute (PDD's message service pushes it). Hence no point in pulling often:
+  // 60 s keeps the app's per-minute call limit, shared by all its shops, for the detail reads.
   lagMs: 3 * 60 * 1000,
+  intervalMs: 60 * 1000,
   listHasDetail: false,
 };
 
@@ -55,7 +58,8 @@ export function buildPddDetailRequest(orderSn: string, credentials: ShopCredenti
   return buildPddRequest('pdd.order.information.get', { order_sn: orderSn }, credentials, now);
 }
 
-function pddResponse(rawBody: string, key: string): JsonObject {
+/** The `key` object of a PDD response, or its error_response as a ChannelApiError. */
+export function pddResponse(rawBody: string, key: string): JsonObject {
   const body = parseJsonObject(rawBody, { idKeys: ID_KEYS });
   const err = optObject(body, 'error_response');
   if (err) {
@@ -78,6 +82,8 @@ export function parsePddPullPage(rawBody: string, query: PullQuery): PullPage {
     hasNext: res.has_next === true || (total !== undefined && query.page * pageSize < total),
     platformOrderIds: orders.map((o) => reqString(o, 'order_sn', 'PDD increment item')),
     orders,
+    // As the order mapping reads the detail's `updated_at`.
+    modified: orders.map((o) => listItemTime(o, 'updated_at')),
   };
 }
 

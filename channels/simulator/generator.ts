@@ -14,6 +14,15 @@ export interface SimLine {
   paidFen: number;
 }
 
+/** A package the platform has on record for an order (a shipment write-back it accepted). */
+export interface SimParcel {
+  trackingNo: string;
+  /** The platform's own logistics company code or id. */
+  carrierCode: string;
+  /** The sub-orders it carries; empty for a tracking number added to a shipped order (JD, PDD). */
+  lineIds: string[];
+}
+
 export interface SimOrder {
   platform: SimPlatform;
   shopKey: string;
@@ -27,13 +36,18 @@ export interface SimOrder {
   shippingFen: number;
   discountFen: number;
   paidFen: number;
+  /** The receiver as the platform shows it: masked name, phone and street, plain region. */
   receiver: { name: string; phone: string; province: string; city: string; district: string; town?: string; detail: string };
+  /** What the masks hide: only the simulated platform's decrypt calls give it out. */
+  plain: { name: string; phone: string; detail: string };
   buyerKey: string;
   addressKey: string;
   buyerRemark?: string;
   sellerMemo?: string;
   /** Bumped on every change; part of pull message ids. */
   version: number;
+  /** Packages shipped so far, in the order the platform was told. */
+  parcels?: SimParcel[];
 }
 
 /** mulberry32: small, fast, good enough for test data; deterministic per seed. */
@@ -69,6 +83,27 @@ const REGIONS: ReadonlyArray<[string, string, string]> = [
 ];
 const SURNAMES = ['张', '王', '李', '赵', '陈', '刘', '杨', '黄', '周', '吴'];
 const STREETS = ['文一西路', '人民路', '中山路', '解放大道', '建设路', '科技园路', '长江路', '和平街'];
+// Given names with characters outside the Basic Multilingual Plane and rarer ones (𠮷, 燊, 堃), as real ones have.
+const GIVEN_NAMES = ['小明', '𠮷祥', '燊', '堃宇', '玥', '子涵', '欣怡', '浩然'];
+
+/**
+ * The plaintext behind an order's masks, from a generator of its own seeded by the order id: the masks keep
+ * their characters and the main sequence of random numbers is untouched, so a seed gives the same orders as
+ * before plaintext existed.
+ */
+export function plainReceiverOf(id: string, masked: { name: string; phone: string; detail: string }): { name: string; phone: string; detail: string } {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 0x01000193) >>> 0;
+  const rnd = seededRandom(h);
+  const digit = () => String(Math.floor(rnd() * 10));
+  const surname = masked.name.replace(/\*+$/, '');
+  const street = masked.detail.replace(/\*+号?$/, '');
+  return {
+    name: `${surname}${GIVEN_NAMES[Math.floor(rnd() * GIVEN_NAMES.length)]!}`,
+    phone: masked.phone.replace(/\*+/, () => digit() + digit() + digit() + digit()),
+    detail: `${street}${1 + Math.floor(rnd() * 998)}号${1 + Math.floor(rnd() * 30)}幢${1 + Math.floor(rnd() * 3)}单元${101 + Math.floor(rnd() * 1800)}室`,
+  };
+}
 const REMARKS = ['请尽快发货', '周末不收货', '不要放驿站', '发顺丰', '送人的，不要放价格单', '谢谢'];
 const MEMOS = ['老客户 送小样', '已核对库存', '加急', '赠品：试吃装'];
 
@@ -154,12 +189,15 @@ export class OrderGenerator {
         district,
         detail: `${this.pick(STREETS)}***号`,
       },
+      // Filled in below from the masks (plainReceiverOf draws nothing from this generator's sequence).
+      plain: { name: '', phone: '', detail: '' },
       buyerKey: `buyer-${this.digits(10)}`,
       addressKey: `addr-${this.digits(12)}`,
       version: 1,
       ...(this.rnd() < 0.3 ? { buyerRemark: this.pick(REMARKS) } : {}),
       ...(this.rnd() < 0.15 ? { sellerMemo: this.pick(MEMOS) } : {}),
     };
+    order.plain = plainReceiverOf(id, order.receiver);
     if (!unpaid && !presale) order.paidAt = at;
     if (presale) {
       order.presale = { depositFen: Math.max(1, Math.round(paidFen * 0.2)), depositPaidAt: at, balanceDueAt: new Date(at.getTime() + 3 * 86400_000) };

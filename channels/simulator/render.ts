@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { utcToBeijing, unixSeconds } from '../common.js';
 import type { SimOrder } from './generator.js';
 
@@ -25,13 +26,53 @@ export function yuan(fen: number): string {
 }
 
 const bj = (d: Date | undefined): string | undefined => (d ? utcToBeijing(d) : undefined);
+/** Some packages have left and some lines have not. */
+const partlyShipped = (o: SimOrder): boolean => (o.parcels?.length ?? 0) > 0 && o.status !== 'shipped' && o.status !== 'cancelled';
+const parcelOf = (o: SimOrder, lineId: string) => o.parcels?.find((p) => p.lineIds.includes(lineId));
 const goodsFen = (o: SimOrder): number => o.lines.reduce((s, l) => s + l.unitFen * l.quantity, 0);
+
+// Buyer data ------------------------------------------------------------------------------------------
+
+type SimField = 'name' | 'phone' | 'detail';
+
+/**
+ * A simulated ciphertext of one receiver field: a digest of the shop, field and plaintext (so the same receiver
+ * encrypts the same way within a shop, as the index part of real ciphertexts allows), in base64 with its
+ * `+`, `/` and `=`. Only the simulator's decrypt methods map it back, by looking at the order it names.
+ */
+function cipherBody(o: SimOrder, field: SimField, size = 44): string {
+  const blocks = [createHash('sha256').update(`${o.platform}|${o.shopKey}|${field}|${o.plain[field]}`, 'utf8').digest()];
+  while (blocks.length * 32 < size) blocks.push(createHash('sha256').update(blocks[blocks.length - 1]!).digest());
+  return Buffer.concat(blocks).toString('base64').slice(0, size - 2) + '==';
+}
+
+/** The shop's key-version part after `*` in a Douyin ciphertext. */
+const douyinKeyInfo = (o: SimOrder): string => `CgYIASAHKAESPgo8${createHash('sha256').update(o.shopKey).digest('base64').slice(0, 40)}GgA=`;
+
+/** Douyin's envelopes: `##<cipher>*<key info>#1##` for names and streets, `$$<cipher>*<key info>$1$$` for phones. */
+export function douyinCiphertexts(o: SimOrder): Record<SimField, string> {
+  return {
+    name: `##${cipherBody(o, 'name', 88)}*${douyinKeyInfo(o)}#1##`,
+    phone: `$$${cipherBody(o, 'phone', 88)}*${douyinKeyInfo(o)}$1$$`,
+    detail: `##${cipherBody(o, 'detail', 132)}*${douyinKeyInfo(o)}#1##`,
+  };
+}
+
+/** PDD's envelopes: `~<cipher>~0~` for names and addresses, `$<last four digits>$<cipher>$1$` for phones. */
+export function pddCiphertexts(o: SimOrder): Record<SimField, string> {
+  return {
+    name: `~AgAAAA${cipherBody(o, 'name')}~0~`,
+    phone: `$${o.plain.phone.slice(-4)}$AgAAAA${cipherBody(o, 'phone')}$1$`,
+    detail: `~AgAAAA${cipherBody(o, 'detail', 64)}~0~`,
+  };
+}
 
 // Taobao ----------------------------------------------------------------------------------------------
 
 function taobaoStatus(o: SimOrder): { status: string; step?: string } {
   if (o.status === 'cancelled') return { status: 'TRADE_CLOSED' };
   if (o.status === 'shipped') return { status: 'WAIT_BUYER_CONFIRM_GOODS', ...(o.presale ? { step: 'FRONT_PAID_FINAL_PAID' } : {}) };
+  if (partlyShipped(o)) return { status: 'SELLER_CONSIGNED_PART', ...(o.presale ? { step: 'FRONT_PAID_FINAL_PAID' } : {}) };
   if (o.presale) {
     if (o.presale.balancePaidAt) return { status: 'WAIT_SELLER_SEND_GOODS', step: 'FRONT_PAID_FINAL_PAID' };
     return { status: 'WAIT_BUYER_PAY', step: o.presale.depositPaidAt ? 'FRONT_PAID_FINAL_NOPAID' : 'FRONT_NOPAID_FINAL_NOPAID' };
@@ -76,6 +117,8 @@ export function taobaoTrade(o: SimOrder): Record<string, unknown> {
         payment: yuan(l.paidFen),
         divide_order_fee: yuan(l.paidFen),
         refund_status: 'NO_REFUND',
+        // A consigned sub-order names its package's waybill.
+        ...(parcelOf(o, l.lineId) ? { invoice_no: parcelOf(o, l.lineId)!.trackingNo, logistics_company: parcelOf(o, l.lineId)!.carrierCode } : {}),
       })),
     },
   };
@@ -107,16 +150,26 @@ export function jdOrder(o: SimOrder): Record<string, unknown> {
     paymentConfirmTime: o.paidAt ? bj(o.paidAt) : '0001-01-01 00:00:00',
     modified: bj(o.modifiedAt),
     open_id_buyer: o.buyerKey,
+    // (?) JD's opaque receiver address id, as its oaid decryption takes it.
+    oaid: o.addressKey,
     consigneeInfo: { fullname: r.name, mobile: r.phone, telephone: '', fullAddress: `${r.province}${r.city}${r.district}${r.detail}`, province: r.province, city: r.city, county: r.district },
     itemInfoList: o.lines.map((l, i) => ({ skuId: Number(`${100000000 + i}${o.id.slice(-3)}`), outerSkuId: l.skuCode, skuName: l.title, jdPrice: yuan(l.unitFen), itemTotal: String(l.quantity), wareId: 9000 + i })),
     couponDetailList: o.discountFen > 0 ? [{ orderId: Number(o.id), couponType: '41-京券', couponPrice: yuan(o.discountFen) }] : [],
+    ...(o.parcels?.length ? jdWaybill(o) : {}),
   };
+}
+
+/** JD's waybill fields: company ids joined by "|", per company its waybills joined by ",". */
+function jdWaybill(o: SimOrder): { waybill: string; logisticsId: string } {
+  const groups = new Map<string, string[]>();
+  for (const p of o.parcels ?? []) groups.set(p.carrierCode, [...(groups.get(p.carrierCode) ?? []), p.trackingNo]);
+  return { logisticsId: [...groups.keys()].join('|'), waybill: [...groups.values()].map((g) => g.join(',')).join('|') };
 }
 
 // Douyin -------------------------------------------------------------------------------------------------
 
 export function douyinOrder(o: SimOrder): Record<string, unknown> {
-  const status = o.status === 'cancelled' ? 4 : o.status === 'shipped' ? 3 : o.status === 'paid' ? 2 : 1;
+  const status = o.status === 'cancelled' ? 4 : o.status === 'shipped' ? 3 : partlyShipped(o) ? 101 : o.status === 'paid' ? 2 : 1;
   const ps = o.presale;
   return {
     order_id: o.id,
@@ -133,12 +186,23 @@ export function douyinOrder(o: SimOrder): Record<string, unknown> {
     ...(o.buyerRemark ? { buyer_words: o.buyerRemark } : {}),
     ...(o.sellerMemo ? { seller_words: o.sellerMemo } : {}),
     doudian_open_id: o.buyerKey,
-    open_address_id: o.addressKey,
-    encrypt_post_receiver: `#${o.receiver.name}##cipher##`,
+    encrypt_post_receiver: douyinCiphertexts(o).name,
     mask_post_receiver: o.receiver.name,
-    encrypt_post_tel: `$${o.receiver.phone.slice(0, 3)}$cipher$`,
+    encrypt_post_tel: douyinCiphertexts(o).phone,
     mask_post_tel: o.receiver.phone,
-    post_addr: { province: { name: o.receiver.province }, city: { name: o.receiver.city }, town: { name: o.receiver.district }, detail: o.receiver.detail },
+    // The region in plain text; the street only encrypted, and masked in mask_post_addr.
+    post_addr: { province: { name: o.receiver.province }, city: { name: o.receiver.city }, town: { name: o.receiver.district }, encrypt_detail: douyinCiphertexts(o).detail },
+    mask_post_addr: { province: { name: o.receiver.province }, city: { name: o.receiver.city }, town: { name: o.receiver.district }, detail: o.receiver.detail },
+    ...(o.parcels?.length
+      ? {
+          logistics_info: o.parcels.map((p, i) => ({
+            tracking_no: p.trackingNo,
+            company: p.carrierCode,
+            delivery_id: `${o.id}-${i + 1}`,
+            product_info: p.lineIds.map((id) => ({ sku_order_id: id, product_count: o.lines.find((l) => l.lineId === id)?.quantity ?? 0 })),
+          })),
+        }
+      : {}),
     ...(ps
       ? {
           order_phase_list: [
@@ -194,17 +258,24 @@ export function pddOrder(o: SimOrder): Record<string, unknown> {
     pay_amount: yuanNumber(o.paidFen),
     ...(o.buyerRemark ? { buyer_memo: o.buyerRemark } : {}),
     ...(o.sellerMemo ? { remark: o.sellerMemo } : {}),
-    receiver_name: '~cipher~0~',
+    receiver_name: pddCiphertexts(o).name,
     receiver_name_mask: o.receiver.name,
-    receiver_phone: `$cipher-${o.addressKey}$`,
+    receiver_phone: pddCiphertexts(o).phone,
     receiver_phone_mask: o.receiver.phone,
-    receiver_address: '~cipher~0~',
+    receiver_address: pddCiphertexts(o).detail,
     receiver_address_mask: o.receiver.detail,
-    open_address_id: o.addressKey,
     province: o.receiver.province,
     city: o.receiver.city,
     town: o.receiver.district,
     item_list: o.lines.map((l) => ({ goods_id: 512345678901, goods_name: l.title, sku_id: Number(l.lineId), outer_id: l.skuCode, goods_price: yuanNumber(l.unitFen), goods_count: l.quantity })),
+    // The shipment's tracking number, and those added for further packages.
+    ...(o.parcels?.length
+      ? {
+          tracking_number: o.parcels[0]!.trackingNo,
+          logistics_id: Number(o.parcels[0]!.carrierCode),
+          extra_delivery_list: o.parcels.slice(1).map((p) => ({ logistics_id: Number(p.carrierCode), tracking_number: p.trackingNo })),
+        }
+      : {}),
   };
 }
 

@@ -5,8 +5,9 @@ import { douyinEventSign, signDouyin } from '../douyin/index.js';
 import { signJd } from '../jd/index.js';
 import { pddPushSignature, signPdd } from '../pdd/index.js';
 import { signTaobao, taobaoPushSignature } from '../taobao/index.js';
-import { OrderGenerator, seededRandom, type SimOrder, type SimPlatform } from './generator.js';
-import { big, bigJson, douyinOrder, jdOrder, pddListItem, pddOrder, taobaoListItem, taobaoTrade } from './render.js';
+import { OrderGenerator, seededRandom, type SimOrder, type SimParcel, type SimPlatform } from './generator.js';
+import { SIM_LOGISTICS_COMPANIES } from './logistics.js';
+import { big, bigJson, douyinCiphertexts, douyinOrder, jdOrder, pddCiphertexts, pddListItem, pddOrder, taobaoListItem, taobaoTrade } from './render.js';
 
 /**
  * A fake platform for all four channels: serves the pull and detail APIs with the real paging and response
@@ -22,14 +23,26 @@ export interface SimShop {
   appSecret: string;
 }
 
+/** A shipment write-back the platform accepted. */
 export interface SimWriteback {
   platform: SimPlatform;
   appKey: string;
+  /** The API method that carried it. */
+  method: string;
   platformOrderId: string;
+  /** The platform's logistics company code or id, as sent. */
   carrierCode: string;
   trackingNo: string;
+  /** Sub-orders named by a split shipment; absent for a whole order or an added tracking number. */
+  lineIds?: string[];
   at: Date;
 }
+
+/** A JSON scalar as text ('' for anything else). */
+const scalar = (v: unknown): string => (typeof v === 'string' || typeof v === 'number' ? String(v) : '');
+
+/** Why a shipment was refused (each platform words it its own way). */
+type ShipRefusal = 'no_order' | 'unknown_lines' | 'already_shipped' | 'not_shipped';
 
 export type PushKind = 'created' | 'paid';
 
@@ -51,6 +64,8 @@ export class PlatformSimulator {
   private readonly shops = new Map<string, SimShop>();
   private readonly orders = new Map<string, Stored>();
   readonly writebacks: SimWriteback[] = [];
+  /** Douyin multi-pack answers by request_id: a repeated request gets the first answer. */
+  private readonly packRequests = new Map<string, string>();
   readonly generator: OrderGenerator;
   private readonly rnd: () => number;
   private failures = 0;
@@ -233,6 +248,7 @@ export class PlatformSimulator {
     const err = (code: string, msg: string) => ({ status: 200, body: JSON.stringify({ error_response: { code, msg, sub_msg: msg } }) });
     if (!shop) return err('29', 'Invalid app Key');
     if (signTaobao(params, shop.appSecret) !== params.sign) return err('25', 'Invalid signature');
+    if (method === 'taobao.top.oaid.decrypt') return this.taobaoDecrypt(shop, params.query_list ?? '');
     if (method === 'taobao.trades.sold.increment.get') {
       const page = Number(params.page_no ?? 1);
       const size = Number(params.page_size ?? 40);
@@ -249,8 +265,16 @@ export class PlatformSimulator {
       return { status: 200, body: bigJson({ trade_fullinfo_get_response: { trade: taobaoTrade(o) } }) };
     }
     if (method === 'taobao.logistics.offline.send') {
-      const dup = this.recordWriteback('taobao', shop, params.tid ?? '', params.company_code ?? '', params.out_sid ?? '');
-      if (dup) return err('isv.logistics-offline-service-error', 'order already shipped');
+      const company = params.company_code ?? '';
+      if (!SIM_LOGISTICS_COMPANIES.taobao.has(company)) return err('isv.logistics-offline-service-error', `company_code ${company} is invalid`);
+      if (!params.out_sid) return err('isv.missing-parameter', 'out_sid is required');
+      const split = params.is_split === '1';
+      const subTids = (params.sub_tid ?? '').split(',').filter(Boolean);
+      if (split && subTids.length === 0) return err('isv.invalid-parameter', 'sub_tid is required when is_split=1');
+      const refused = this.ship('taobao', shop, method, params.tid ?? '', { carrierCode: company, trackingNo: params.out_sid, lineIds: split ? subTids : undefined });
+      if (refused === 'no_order') return err('isv.trade-not-exist', 'trade not exist');
+      if (refused === 'unknown_lines') return err('isv.invalid-parameter', 'sub_tid names a sub-order of another trade');
+      if (refused) return err('isv.logistics-offline-service-error', 'order already shipped');
       return { status: 200, body: JSON.stringify({ logistics_offline_send_response: { shipping: { is_success: true } } }) };
     }
     return err('22', `Invalid method ${method}`);
@@ -265,6 +289,7 @@ export class PlatformSimulator {
     if (!shop) return err('19', 'Invalid app key');
     if (signJd(params, shop.appSecret) !== params.sign) return err('11', 'Invalid signature');
     const business = JSON.parse(params['360buy_param_json'] ?? '{}') as Record<string, string | number>;
+    if (method === 'jingdong.jos.order.oaid.decrypt') return this.jdDecrypt(shop, business.getReceiverInfoListReqVO);
     if (method === 'jingdong.pop.order.search') {
       const page = Number(business.page ?? 1);
       const size = Number(business.page_size ?? 20);
@@ -279,9 +304,28 @@ export class PlatformSimulator {
       return { status: 200, body: JSON.stringify({ jingdong_pop_order_get_responce: { orderDetailInfo: { apiResult: { success: true }, orderInfo: jdOrder(o) } } }) };
     }
     if (method === 'jingdong.pop.order.shipment') {
-      const dup = this.recordWriteback('jd', shop, String(business.order_id), String(business.logistics_id), String(business.waybill));
-      if (dup) return err('10400012', 'order already shipped');
+      const parcels = this.jdWaybills(String(business.logiCoprId ?? ''), String(business.logiNo ?? ''));
+      if (typeof parcels === 'string') return err('10400009', parcels);
+      const orderId = String(business.orderId ?? '');
+      const o = this.getOrder('jd', orderId);
+      if (!o) return err('10400001', 'order not found');
+      if (o.parcels?.length) return err('10400012', 'order already shipped');
+      // One call may carry several waybills; the first ships the order's lines.
+      parcels.forEach((p, i) => this.ship('jd', shop, method, orderId, { ...p, lineIds: i === 0 ? undefined : [] }));
       return { status: 200, body: JSON.stringify({ jingdong_pop_order_shipment_responce: { sopjosshipment_result: { success: true, chineseErrCode: '成功' } } }) };
+    }
+    if (method === '360buy.order.sop.waybill.update') {
+      const parcels = this.jdWaybills(String(business.logistics_id ?? ''), String(business.waybill ?? ''));
+      if (typeof parcels === 'string') return err('10400009', parcels);
+      const orderId = String(business.order_id ?? '');
+      const o = this.getOrder('jd', orderId);
+      if (!o) return err('10400001', 'order not found');
+      if (!o.parcels?.length) return err('10400014', 'order state is not suitable for modify waybill');
+      // The list replaces the order's waybills; numbers new to it are recorded as added parcels.
+      const wanted = new Set(parcels.map((p) => p.trackingNo));
+      o.parcels = o.parcels.filter((p) => wanted.has(p.trackingNo));
+      for (const p of parcels) if (!o.parcels.some((x) => x.trackingNo === p.trackingNo)) this.ship('jd', shop, method, orderId, { ...p, lineIds: [] });
+      return { status: 200, body: JSON.stringify({ '360buy_order_sop_waybill_update_responce': { code: '0', success: true } }) };
     }
     return err('20', `Invalid method ${method}`);
   }
@@ -294,6 +338,7 @@ export class PlatformSimulator {
     const err = (code: number, msg: string) => ({ status: 200, body: JSON.stringify({ error_response: { error_code: code, error_msg: msg, sub_msg: msg } }) });
     if (!shop) return err(10016, 'client_id invalid');
     if (signPdd(params, shop.appSecret) !== params.sign) return err(10019, 'sign invalid');
+    if (type === 'pdd.open.decrypt.batch') return this.pddDecrypt(shop, params.data_list ?? '');
     if (type === 'pdd.order.number.list.increment.get') {
       const page = Number(params.page ?? 1);
       const size = Number(params.page_size ?? 100);
@@ -308,9 +353,32 @@ export class PlatformSimulator {
       return { status: 200, body: JSON.stringify({ order_info_get_response: { order_info: pddOrder(o) } }) };
     }
     if (type === 'pdd.logistics.online.send') {
-      const dup = this.recordWriteback('pdd', shop, params.order_sn ?? '', params.logistics_id ?? '', params.tracking_number ?? '');
-      if (dup) return err(52101, 'order already shipped');
+      const company = params.logistics_id ?? '';
+      if (!SIM_LOGISTICS_COMPANIES.pdd.has(company)) return err(50000, `logistics_id ${company} is invalid`);
+      if (!params.tracking_number) return err(50000, 'tracking_number is required');
+      const refused = this.ship('pdd', shop, type, params.order_sn ?? '', { carrierCode: company, trackingNo: params.tracking_number });
+      if (refused === 'no_order') return err(50001, 'order not found');
+      if (refused) return err(52101, 'order already shipped');
       return { status: 200, body: JSON.stringify({ logistics_online_send_response: { is_success: true } }) };
+    }
+    if (type === 'pdd.order.upload.extra.logistics') {
+      let tracks: { shipping_id?: unknown; tracking_number?: unknown }[];
+      try {
+        tracks = JSON.parse(params.extra_track_list ?? '') as typeof tracks;
+        if (!Array.isArray(tracks) || tracks.length === 0) throw new Error('empty');
+      } catch {
+        return err(50000, 'extra_track_list is invalid');
+      }
+      for (const t of tracks) {
+        if (!SIM_LOGISTICS_COMPANIES.pdd.has(String(t.shipping_id))) return err(50000, `shipping_id ${String(t.shipping_id)} is invalid`);
+        if (typeof t.tracking_number !== 'string' || !t.tracking_number) return err(50000, 'tracking_number is required');
+      }
+      const o = this.getOrder('pdd', params.order_sn ?? '');
+      if (!o) return err(50001, 'order not found');
+      if (!o.parcels?.length) return err(50002, '订单未发货，不能上传额外运单');
+      // A number the order already has is accepted again: the upload is a set.
+      for (const t of tracks) this.ship('pdd', shop, type, o.id, { carrierCode: String(t.shipping_id), trackingNo: String(t.tracking_number), lineIds: [] });
+      return { status: 200, body: JSON.stringify({ upload_extra_logistics_response: { success: true } }) };
     }
     return err(10000, `unknown type ${type}`);
   }
@@ -319,11 +387,12 @@ export class PlatformSimulator {
     const shop = this.shopFor('douyin', query.get('app_key'));
     this.count(method);
     const reply = (data: unknown) => ({ status: 200, body: bigJson({ code: 10000, msg: 'success', sub_code: '', sub_msg: '', log_id: String(Date.now()), data }) });
-    const err = (code: number, msg: string) => ({ status: 200, body: JSON.stringify({ code, msg, sub_code: 'isv.error', sub_msg: msg, log_id: '' }) });
+    const err = (code: number, msg: string, subCode = 'isv.error') => ({ status: 200, body: JSON.stringify({ code, msg, sub_code: subCode, sub_msg: msg, log_id: '' }) });
     if (!shop) return err(30001, 'app_key invalid');
     const params = { app_key: query.get('app_key') ?? '', method: query.get('method') ?? '', param_json: body, timestamp: query.get('timestamp') ?? '', v: query.get('v') ?? '', sign_method: query.get('sign_method') ?? 'hmac-sha256' };
     if (signDouyin(params, shop.appSecret) !== query.get('sign')) return err(30002, 'sign invalid');
-    const b = JSON.parse(body) as Record<string, number | string>;
+    if (method === 'order.batchDecrypt') return this.douyinDecrypt(shop, body);
+    const b = JSON.parse(body) as Record<string, unknown>;
     if (method === 'order.searchList') {
       const page = Number(b.page ?? 0);
       const size = Number(b.size ?? 20);
@@ -337,23 +406,171 @@ export class PlatformSimulator {
       return reply({ shop_order_detail: douyinOrder(o) });
     }
     if (method === 'order.logisticsAdd') {
-      const dup = this.recordWriteback('douyin', shop, String(b.order_id), String(b.company_code), String(b.logistics_code));
-      if (dup) return err(50002, 'order already shipped');
+      const company = scalar(b.company_code);
+      if (!SIM_LOGISTICS_COMPANIES.douyin.has(company)) return err(50002, '暂不支持该物流公司或物流商已失效，请检查。', 'isv.business-failed:60018');
+      const o = this.getOrder('douyin', String(b.order_id));
+      // Whole orders only: an order some of whose packs have left is "partly shipped" for this call.
+      if (o?.parcels?.length && o.status !== 'shipped') return err(50002, '该订单当前为“部分发货”状态，无法调用此接口', 'isv.business-failed:60110');
+      const refused = this.ship('douyin', shop, method, String(b.order_id), { carrierCode: company, trackingNo: scalar(b.logistics_code) });
+      if (refused === 'no_order') return err(50002, '订单不存在，请仔细检查后重试。', 'isv.business-failed:60033');
+      if (refused) return err(50002, '订单已发货，不允许再次执行发货。', 'isv.business-failed:60110');
       return reply({});
+    }
+    if (method === 'order.logisticsAddMultiPack') {
+      const requestId = typeof b.request_id === 'string' ? b.request_id : '';
+      if (!requestId) return err(40002, '发货请求id不能为空，请检查requestId', 'isv.missing-parameter:50050');
+      const repeated = this.packRequests.get(requestId);
+      if (repeated) return { status: 200, body: repeated };
+      const packs = Array.isArray(b.pack_list) ? (b.pack_list as Record<string, unknown>[]) : [];
+      if (packs.length === 0) return err(50002, '发货信息为空。', 'isv.business-failed:60036');
+      for (const p of packs) {
+        if (!SIM_LOGISTICS_COMPANIES.douyin.has(scalar(p.company_code))) return err(50002, '暂不支持该物流公司或物流商已失效，请检查。', 'isv.business-failed:60018');
+        if (typeof p.logistics_code !== 'string' || !p.logistics_code) return err(40004, '物流单号不符合规则', 'isv.parameter-invalid:60017');
+      }
+      const orderId = String(b.order_id);
+      const lineIdsOf = (p: Record<string, unknown>) => (Array.isArray(p.shipped_order_info) ? (p.shipped_order_info as Record<string, unknown>[]).map((i) => scalar(i.shipped_order_id)) : []);
+      // All packs or none, as the platform documents.
+      const o = this.getOrder('douyin', orderId);
+      if (!o) return err(50002, '订单不存在，请仔细检查后重试。', 'isv.business-failed:60033');
+      const shipped = new Set((o.parcels ?? []).flatMap((x) => x.lineIds));
+      for (const p of packs) {
+        const ids = lineIdsOf(p);
+        if (ids.length === 0 || ids.some((id) => !o.lines.some((l) => l.lineId === id))) return err(50002, '60102:商品单不存在，请仔细检查后重试', 'isv.business-failed:60102');
+        if (ids.some((id) => shipped.has(id))) return err(50002, '70023:已发货，请检查订单状态', 'isv.business-failed:70023');
+      }
+      const answer = packs.map((p) => {
+        this.ship('douyin', shop, method, orderId, { carrierCode: scalar(p.company_code), trackingNo: scalar(p.logistics_code), lineIds: lineIdsOf(p) });
+        return { pack_id: `${orderId}-${o.parcels!.length}`, logistics_code: p.logistics_code, shipped_order_info: lineIdsOf(p).map((id) => ({ shipped_order_id: id, shipped_num: o.lines.find((l) => l.lineId === id)!.quantity })) };
+      });
+      const res = reply({ pack_list: answer });
+      this.packRequests.set(requestId, res.body);
+      return res;
     }
     return err(40000, `unknown method ${method}`);
   }
 
-  /** Records a write-back; true when the same tracking number was already given for the order. */
-  private recordWriteback(platform: SimPlatform, shop: SimShop, platformOrderId: string, carrierCode: string, trackingNo: string): boolean {
-    const dup = this.writebacks.some((w) => w.platform === platform && w.platformOrderId === platformOrderId && w.trackingNo === trackingNo);
-    this.writebacks.push({ platform, appKey: shop.appKey, platformOrderId, carrierCode, trackingNo, at: new Date() });
+  /**
+   * Records a package shipped on an order: `lineIds` undefined ships every line not yet shipped (a whole-order
+   * call), an empty list adds a tracking number without lines (JD, PDD). A tracking number the order already
+   * has, or lines already shipped, are refused as "already shipped"; so is a whole-order call once any
+   * package has left. The order is shipped once no line is left.
+   */
+  private ship(platform: SimPlatform, shop: SimShop, method: string, platformOrderId: string, p: { carrierCode: string; trackingNo: string; lineIds?: string[] | undefined }): ShipRefusal | undefined {
     const o = this.getOrder(platform, platformOrderId);
-    if (o && !dup) {
-      o.status = 'shipped';
-      o.modifiedAt = new Date(Math.max(o.modifiedAt.getTime() + 1000, Math.floor(Date.now() / 1000) * 1000));
-      o.version++;
+    if (!o) return 'no_order';
+    const parcels = (o.parcels ??= []);
+    const added = p.lineIds !== undefined && p.lineIds.length === 0;
+    if (parcels.some((x) => x.trackingNo === p.trackingNo)) return added ? undefined : 'already_shipped';
+    if (p.lineIds?.some((id) => !o.lines.some((l) => l.lineId === id))) return 'unknown_lines';
+    const shipped = new Set(parcels.flatMap((x) => x.lineIds));
+    if (p.lineIds === undefined && parcels.length > 0) return 'already_shipped';
+    if (p.lineIds?.some((id) => shipped.has(id))) return 'already_shipped';
+    if (added && parcels.length === 0) return 'not_shipped';
+    const parcel: SimParcel = { trackingNo: p.trackingNo, carrierCode: p.carrierCode, lineIds: p.lineIds ?? o.lines.map((l) => l.lineId) };
+    parcels.push(parcel);
+    this.writebacks.push({ platform, appKey: shop.appKey, method, platformOrderId, carrierCode: p.carrierCode, trackingNo: p.trackingNo, ...(p.lineIds?.length ? { lineIds: [...p.lineIds] } : {}), at: new Date() });
+    const left = o.lines.some((l) => !parcels.some((x) => x.lineIds.includes(l.lineId)));
+    if (!left) o.status = 'shipped';
+    o.modifiedAt = new Date(Math.max(o.modifiedAt.getTime() + 1000, Math.floor(Date.now() / 1000) * 1000));
+    o.version++;
+    return undefined;
+  }
+
+  /** JD's waybill list: company ids "a|b" and per company its waybills "x,y|z". A string is the refusal. */
+  private jdWaybills(ids: string, waybills: string): { carrierCode: string; trackingNo: string }[] | string {
+    const companies = ids.split('|');
+    const groups = waybills.split('|');
+    if (!ids || companies.length !== groups.length) return 'logiCoprId and logiNo do not match';
+    const out: { carrierCode: string; trackingNo: string }[] = [];
+    for (const [i, c] of companies.entries()) {
+      if (!SIM_LOGISTICS_COMPANIES.jd.has(c)) return `logiCoprId ${c} is invalid`;
+      for (const no of groups[i]!.split(',').map((x) => x.trim())) {
+        if (!no) return 'logiNo is required';
+        out.push({ carrierCode: c, trackingNo: no });
+      }
     }
-    return dup;
+    return out;
+  }
+
+  // Buyer-data decryption ---------------------------------------------------------------------------
+  // Each platform's decrypt call answers only for orders of the calling shop, and only for what that order
+  // carries (its ciphertexts, its oaid): the plaintext is the order's `plain`, which nothing else gives out.
+
+  /** The order, when it belongs to the calling shop. */
+  private ownOrder(platform: SimPlatform, shop: SimShop, id: string): SimOrder | undefined {
+    const stored = this.orders.get(`${platform}:${id}`);
+    return stored && stored.shop === shop ? stored.order : undefined;
+  }
+
+  private static text(v: unknown): string {
+    return typeof v === 'string' || typeof v === 'number' ? String(v) : '';
+  }
+
+  private static list(json: string): Array<Record<string, unknown>> {
+    try {
+      const v: unknown = JSON.parse(json);
+      return Array.isArray(v) ? v.filter((x): x is Record<string, unknown> => typeof x === 'object' && x !== null) : [];
+    } catch {
+      return [];
+    }
+  }
+
+  private douyinDecrypt(shop: SimShop, body: string): { status: number; body: string } {
+    const infos = PlatformSimulator.list(JSON.stringify((JSON.parse(body) as { cipher_infos?: unknown }).cipher_infos ?? []));
+    const envelope = (code: number, msg: string, data?: unknown) => ({ status: 200, body: JSON.stringify({ code, msg, sub_code: code === 10000 ? '' : 'isv.parameter-invalid', sub_msg: msg, log_id: String(Date.now()), ...(data ? { data } : {}) }) });
+    if (infos.length === 0 || infos.length > 50) return envelope(40004, 'cipher_infos 数量须在 1 到 50 之间');
+    const decrypt_infos = infos.map((i) => {
+      const authId = PlatformSimulator.text(i.auth_id);
+      const cipher = PlatformSimulator.text(i.cipher_text);
+      const o = this.ownOrder('douyin', shop, authId);
+      const field = o ? (Object.entries(douyinCiphertexts(o)).find(([, c]) => c === cipher)?.[0] as keyof SimOrder['plain'] | undefined) : undefined;
+      if (!o || !field) return { auth_id: authId, cipher_text: cipher, decrypt_text: '', err_no: 300004, err_msg: '密文与订单不匹配', is_virtual_tel: false };
+      return { auth_id: authId, cipher_text: cipher, decrypt_text: o.plain[field], err_no: 0, err_msg: '', is_virtual_tel: false };
+    });
+    return envelope(10000, 'success', { decrypt_infos, custom_err: { err_code: 0, err_msg: '' } });
+  }
+
+  private pddDecrypt(shop: SimShop, dataList: string): { status: number; body: string } {
+    const list = PlatformSimulator.list(dataList);
+    if (list.length === 0 || list.length > 100) return { status: 200, body: JSON.stringify({ error_response: { error_code: 10000, error_msg: 'data_list 数量须在 1 到 100 之间', sub_msg: '' } }) };
+    const TYPES = { name: 5, phone: 6, detail: 8 } as const;
+    const data_decrypt_list = list.map((d) => {
+      const tag = PlatformSimulator.text(d.data_tag);
+      const cipher = PlatformSimulator.text(d.encrypted_data);
+      const o = this.ownOrder('pdd', shop, tag);
+      const field = o ? (Object.entries(pddCiphertexts(o)).find(([, c]) => c === cipher)?.[0] as keyof SimOrder['plain'] | undefined) : undefined;
+      if (!o || !field) return { data_tag: tag, encrypted_data: cipher, decrypted_data: '', error_code: 70031, error_msg: '密文与订单不匹配' };
+      return { data_tag: tag, encrypted_data: cipher, decrypted_data: o.plain[field], data_type: TYPES[field], error_code: 0, error_msg: '', virtual_number_type: 0 };
+    });
+    return { status: 200, body: JSON.stringify({ open_decrypt_batch_response: { data_decrypt_list } }) };
+  }
+
+  private taobaoDecrypt(shop: SimShop, queryList: string): { status: number; body: string } {
+    const list = PlatformSimulator.list(queryList);
+    const err = (code: string, msg: string) => ({ status: 200, body: JSON.stringify({ error_response: { code, msg, sub_code: 'isv.invalid-parameter', sub_msg: msg } }) });
+    if (list.length === 0 || list.length > 20) return err('41', 'query_list must hold 1 to 20 entries');
+    if (list.some((q) => !q.scene)) return err('40', 'scene is required');
+    const receiver = list.flatMap((q) => {
+      const tid = PlatformSimulator.text(q.tid);
+      const o = this.ownOrder('taobao', shop, tid);
+      if (!o) return [];
+      const r = o.receiver;
+      if (q.oaid !== o.addressKey) return [{ tid, oaid: PlatformSimulator.text(q.oaid), matched: false }];
+      return [{ tid, oaid: o.addressKey, name: o.plain.name, mobile: o.plain.phone, phone: '', state: r.province, city: r.city, district: r.district, address_detail: o.plain.detail, matched: true, privacy_protection: false }];
+    });
+    return { status: 200, body: JSON.stringify({ top_oaid_decrypt_response: { receiver_list: { receiver }, request_id: String(Date.now()) } }) };
+  }
+
+  private jdDecrypt(shop: SimShop, req: unknown): { status: number; body: string } {
+    const infos = PlatformSimulator.list(JSON.stringify((req as { orderInfos?: unknown } | undefined)?.orderInfos ?? []));
+    if (infos.length === 0 || infos.length > 20) return { status: 200, body: JSON.stringify({ error_response: { code: '10100', zh_desc: 'orderInfos 数量须在 1 到 20 之间', en_desc: 'orderInfos must hold 1 to 20 entries' } }) };
+    const data = infos.flatMap((i) => {
+      const id = PlatformSimulator.text(i.orderId);
+      const o = this.ownOrder('jd', shop, id);
+      if (!o || i.oaid !== o.addressKey) return [];
+      const r = o.receiver;
+      return [{ orderId: id, oaid: o.addressKey, name: o.plain.name, mobile: o.plain.phone, province: r.province, city: r.city, county: r.district, address: o.plain.detail }];
+    });
+    return { status: 200, body: JSON.stringify({ jingdong_jos_order_oaid_decrypt_responce: { returnType: { code: '0', msg: 'success', data } } }) };
   }
 }

@@ -4,7 +4,9 @@ import { createHash } from 'node:crypto';
 /**
  * The simulator playing the warehouse: polls a running Orderly for packages released to the warehouse
  * (`GET /v1/packages?status=released`) and reports what a WMS would (`POST /v1/packages/:id/events`):
- * picked, then shipped with a carrier and a tracking number, or, for a configurable share, failed.
+ * picked, then shipped with a carrier and a tracking number, or, for a configurable share, failed. A
+ * package whose interception was asked for before it left is stopped (`intercepted`), or, for a
+ * configurable share, reported `intercept_failed` and shipped all the same, as a busy warehouse would.
  * Every choice (delays, failures, tracking numbers) is derived from the seed and the package id, so a
  * package gets the same tracking number and event ids however often it is seen: a second report of the
  * same event is dropped by the package workflow, and the player never ships a package twice.
@@ -20,12 +22,14 @@ export interface WarehousePlayerOptions {
   delayMs: readonly [number, number];
   /** Share of packages reported failed after picking instead of shipped, 0..1. */
   failRate: number;
+  /** Share of interceptions the warehouse cannot carry out (the parcel ships anyway), 0..1. */
+  interceptFailRate?: number;
   /** Carrier code when the package shows none (released without a carrier decision). */
   defaultCarrier: string;
   pollMs: number;
 }
 
-export const WAREHOUSE_DEFAULTS = { delayMs: [200, 2000] as const, failRate: 0, defaultCarrier: 'YTO', pollMs: 1000 };
+export const WAREHOUSE_DEFAULTS = { delayMs: [200, 2000] as const, failRate: 0, interceptFailRate: 0, defaultCarrier: 'YTO', pollMs: 1000 };
 
 export interface WarehouseReport {
   /** Distinct released packages the player took on. */
@@ -33,6 +37,10 @@ export interface WarehouseReport {
   picked: number;
   shipped: number;
   failed: number;
+  /** Packages stopped at a member order's request before they left. */
+  intercepted: number;
+  /** Interceptions asked for that the warehouse could not carry out (those packages shipped). */
+  interceptFailed: number;
   /** Event posts refused other than "already finished" (status, count). */
   errors: Record<string, number>;
   /** Orders of the shipped packages, as the list showed them. */
@@ -85,11 +93,16 @@ export function trackingNumber(carrierCode: string, packageId: string, seed: num
 }
 
 /** Event ids derived from the package id: the workflow applies each once, so a re-post is harmless. */
-export const warehouseEventId = (type: 'picked' | 'shipped' | 'failed', packageId: string): string => `sim-wms:${type}:${packageId}`;
+export const warehouseEventId = (type: 'picked' | 'shipped' | 'failed' | 'intercepted' | 'intercept_failed', packageId: string): string => `sim-wms:${type}:${packageId}`;
 
 /** Whether the seeded dice fail this package (the same answer every time for the same seed). */
 export function failsPackage(seed: number, packageId: string, failRate: number): boolean {
   return failRate > 0 && derive(seed, `fail:${packageId}`) / 2 ** 32 < failRate;
+}
+
+/** Whether the seeded dice let this package's interception fail (the same answer every time for the same seed). */
+export function failsInterception(seed: number, packageId: string, rate: number): boolean {
+  return rate > 0 && derive(seed, `intercept:${packageId}`) / 2 ** 32 < rate;
 }
 
 /** A seeded delay in [min, max] for a step of a package. */
@@ -128,7 +141,7 @@ export function startWarehouse(opts: WarehousePlayerOptions, bound: { signal?: A
   // Taken on once, whatever the list says later: this is what keeps a package from being shipped twice.
   const taken = new Set<string>();
   const inFlight = new Set<Promise<void>>();
-  const stats: WarehouseReport = { seen: 0, picked: 0, shipped: 0, failed: 0, errors: {}, ordersInShippedPackages: 0, trackingNumbers: {} };
+  const stats: WarehouseReport = { seen: 0, picked: 0, shipped: 0, failed: 0, intercepted: 0, interceptFailed: 0, errors: {}, ordersInShippedPackages: 0, trackingNumbers: {} };
 
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
@@ -163,6 +176,20 @@ export function startWarehouse(opts: WarehousePlayerOptions, bound: { signal?: A
     return false;
   };
 
+  const interceptionAsked = async (packageId: string): Promise<boolean> => {
+    try {
+      const res = await fetch(`${opts.api}/v1/packages/${encodeURIComponent(packageId)}`, { signal: AbortSignal.timeout(15_000) });
+      if (res.status !== 200) {
+        await res.arrayBuffer();
+        return false;
+      }
+      return ((await res.json()) as { interceptRequestedAt: string | null }).interceptRequestedAt !== null;
+    } catch {
+      stats.errors['package network error'] = (stats.errors['package network error'] ?? 0) + 1;
+      return false;
+    }
+  };
+
   const work = async (p: ListedPackage) => {
     await sleep(stepDelayMs(opts.seed, p.id, 'pick', opts.delayMs));
     if (stopSignal.aborted) return;
@@ -170,6 +197,14 @@ export function startWarehouse(opts: WarehousePlayerOptions, bound: { signal?: A
     stats.picked++;
     await sleep(stepDelayMs(opts.seed, p.id, 'ship', opts.delayMs));
     if (stopSignal.aborted) return;
+    // Before the parcel leaves, the warehouse checks whether a member order asked for it back.
+    if (await interceptionAsked(p.id)) {
+      if (!failsInterception(opts.seed, p.id, opts.interceptFailRate ?? 0)) {
+        if (await post(p.id, { type: 'intercepted', eventId: warehouseEventId('intercepted', p.id) })) stats.intercepted++;
+        return;
+      }
+      if (await post(p.id, { type: 'intercept_failed', eventId: warehouseEventId('intercept_failed', p.id), reason: 'simulated warehouse: already handed to the courier' })) stats.interceptFailed++;
+    }
     if (failsPackage(opts.seed, p.id, opts.failRate)) {
       if (await post(p.id, { type: 'failed', eventId: warehouseEventId('failed', p.id), reason: 'simulated warehouse: carton damaged at packing' })) stats.failed++;
       return;

@@ -6,7 +6,7 @@ import { signTaobao } from './sign.js';
 
 export { signTaobao, type TaobaoSignMethod } from './sign.js';
 export { buildTopRequest } from './request.js';
-export { mapTaobaoOrder, taobaoPresale } from './order.js';
+export { mapTaobaoOrder, taobaoPresale, taobaoReceiverFields } from './order.js';
 export {
   buildTmcConfirmRequest,
   buildTmcConsumeRequest,
@@ -18,6 +18,7 @@ export {
 } from './push.js';
 export { buildTaobaoDetailRequest, buildTaobaoPullRequest, parseTaobaoDetail, parseTaobaoPullPage, TAOBAO_DETAIL_FIELDS, TAOBAO_PAGING } from './pull.js';
 
+export { buildTaobaoDecryptRequest, parseTaobaoDecryptResponse, TAOBAO_DECRYPT, TAOBAO_DECRYPT_SCENE, taobaoDecrypt } from './decrypt.js';
 export const taobaoConnector: ChannelConnector = {
   platform: 'taobao',
   paging: TAOBAO_PAGING,

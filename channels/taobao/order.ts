@@ -11,6 +11,7 @@ import {
   reqString,
   yuanField,
 } from '../common.js';
+import { opaqueKeyFrom, receiverCiphertexts, splitValue } from '../cipher.js';
 import type { JsonObject } from '../json.js';
 import type { ChannelOrderState, MapContext, MappedOrder } from '../types.js';
 
@@ -75,6 +76,25 @@ export function taobaoPresale(trade: JsonObject, paidFen: Fen): CanonicalOrderIn
   };
 }
 
+/**
+ * The receiver as TOP sends it now: masked `receiver_name`, `receiver_mobile`/`receiver_phone` and
+ * `receiver_address` with the `oaid` that `taobao.top.oaid.decrypt` (and Cainiao waybills) take instead of
+ * plaintext. Shops still on the older TOP encryption get ciphertexts in the same fields (`~…~1~~`, `$…$1$$`):
+ * those are kept as ciphertexts, never shown.
+ */
+export function taobaoReceiverFields(trade: JsonObject): { name: string; phone: string; detail: string; encrypted: { name: string | undefined; phone: string | undefined; detail: string | undefined } } {
+  const name = splitValue(optString(trade, 'receiver_name'));
+  const mobile = splitValue(optString(trade, 'receiver_mobile'));
+  const landline = splitValue(optString(trade, 'receiver_phone'));
+  const detail = splitValue(optString(trade, 'receiver_address'));
+  return {
+    name: name.shown ?? '',
+    phone: mobile.shown ?? landline.shown ?? '',
+    detail: detail.shown ?? '',
+    encrypted: { name: name.cipher, phone: mobile.cipher ?? landline.cipher, detail: detail.cipher },
+  };
+}
+
 /** Maps `trade_fullinfo_get_response.trade` to the canonical order. */
 export function mapTaobaoOrder(trade: JsonObject, ctx: MapContext): MappedOrder {
   const platformOrderId = optString(trade, 'tid_str') ?? optId(trade, 'tid');
@@ -103,6 +123,8 @@ export function mapTaobaoOrder(trade: JsonObject, ctx: MapContext): MappedOrder 
   const oaid = optString(trade, 'oaid');
   const buyerMessage = optString(trade, 'buyer_message');
   const sellerMemo = optString(trade, 'seller_memo');
+  const shown = taobaoReceiverFields(trade);
+  const encrypted = receiverCiphertexts(shown.encrypted);
   const town = optString(trade, 'receiver_town');
   const zip = optString(trade, 'receiver_zip');
 
@@ -110,18 +132,20 @@ export function mapTaobaoOrder(trade: JsonObject, ctx: MapContext): MappedOrder 
     platform: 'taobao',
     shopId: ctx.shopId,
     platformOrderId,
-    buyerKey: optString(trade, 'buyer_open_uid') ?? oaid ?? '',
+    // (?) An order without buyer_open_uid or oaid (older encryption) is keyed by its receiver ciphertexts.
+    buyerKey: optString(trade, 'buyer_open_uid') ?? oaid ?? opaqueKeyFrom('tbc', [shown.encrypted.name, shown.encrypted.phone]) ?? '',
     receiver: {
-      name: optString(trade, 'receiver_name') ?? '',
-      phone: optString(trade, 'receiver_mobile') ?? optString(trade, 'receiver_phone') ?? '',
+      name: shown.name,
+      phone: shown.phone,
       province: optString(trade, 'receiver_state') ?? '',
       // A county directly under a province comes with no city.
       city: optString(trade, 'receiver_city') ?? '',
       district: optString(trade, 'receiver_district') ?? '',
       ...(town ? { town } : {}),
-      detail: optString(trade, 'receiver_address') ?? '',
+      detail: shown.detail,
       ...(zip ? { postalCode: zip } : {}),
       ...(oaid ? { addressKey: oaid } : {}),
+      ...(encrypted ? { encrypted } : {}),
     },
     lines,
     amounts: { goodsFen, shippingFen, discountFen, paidFen },

@@ -5,6 +5,10 @@ import * as m2026_11_25_2010_fulfilment from './2026_11_25_2010_fulfilment.js';
 import * as m2026_11_25_2100_settings from './2026_11_25_2100_settings.js';
 import * as m2026_11_25_2110_package_queue_idx from './2026_11_25_2110_package_queue_idx.js';
 import * as m2026_11_25_2200_inbox_claims from './2026_11_25_2200_inbox_claims.js';
+import * as m2026_11_26_0900_warehouse_load_day from './2026_11_26_0900_warehouse_load_day.js';
+import * as m2026_11_26_1000_carrier_platform_codes from './2026_11_26_1000_carrier_platform_codes.js';
+import * as m2026_11_26_1100_package_intercepted from './2026_11_26_1100_package_intercepted.js';
+import * as m2026_11_26_1200_buyer_data_audit from './2026_11_26_1200_buyer_data_audit.js';
 
 /**
  * Every migration, by its dated name. Listed statically (not read from the folder) so the same set runs
@@ -17,6 +21,10 @@ export const migrations: Record<string, Migration> = {
   '2026_11_25_2100_settings': m2026_11_25_2100_settings,
   '2026_11_25_2110_package_queue_idx': m2026_11_25_2110_package_queue_idx,
   '2026_11_25_2200_inbox_claims': m2026_11_25_2200_inbox_claims,
+  '2026_11_26_0900_warehouse_load_day': m2026_11_26_0900_warehouse_load_day,
+  '2026_11_26_1000_carrier_platform_codes': m2026_11_26_1000_carrier_platform_codes,
+  '2026_11_26_1100_package_intercepted': m2026_11_26_1100_package_intercepted,
+  '2026_11_26_1200_buyer_data_audit': m2026_11_26_1200_buyer_data_audit,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -12,9 +12,9 @@ export interface Warehouse {
   readonly active: boolean;
   /** Lower comes first when everything else is equal. */
   readonly priority: number;
-  /** Packages the warehouse can ship in a day. */
+  /** Orders the warehouse can ship in a day (its own calendar day, in its time zone). */
   readonly dailyCapacity: number;
-  /** Packages already planned for today. */
+  /** Orders allocated to it so far on its calendar day today (and not cancelled before reaching it). */
   readonly currentLoad: number;
   /** Region codes (province, city or district) it ships to; empty means everywhere. */
   readonly regionsServed: readonly string[];

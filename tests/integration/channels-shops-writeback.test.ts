@@ -22,7 +22,7 @@ describe('shops API', () => {
     expect(res.body).not.toContain(secret);
     expect(res.body).not.toContain('sess-abc');
     const shop = res.json();
-    expect(shop).toMatchObject({ id: 'tb-crud-1', platform: 'taobao', syncMode: 'push', pullIntervalSeconds: 60, webhookPath: '/webhooks/taobao/tb-crud-1' });
+    expect(shop).toMatchObject({ id: 'tb-crud-1', platform: 'taobao', syncMode: 'push', pullIntervalSeconds: 20, webhookPath: '/webhooks/taobao/tb-crud-1' });
     expect(shop.credentials).toEqual({ set: true, hint: 'app key 12****14, secret set, access token set' });
     expect(shop.pull.schedule).toBe('none');
 
@@ -58,7 +58,9 @@ describe('shipment write-back', () => {
     expect(await acts.writeBackShipment(input)).toMatchObject({ status: 'sent', attempts: 2 });
     expect(await acts.writeBackShipment(input)).toMatchObject({ status: 'already_sent' });
     const sent = sim.writebacks.filter((w) => w.platformOrderId === o.id);
-    expect(sent).toEqual([expect.objectContaining({ platform, carrierCode: 'SF', trackingNo: input.trackingNo })]);
+    // Orderly's carrier SF travels as each platform's own logistics company code or id.
+    const platformCode = { taobao: 'SF', jd: '467', douyin: 'shunfeng', pdd: '44' }[platform];
+    expect(sent).toEqual([expect.objectContaining({ platform, carrierCode: platformCode, trackingNo: input.trackingNo })]);
     expect(sim.getOrder(platform, o.id)!.status).toBe('shipped');
     const row = await stack.db.selectFrom('channel_writebacks').selectAll().where('order_id', '=', input.orderId).executeTakeFirstOrThrow();
     expect(row.status).toBe('sent');

@@ -38,6 +38,10 @@ async function submit(order: ReturnType<typeof makeOrder>): Promise<string> {
 const orderStatus = async (id: string) => (await get(stack, `/v1/orders/${encodeURIComponent(id)}`)).body.status as string | undefined;
 const fulfilment = (id: string) => stack.client.workflow.getHandle(id).query(fulfilmentQuery);
 const packageRow = async (id: string) => (await get(stack, `/v1/packages/${id}`)).body;
+const stockOf = async (sku: string) => {
+  const row = await stack.db.selectFrom('inventory').select(['on_hand', 'reserved']).where('sku_code', '=', sku).where('warehouse_code', '=', 'FZ-HZ').executeTakeFirstOrThrow();
+  return { onHand: row.on_hand, reserved: row.reserved };
+};
 const reservedFor = (orderId: string) =>
   stack.db.selectFrom('reservations').select(['status', 'quantity']).where('order_id', '=', orderId).execute();
 
@@ -115,7 +119,7 @@ describe('packages: merge, unmerge, interception and shipment on a real Temporal
 
     // After sealing: cancelling D asks the warehouse to intercept the parcel.
     await post(stack, `/v1/orders/${encodeURIComponent(d)}/events`, { type: 'cancelled', reason: 'refund agreed' });
-    await eventually(() => orderStatus(d), (s) => s === 'cancelled', 20_000, 'D cancelled');
+    await eventually(() => orderStatus(d), (s) => s === 'on_hold', 20_000, 'D awaiting interception');
     const intercepted = await packageRow(packageId);
     expect(intercepted.interceptRequestedAt).not.toBeNull();
     expect(intercepted.members.find((m: { orderId: string }) => m.orderId === d)).toMatchObject({ status: 'intercept_requested' });
@@ -125,7 +129,40 @@ describe('packages: merge, unmerge, interception and shipment on a real Temporal
       20_000,
       'package workflow knows of the interception',
     );
+    // Until the warehouse answers, the parcel's stock stays reserved.
+    expect(await orderStatus(d)).toBe('on_hold');
+    expect(await reservedFor(d)).toEqual([expect.objectContaining({ status: 'reserved' })]);
+    const before = await stockOf('FZ-TEA');
+
+    // The warehouse stopped it: the stock is available again and the order is cancelled.
+    const answer = await post(stack, `/v1/packages/${packageId}/events`, { type: 'intercepted' });
+    expect(answer.status).toBe(202);
+    await eventually(() => orderStatus(d), (s) => s === 'cancelled', 20_000, 'D cancelled');
     expect(await reservedFor(d)).toEqual([expect.objectContaining({ status: 'released' })]);
+    expect((await packageRow(packageId)).status).toBe('intercepted');
+    const after = await stockOf('FZ-TEA');
+    expect(after).toEqual({ onHand: before.onHand, reserved: before.reserved - 1 });
+  });
+
+  it('consumes the stock of an intercepted parcel the warehouse shipped anyway, and tells a person', async () => {
+    const e = await submit(buyerOrder('buyer-m4', '保俶路 9 号'));
+    await eventually(() => orderStatus(e), (s) => s === 'released', 30_000, 'E released');
+    const packageId = (await fulfilment(e)).packages[0]!.packageId;
+    const before = await stockOf('FZ-TEA');
+
+    await post(stack, `/v1/orders/${encodeURIComponent(e)}/events`, { type: 'cancelled', reason: 'buyer cancelled late' });
+    await eventually(() => orderStatus(e), (s) => s === 'on_hold', 20_000, 'E awaiting interception');
+    expect(await reservedFor(e)).toEqual([expect.objectContaining({ status: 'reserved' })]);
+
+    expect((await post(stack, `/v1/packages/${packageId}/events`, { type: 'intercept_failed', reason: 'already collected' })).status).toBe(202);
+    await eventually(() => orderStatus(e), (s) => s === 'shipped', 20_000, 'E shipped after all');
+    const exceptions = await stack.db.selectFrom('exceptions').select(['kind', 'status']).where('order_id', '=', e).execute();
+    expect(exceptions).toEqual([{ kind: 'intercept_failed', status: 'open' }]);
+
+    // The shipment itself consumes the reservation: on hand goes down with it, nothing is available twice.
+    await post(stack, `/v1/packages/${packageId}/events`, { type: 'shipped', carrierCode: 'FZ-YTO', trackingNo: 'YT9990000000001' });
+    await eventually(() => reservedFor(e), (r) => r.every((x) => x.status === 'consumed'), 20_000, 'reservation consumed');
+    expect(await stockOf('FZ-TEA')).toEqual({ onHand: before.onHand - 1, reserved: before.reserved - 1 });
   });
 
   it('never merges a cash-on-delivery order, and gives a late arrival a new package', async () => {

@@ -27,7 +27,7 @@ async function allocateKettleOrder(): Promise<{ warehouse: string; ruleId: strin
   });
   const id = orderWorkflowId('taobao', order.shopId, order.platformOrderId);
   expect((await call('POST', '/v1/orders', order)).status).toBe(202);
-  await eventually(async () => (await call('GET', `/v1/orders/${encodeURIComponent(id)}`)).body.status as string, (s) => s === 'released', 20_000, 'released');
+  await eventually(async () => (await call('GET', `/v1/orders/${encodeURIComponent(id)}`)).body.status as string, (s) => s === 'allocated' || s === 'released', 20_000, 'allocated');
   const { body } = await call('GET', `/v1/orders/${encodeURIComponent(id)}/decisions`);
   const allocation = body.items.find((d: { kind: string }) => d.kind === 'allocation');
   return { warehouse: allocation.chosen[0], ruleId: allocation.ruleId, ruleVersion: allocation.ruleVersion };

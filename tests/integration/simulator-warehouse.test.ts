@@ -83,6 +83,67 @@ describe('the simulator playing the warehouse', () => {
   });
 });
 
+describe('the simulator playing the warehouse when orders are cancelled after release', () => {
+  const stock = async () =>
+    new Map((await stack.db.selectFrom('inventory').select(['warehouse_code', 'sku_code', 'on_hand', 'reserved']).execute()).map((r) => [`${r.warehouse_code}/${r.sku_code}`, r]));
+
+  it('stops or ships each intercepted parcel, and stock on hand ends as it was less what shipped', async () => {
+    const before = await stock();
+    const ids = await placeOrders(4, 30);
+    const statusOf = async (id: string) => (await get(`/v1/orders/${encodeURIComponent(id)}`)).body.status as string;
+    for (const id of ids) await eventually(() => statusOf(id), (s) => s === 'released', 30_000, `${id} released`);
+    const cancelled = ids.slice(0, 2);
+    for (const id of cancelled) {
+      const r = await stack.app.inject({ method: 'POST', url: `/v1/orders/${encodeURIComponent(id)}/events`, payload: { type: 'cancelled', reason: 'buyer refunded after release' } });
+      expect(r.statusCode).toBe(202);
+      await eventually(() => statusOf(id), (s) => s === 'on_hold', 20_000, `${id} awaiting interception`);
+    }
+
+    // Half of the interceptions fail (seeded per package): those parcels ship although their order was cancelled.
+    const player = startWarehouse({ api, seed: 11, delayMs: [20, 100], failRate: 0, interceptFailRate: 0.5, defaultCarrier: 'YTO', pollMs: 200 }, { durationMs: 60_000 });
+    try {
+      for (const id of ids) await eventually(() => statusOf(id), (s) => s === 'shipped' || s === 'cancelled', 30_000, `${id} finished`);
+    } finally {
+      await player.stop();
+    }
+    const report = player.report();
+    expect(report.intercepted + report.interceptFailed).toBe(2);
+    expect(report.errors).toEqual({});
+    for (const id of ids.slice(2)) expect(await statusOf(id)).toBe('shipped');
+    const outcomes = await Promise.all(cancelled.map(statusOf));
+    expect(outcomes.filter((s) => s === 'cancelled')).toHaveLength(report.intercepted);
+    expect(outcomes.filter((s) => s === 'shipped')).toHaveLength(report.interceptFailed);
+
+    // Every unit is accounted for: on hand went down by exactly what shipped, and nothing stays reserved.
+    const shippedLines = await stack.db
+      .selectFrom('package_members as m')
+      .innerJoin('packages as p', 'p.id', 'm.package_id')
+      .select(['p.warehouse_code', 'm.lines'])
+      .where('m.order_id', 'in', ids)
+      .where('p.status', '=', 'shipped')
+      .execute();
+    const shippedUnits = new Map<string, number>();
+    for (const row of shippedLines) {
+      for (const l of row.lines as { skuCode: string; quantity: number }[]) {
+        const key = `${row.warehouse_code}/${l.skuCode}`;
+        shippedUnits.set(key, (shippedUnits.get(key) ?? 0) + l.quantity);
+      }
+    }
+    expect(shippedLines).toHaveLength(2 + report.interceptFailed);
+    await eventually(
+      async () => (await stack.db.selectFrom('reservations').select('status').where('order_id', 'in', ids).execute()).map((r) => r.status),
+      (s) => s.every((x) => x !== 'reserved'),
+      20_000,
+      'no reservation left',
+    );
+    const after = await stock();
+    for (const [key, row] of after) {
+      const was = before.get(key)!;
+      expect({ key, onHand: row.on_hand, reserved: row.reserved }).toEqual({ key, onHand: was.on_hand - (shippedUnits.get(key) ?? 0), reserved: was.reserved });
+    }
+  });
+});
+
 describe('GET /v1/packages', () => {
   it('filters by status and warehouse, pages by cursor oldest first, and refuses bad input', async () => {
     const all = (await get('/v1/packages?limit=500')).body;

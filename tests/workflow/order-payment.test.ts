@@ -156,6 +156,9 @@ describe('presale balance deadline', () => {
       await expect(handle.result()).resolves.toEqual({ orderId, status: 'shipped' });
       expect(writeBackShipment).toHaveBeenCalledTimes(1);
       expect(writeBackShipment).toHaveBeenCalledWith(expect.objectContaining({ orderId, platformOrderId: order.platformOrderId, carrierCode: CARRIER, trackingNo: 'YT7001234567890' }));
+      // One package with every line: told as the whole order, without line ids.
+      expect(writeBackShipment.mock.calls[0]![0]).toMatchObject({ packageId: 'pkg-presale-1', split: false });
+      expect(writeBackShipment.mock.calls[0]![0]).not.toHaveProperty('lineIds');
       expect(rm.statuses).toEqual(['deposit_paid', 'paid', 'allocated', 'released', 'shipped']);
     });
   });

@@ -90,3 +90,71 @@ describe('an order shipped on the platform before Orderly released it', () => {
     });
   });
 });
+
+describe('cancelling an order whose parcel the warehouse has', () => {
+  /** An order released to the warehouse (its package reported released), with a worker serving it. */
+  async function releasedOrder(taskQueue: string) {
+    const { order, orderId } = canonical({ paidAt: '2026-11-11T00:00:05Z' });
+    const deliver = dispatcher(env, taskQueue, 30 * MINUTE);
+    await deliver.dispatch(orderId, { eventId: `${orderId}#created`, type: 'created', order });
+    await waitFor(() => orderState(env, orderId), (s) => s.status === 'allocated', 'allocated');
+    const handle = orderHandle(env, orderId);
+    await handle.signal(packageUpdateSignal, { packageId: `pkg-${orderId}`, type: 'released', carrierCode: CARRIER, memberOrderIds: [orderId] });
+    await waitFor(() => orderState(env, orderId), (s) => s.status === 'released', 'released');
+    await deliver.dispatch(orderId, { eventId: `${orderId}#cancel`, type: 'cancelled', reason: 'buyer refunded' });
+    await waitFor(() => orderState(env, orderId), (s) => s.status === 'on_hold', 'awaiting interception');
+    return { orderId, handle, packageId: `pkg-${orderId}` };
+  }
+
+  function interceptingMocks() {
+    const f = fulfilmentMocks();
+    f.leavePackages.mockImplementation(async ({ orderId }: ActivityInput<'leavePackages'>) => [
+      { packageId: `pkg-${orderId}`, packageKey: `${orderId}:WH-HZ:express`, outcome: 'intercept', warehouseCode: 'WH-HZ', lines: [] },
+    ]);
+    const openOrderException = vi.fn(async (_input: ActivityInput<'openOrderException'>): Promise<ActivityOutput<'openOrderException'>> => ({ created: true }));
+    return { ...f, openOrderException };
+  }
+
+  it('keeps the parcel reserved until the warehouse confirms the interception, then gives it back', async () => {
+    const rm = readModelMocks();
+    const f = interceptingMocks();
+    await withWorker(env, { ...rm.activities, ...f }, async (taskQueue) => {
+      const { orderId, handle, packageId } = await releasedOrder(taskQueue);
+      const holding = await orderState(env, orderId);
+      expect(holding.holdReason).toBe('awaiting interception');
+      expect(holding.fulfilment?.packages[0]?.status).toBe('intercept_requested');
+      // Everything but the intercepted parcel was given back; the parcel keeps its stock meanwhile.
+      expect(f.releaseStock).toHaveBeenCalledTimes(1);
+      expect(f.releaseStock.mock.calls[0]![0]).toEqual({ orderId, keep: [{ warehouseCode: 'WH-HZ', lineRefs: holding.fulfilment!.packages[0]!.lineRefs }] });
+
+      await env.sleep(60 * MINUTE);
+      expect((await orderState(env, orderId)).status).toBe('on_hold');
+
+      await handle.signal(packageUpdateSignal, { packageId, type: 'intercepted', at: '2026-11-11T09:00:00Z' });
+      await expect(handle.result()).resolves.toEqual({ orderId, status: 'cancelled' });
+      expect(f.releaseStock).toHaveBeenCalledTimes(2);
+      expect(f.releaseStock.mock.calls[1]![0]).toEqual({ orderId, only: [{ warehouseCode: 'WH-HZ', lineRefs: holding.fulfilment!.packages[0]!.lineRefs }] });
+      const done = await orderState(env, orderId);
+      expect(statusesOn(done)).toEqual(['paid', 'allocated', 'released', 'on_hold', 'cancelled']);
+      expect(done.fulfilment?.cancelled?.interceptions).toEqual({ intercepted: [packageId], shippedAnyway: [] });
+      expect(f.openOrderException).not.toHaveBeenCalled();
+    });
+  });
+
+  it('ends shipped, with an exception for a person, when the warehouse could not stop the parcel', async () => {
+    const rm = readModelMocks();
+    const f = interceptingMocks();
+    await withWorker(env, { ...rm.activities, ...f }, async (taskQueue) => {
+      const { orderId, handle, packageId } = await releasedOrder(taskQueue);
+      await handle.signal(packageUpdateSignal, { packageId, type: 'intercept_failed', reason: 'already with the courier', at: '2026-11-11T09:00:00Z' });
+      await expect(handle.result()).resolves.toEqual({ orderId, status: 'shipped' });
+      // Its stock is never given back: the parcel's shipment consumes it.
+      expect(f.releaseStock).toHaveBeenCalledTimes(1);
+      expect(f.openOrderException).toHaveBeenCalledWith(expect.objectContaining({ orderId, kind: 'intercept_failed', detail: { reason: 'buyer refunded', packages: [packageId] } }));
+      const done = await orderState(env, orderId);
+      expect(statusesOn(done)).toEqual(['paid', 'allocated', 'released', 'on_hold', 'shipped']);
+      expect(done.fulfilment?.packages[0]?.interceptFailed).toBe('already with the courier');
+      expect(f.writeBackShipment).not.toHaveBeenCalled();
+    });
+  });
+});

@@ -115,6 +115,11 @@ describe('Douyin order mapping', () => {
         town: '玉林街道',
         detail: '玉林北路**号',
         addressKey: '#Ab9Zk2pQ7xLm#4sT',
+        encrypted: {
+          name: '#王##A1b2C3d4E5f6G7h8==*CgwIARCtHBiqIC##1##',
+          phone: '$186$B9c8D7e6F5==*CgwIARCtHBiqIC$1$$',
+          detail: '#玉林北路#Zx8Yw7Vu6==*CgwIARCtHBiqIC##1##',
+        },
       },
       lines: [
         { lineId: '4987654321012345679', skuCode: 'SNACK-NUT-500', title: '每日坚果 500g', quantity: 2, unitPriceFen: 7900, discountFen: 1000, paidFen: 14800 },

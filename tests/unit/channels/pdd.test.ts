@@ -81,7 +81,21 @@ describe('PDD order mapping', () => {
       shopId: 'pdd-shop-1',
       platformOrderId: '251111-512345678901234',
       buyerKey: '$1234$AgAAAAFk7p0KqB3lWRDkS2nO4pWc1ur+YfSaYo3i2tB=$1$',
-      receiver: { name: '陈*', phone: '158****6677', province: '江苏省', city: '苏州市', district: '姑苏区', detail: '人民路***号' },
+      receiver: {
+        name: '陈*',
+        phone: '158****6677',
+        province: '江苏省',
+        city: '苏州市',
+        district: '姑苏区',
+        detail: '人民路***号',
+        // No open_address_id: the address key is a digest of the receiver ciphertexts (see pddBuyerKeys).
+        addressKey: expect.stringMatching(/^pddc:[A-Za-z0-9_-]{43}$/),
+        encrypted: {
+          name: '~AgAAAAFk7p0JqA2kVQCjR1mN3oVb0tq+XeRzXn2h1sA=~0~',
+          phone: '$1234$AgAAAAFk7p0KqB3lWRDkS2nO4pWc1ur+YfSaYo3i2tB=$1$',
+          detail: '~AgAAAAFk7p0LrC4mXSElT3oP5qXd2vs+ZgTbZp4j3uC=~0~',
+        },
+      },
       lines: [
         { lineId: '1234567890123', skuCode: 'TOWEL-4P', title: '纯棉毛巾 4条装 灰色', quantity: 2, unitPriceFen: 4990, discountFen: 667, paidFen: 9313 },
         { lineId: '1234567890124', skuCode: 'BATH-1', title: '浴巾 白色 70x140', quantity: 1, unitPriceFen: 4990, discountFen: 333, paidFen: 4657 },
