@@ -32,7 +32,7 @@ export async function fetchPlatformOrder(platform: Platform, credentials: ShopCr
 
 /** The order event for a full order read from the platform: `created` the first time, `snapshot` afterwards. */
 export function orderSnapshotEvent(type: 'created' | 'snapshot', mapped: MappedOrder, options: OrderProcessingOptions): PendingOrderEvent {
-  return { type, order: looseOrder(mapped), platformState: mapped.state, options };
+  return { type, order: looseOrder(mapped), platformState: mapped.state, options, ...(mapped.refundLineIds.length ? { refundingLineIds: [...mapped.refundLineIds] } : {}) };
 }
 
 /**
@@ -83,7 +83,8 @@ export function pushOrderEvent(e: ChannelEvent, detail: MappedOrder | undefined,
       return { type: 'memo_changed', ...(o.sellerMemo ? { sellerMemo: o.sellerMemo } : {}), ...(o.buyerRemark ? { buyerRemark: o.buyerRemark } : {}) };
     }
     case 'refund_requested':
-    case 'refund_closed': {
+    case 'refund_closed':
+    case 'refunded': {
       const line = optId(e.data, 'oid');
       return { type: e.type, ...(line ? { lineIds: [line] } : {}) };
     }

@@ -13,6 +13,7 @@ export const CHANNEL_EVENT_TYPES = [
   'amount_changed',
   'refund_requested',
   'refund_closed',
+  'refunded',
   'cancelled',
   'shipped',
 ] as const;

@@ -16,9 +16,12 @@ export interface OrderProcessingOptions {
  * event is dropped by whoever applies it.
  */
 export type OrderEvent =
-  | { eventId: string; type: 'created'; order: CanonicalOrder; platformState?: PlatformOrderState; options?: OrderProcessingOptions }
-  /** A full re-read of the order (pull, or detail fetched after a push): the workflow reconciles with it. */
-  | { eventId: string; type: 'snapshot'; order: CanonicalOrder; platformState?: PlatformOrderState; options?: OrderProcessingOptions }
+  | { eventId: string; type: 'created'; order: CanonicalOrder; platformState?: PlatformOrderState; options?: OrderProcessingOptions; refundingLineIds?: string[] }
+  /**
+   * A full re-read of the order (pull, or detail fetched after a push): the workflow reconciles with it.
+   * `refundingLineIds`: lines with an after-sale request open on the platform at the time of the read.
+   */
+  | { eventId: string; type: 'snapshot'; order: CanonicalOrder; platformState?: PlatformOrderState; options?: OrderProcessingOptions; refundingLineIds?: string[] }
   | { eventId: string; type: 'paid'; paidAt?: string; paidFen?: number }
   | { eventId: string; type: 'deposit_paid'; paidAt?: string; paidFen?: number }
   | { eventId: string; type: 'balance_paid'; paidAt?: string; paidFen?: number }
@@ -27,6 +30,8 @@ export type OrderEvent =
   | { eventId: string; type: 'amount_changed'; amounts: CanonicalOrder['amounts']; lines?: CanonicalOrder['lines'] }
   | { eventId: string; type: 'refund_requested'; lineIds?: string[]; reason?: string }
   | { eventId: string; type: 'refund_closed'; lineIds?: string[] }
+  /** The refund was paid out: those lines (the whole order without any) are no longer to be shipped. */
+  | { eventId: string; type: 'refunded'; lineIds?: string[]; reason?: string }
   | { eventId: string; type: 'cancelled'; reason?: string }
   /** Shipped on the platform (outside Orderly, or confirmed by the platform after write-back). */
   | { eventId: string; type: 'shipped'; carrierCode?: string; trackingNo?: string };

@@ -28,6 +28,17 @@ export interface OrderFacts {
   readonly released: boolean;
   /** Every event id applied, oldest first: a redelivered event is recognised and dropped. */
   readonly appliedEventIds: readonly string[];
+  /**
+   * Changes the platform reported once the order was committed to its parcels: the parcel in the warehouse
+   * no longer matches the order, so a person (and the warehouse) must act.
+   */
+  readonly changesAfterRelease: readonly ChangeAfterRelease[];
+}
+
+export interface ChangeAfterRelease {
+  eventId: string;
+  kind: 'address' | 'amount' | 'refund_requested' | 'refunded';
+  lineIds?: string[];
 }
 
 /** A line for the order's timeline: what happened, with the event that caused it. */
@@ -61,6 +72,7 @@ export const initialOrderFacts: OrderFacts = {
   revision: 0,
   released: false,
   appliedEventIds: [],
+  changesAfterRelease: [],
 };
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -91,6 +103,9 @@ export function applyOrderEvent(facts: OrderFacts, event: OrderEvent, now: strin
   const notes: LifecycleNote[] = [];
   const note = (type: string, detail: Record<string, unknown>) => void notes.push({ type, detail });
   const eventId = event.eventId;
+  const changedAfterRelease = (kind: ChangeAfterRelease['kind'], lineIds?: string[]) => {
+    f.changesAfterRelease = [...f.changesAfterRelease, { eventId, kind, ...(lineIds?.length ? { lineIds } : {}) }];
+  };
 
   switch (event.type) {
     case 'created':
@@ -120,6 +135,7 @@ export function applyOrderEvent(facts: OrderFacts, event: OrderEvent, now: strin
         note('address_changed', { eventId });
       } else {
         note(f.order ? 'address_changed_after_release' : 'address_changed_before_order', { eventId });
+        if (f.order) changedAfterRelease('address');
       }
       break;
     case 'memo_changed':
@@ -136,13 +152,19 @@ export function applyOrderEvent(facts: OrderFacts, event: OrderEvent, now: strin
       if (f.order && !f.released) {
         f.order = { ...f.order, amounts: event.amounts, ...(event.lines ? { lines: event.lines } : {}) };
         f.revision++;
+      } else if (f.released) {
+        changedAfterRelease('amount');
       }
       note('amount_changed', { eventId, paidFen: event.amounts.paidFen });
       break;
     case 'refund_requested':
       if (event.lineIds?.length) f.refundingLines = [...new Set([...f.refundingLines, ...event.lineIds])];
       else f.refundingWholeOrder = true;
+      if (f.released) changedAfterRelease('refund_requested', event.lineIds);
       note('refund_requested', { eventId, ...(event.lineIds ? { lineIds: event.lineIds } : {}), ...(event.reason ? { reason: event.reason } : {}) });
+      break;
+    case 'refunded':
+      takeRefund(f, event, note, changedAfterRelease);
       break;
     case 'refund_closed':
       if (event.lineIds?.length) {
@@ -190,6 +212,47 @@ function takeOrder(
   }
   takePaymentsFrom(f, e.order);
   takePlatformState(f, e.platformState, e.order, now);
+  // After-sale requests the platform shows on the order: a pull carries refunds no push announced.
+  const newRefunds = (e.refundingLineIds ?? []).filter((id) => !f.refundingLines.includes(id));
+  if (newRefunds.length) {
+    f.refundingLines = [...f.refundingLines, ...newRefunds];
+    note('refund_requested', { eventId: e.eventId, lineIds: newRefunds, via: e.type });
+  }
+}
+
+/**
+ * A refund paid out. Before release the refunded lines leave the order (the whole order refunded is a
+ * cancellation); after release the parcel already holds them, which a person must sort out.
+ */
+function takeRefund(
+  f: Draft,
+  e: Extract<OrderEvent, { type: 'refunded' }>,
+  note: (type: string, detail: Record<string, unknown>) => void,
+  changedAfterRelease: (kind: ChangeAfterRelease['kind'], lineIds?: string[]) => void,
+): void {
+  const ids = e.lineIds ?? [];
+  const detail = { eventId: e.eventId, ...(ids.length ? { lineIds: ids } : {}), ...(e.reason ? { reason: e.reason } : {}) };
+  f.refundingLines = ids.length ? f.refundingLines.filter((id) => !ids.includes(id)) : [];
+  if (!ids.length) f.refundingWholeOrder = false;
+  if (!f.order && ids.length) {
+    // Lines of an order not seen yet: the order's own read will show them refunded.
+    note('refunded_before_order', detail);
+    return;
+  }
+  if (f.released) {
+    changedAfterRelease('refunded', ids);
+    note('refunded_after_release', detail);
+    return;
+  }
+  const remaining = f.order && ids.length ? f.order.lines.filter((l) => l.lineId === undefined || !ids.includes(l.lineId)) : [];
+  if (f.order && remaining.length > 0) {
+    f.order = { ...f.order, lines: remaining };
+    f.revision++;
+    note('lines_refunded', detail);
+    return;
+  }
+  f.cancelled ??= { reason: e.reason ?? 'refunded' };
+  note('refunded', detail);
 }
 
 /** Payment facts carried by the order itself (an order that arrives already paid). */

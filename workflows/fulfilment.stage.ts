@@ -99,6 +99,11 @@ export class FulfilmentStage {
     return this.current.status !== 'cancelled';
   }
 
+  /** Every package has shipped, failed, left or is being intercepted (or there are none): nothing more to wait for. */
+  settled(): boolean {
+    return this.open().length === 0;
+  }
+
   /** Waits until every package has shipped or failed, or the order is cancelled. */
   async awaitShipment(isCancelled: () => boolean): Promise<ShipmentOutcome> {
     if (this.st.packages.length === 0) return { status: 'none' };

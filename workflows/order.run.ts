@@ -29,11 +29,13 @@ const PRESALE_WITHOUT_BALANCE_PATCH = 'presale-without-balance-paid-at-deposit';
 const SHIPPED_ELSEWHERE_PATCH = 'shipped-elsewhere';
 /** Runs recorded before cancellations waited for the warehouse's answer to an interception. */
 const INTERCEPTION_PATCH = 'interception-protocol';
+/** Runs recorded before changes after release opened an exception only noted them. */
+const CHANGES_AFTER_RELEASE_PATCH = 'changes-after-release';
 /** Runs recorded before the `allocated` status showed `released` as soon as the order joined its package. */
 const ALLOCATED_STATUS_PATCH = 'allocated-status';
 
 /** The exception an order on hold or short is tagged with in the Temporal UI (`ExceptionType`). */
-export type OrderExceptionType = 'incomplete' | 'refund' | 'out_of_stock' | 'shipment_failed' | 'intercept_failed';
+export type OrderExceptionType = 'incomplete' | 'refund' | 'out_of_stock' | 'shipment_failed' | 'intercept_failed' | 'changed_after_release';
 
 export class OrderRun {
   facts: OrderFacts = initialOrderFacts;
@@ -228,6 +230,11 @@ export class OrderRun {
     this.tagException(null);
     await this.moveTo('shipped_elsewhere', { ...this.facts.platformShipment });
     return this.finish();
+  }
+
+  /** Whether changes after release open an exception (runs from before only noted them). */
+  reportsChangesAfterRelease(): boolean {
+    return patched(CHANGES_AFTER_RELEASE_PATCH);
   }
 
   /** Whether a cancellation waits for the warehouse's answer on intercepted parcels (runs from before it did not). */

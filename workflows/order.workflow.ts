@@ -147,6 +147,7 @@ async function fulfil(run: OrderRun): Promise<OrderResult | undefined> {
 /** Shipment: every package reports back; the tracking numbers are written back to the platform. */
 async function ship(run: OrderRun): Promise<OrderResult | undefined> {
   const stage = run.fulfilment!;
+  await reportChangesUntilShipped(run, stage);
   const shipment = await stage.awaitShipment(run.isCancelled);
   if (shipment.status === 'cancelled') return cancelFulfilment(run, stage);
   if (shipment.status === 'shipped' || shipment.status === 'failed') {
@@ -163,6 +164,26 @@ async function ship(run: OrderRun): Promise<OrderResult | undefined> {
     return cancelFulfilment(run, stage);
   }
   return undefined;
+}
+
+/**
+ * While the parcels are with the warehouse, a change the platform reports (address, amount, a refund) means
+ * the parcel no longer matches the order: each one opens an exception for a person, who decides whether to
+ * intercept and re-ship.
+ */
+async function reportChangesUntilShipped(run: OrderRun, stage: FulfilmentStage): Promise<void> {
+  let reported = 0;
+  const unreported = () => run.facts.changesAfterRelease.length > reported && run.reportsChangesAfterRelease();
+  for (;;) {
+    await condition(() => stage.settled() || run.isCancelled() || unreported());
+    if (stage.settled() || run.isCancelled()) return;
+    const changes = run.facts.changesAfterRelease.slice(reported);
+    reported = run.facts.changesAfterRelease.length;
+    run.tagException('changed_after_release');
+    const packages = stage.state().packages.map((p) => p.packageId);
+    await openOrderException({ orderId: run.orderId, shopId: run.order.shopId, kind: 'changed_after_release', detail: { changes, packages } });
+    run.note('changed_after_release', { changes, packages });
+  }
 }
 
 /** Ends an order stopped before release: cancelled, or shipped on the platform outside Orderly. */

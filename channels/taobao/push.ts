@@ -37,6 +37,7 @@ const TOPIC_TYPES: Readonly<Record<string, ChannelEventType | ((content: JsonObj
   taobao_trade_TradeModifyFee: 'amount_changed',
   taobao_refund_RefundCreated: 'refund_requested',
   taobao_refund_RefundClosed: 'refund_closed',
+  taobao_refund_RefundSuccess: 'refunded',
 };
 
 /** The TMC message list inside a consume response, a bare array of messages, or one message. */

@@ -194,3 +194,63 @@ describe('order lifecycle', () => {
     expect(r.notes).toEqual(['shipped_on_platform']);
   });
 });
+
+describe('order lifecycle: refunds and changes after release', () => {
+  const withLines = () => {
+    const o = order();
+    return { o, ids: o.lines.map((l) => l.lineId!) };
+  };
+
+  it('takes the refunds a pulled order shows, once', () => {
+    const { o, ids } = withLines();
+    const r = applyAll([
+      { eventId: 's1', type: 'snapshot', order: o, refundingLineIds: [ids[0]!] },
+      { eventId: 's2', type: 'snapshot', order: o, refundingLineIds: [ids[0]!] },
+    ]);
+    expect(r.facts.refundingLines).toEqual([ids[0]]);
+    expect(r.notes).toEqual(['created', 'refund_requested', 'order_updated']);
+    expect(refundInProgress(r.facts)).toBe(true);
+  });
+
+  it('removes refunded lines before release, and cancels an order refunded whole', () => {
+    const { o, ids } = withLines();
+    const part = applyAll([
+      { eventId: 'c', type: 'created', order: o },
+      { eventId: 'r', type: 'refund_requested', lineIds: [ids[0]!] },
+      { eventId: 'x', type: 'refunded', lineIds: [ids[0]!] },
+    ]);
+    expect(part.facts.order?.lines.map((l) => l.lineId)).toEqual(ids.slice(1));
+    expect(part.facts.revision).toBe(1);
+    expect(refundInProgress(part.facts)).toBe(false);
+    expect(part.facts.cancelled).toBeUndefined();
+    expect(part.notes.at(-1)).toBe('lines_refunded');
+
+    const whole = applyAll([{ eventId: 'y', type: 'refunded', lineIds: ids.slice(1) }], part.facts);
+    expect(whole.facts.cancelled).toEqual({ reason: 'refunded' });
+    const noLines = applyAll([{ eventId: 'c', type: 'created', order: o }, { eventId: 'z', type: 'refunded', reason: 'out of stock' }]);
+    expect(noLines.facts.cancelled).toEqual({ reason: 'out of stock' });
+  });
+
+  it('records address, amount and refund changes after release instead of applying them', () => {
+    const { o, ids } = withLines();
+    const released = markReleased(applyAll([{ eventId: 'c', type: 'created', order: o }]).facts);
+    const r = applyAll(
+      [
+        { eventId: 'a', type: 'address_changed', receiver: { ...o.receiver, detail: '另一条路**号' } },
+        { eventId: 'm', type: 'amount_changed', amounts: { ...o.amounts, paidFen: 100 } },
+        { eventId: 'q', type: 'refund_requested', lineIds: [ids[1]!] },
+        { eventId: 'x', type: 'refunded', lineIds: [ids[1]!] },
+      ],
+      released,
+    );
+    expect(r.facts.order).toBe(o);
+    expect(r.facts.cancelled).toBeUndefined();
+    expect(r.facts.changesAfterRelease).toEqual([
+      { eventId: 'a', kind: 'address' },
+      { eventId: 'm', kind: 'amount' },
+      { eventId: 'q', kind: 'refund_requested', lineIds: [ids[1]] },
+      { eventId: 'x', kind: 'refunded', lineIds: [ids[1]] },
+    ]);
+    expect(r.notes).toContain('refunded_after_release');
+  });
+});

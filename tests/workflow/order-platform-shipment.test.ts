@@ -158,3 +158,34 @@ describe('cancelling an order whose parcel the warehouse has', () => {
     });
   });
 });
+
+describe('a change on the platform while the warehouse has the parcel', () => {
+  it('opens an exception for each change and still ships the parcel', async () => {
+    const rm = readModelMocks();
+    const f = fulfilmentMocks();
+    const openOrderException = vi.fn(async (_input: ActivityInput<'openOrderException'>): Promise<ActivityOutput<'openOrderException'>> => ({ created: true }));
+    await withWorker(env, { ...rm.activities, ...f, openOrderException }, async (taskQueue) => {
+      const { order, orderId } = canonical({ paidAt: '2026-11-11T00:00:05Z' });
+      const deliver = dispatcher(env, taskQueue, 30 * MINUTE);
+      await deliver.dispatch(orderId, { eventId: `${orderId}#created`, type: 'created', order });
+      await waitFor(() => orderState(env, orderId), (s) => s.status === 'allocated', 'allocated');
+      const handle = orderHandle(env, orderId);
+      const packageId = `pkg-${orderId}`;
+      await handle.signal(packageUpdateSignal, { packageId, type: 'released', carrierCode: CARRIER, memberOrderIds: [orderId] });
+      await waitFor(() => orderState(env, orderId), (s) => s.status === 'released', 'released');
+
+      await deliver.dispatch(orderId, { eventId: `${orderId}#address`, type: 'address_changed', receiver: { ...order.receiver, detail: '古墩路**号' } });
+      await waitFor(() => orderState(env, orderId), (s) => s.timeline.some((e) => e.type === 'changed_after_release'), 'the change reported');
+      expect(openOrderException).toHaveBeenCalledWith({ orderId, shopId: order.shopId, kind: 'changed_after_release', detail: { changes: [{ eventId: `${orderId}#address`, kind: 'address' }], packages: [packageId] } });
+      expect((await orderState(env, orderId)).status).toBe('released');
+      const lineId = order.lines[0]!.lineId!;
+      await deliver.dispatch(orderId, { eventId: `${orderId}#refund`, type: 'refunded', lineIds: [lineId] });
+      await waitFor(() => Promise.resolve(openOrderException.mock.calls.length), (n) => n === 2, 'the refund reported');
+      expect(openOrderException.mock.calls[1]![0].detail).toEqual({ changes: [{ eventId: `${orderId}#refund`, kind: 'refunded', lineIds: [lineId] }], packages: [packageId] });
+
+      await handle.signal(packageUpdateSignal, { packageId, type: 'shipped', carrierCode: CARRIER, trackingNo: 'YT7000000000009', at: '2026-11-11T08:00:00Z' });
+      await expect(handle.result()).resolves.toEqual({ orderId, status: 'shipped' });
+      expect(statusesOn(await orderState(env, orderId))).toEqual(['paid', 'allocated', 'released', 'shipped']);
+    });
+  });
+});

@@ -12,6 +12,7 @@ import {
 } from '../../../channels/taobao/index.js';
 import { ChannelApiError } from '../../../channels/common.js';
 import { fixture } from './fixture.js';
+import { orderSnapshotEvent, pushOrderEvent } from '../../../channels/orders.js';
 
 const base = {
   method: 'taobao.trade.fullinfo.get',
@@ -181,5 +182,17 @@ describe('Taobao pull', () => {
   it('turns an error_response into a ChannelApiError', () => {
     const body = '{"error_response":{"code":27,"msg":"Invalid session","sub_code":"invalid-sessionkey","request_id":"x"}}';
     expect(() => parseTaobaoPullPage(body, query)).toThrow(ChannelApiError);
+  });
+});
+
+describe('Taobao refunds reaching the order', () => {
+  it('maps a paid-out refund to `refunded` with its line, and a pulled trade carries its open after-sales', () => {
+    const message = { id: 2910400008363624799n.toString(), topic: 'taobao_refund_RefundSuccess', content: JSON.stringify({ tid: 4165310245678901234n.toString(), oid: '4165310245678901236', refund_id: '201234567890123456', refund_fee: '35.00' }) };
+    const { events } = taobaoConnector.parsePush!(JSON.stringify([message]));
+    expect(events.map((e) => [e.type, e.platformOrderId])).toEqual([['refunded', '4165310245678901234']]);
+    expect(pushOrderEvent(events[0]!, undefined, {})).toEqual({ type: 'refunded', lineIds: ['4165310245678901236'] });
+
+    const mapped = taobaoConnector.mapOrder(parseTaobaoDetail(fixture('taobao/fullinfo-normal.json')), { shopId: 'tb-shop-1' });
+    expect(orderSnapshotEvent('snapshot', mapped, {})).toMatchObject({ type: 'snapshot', refundingLineIds: ['4165310245678901236'] });
   });
 });
