@@ -142,6 +142,7 @@ describe('packages: merge, unmerge, interception and shipment on a real Temporal
     expect((await packageRow(packageId)).status).toBe('intercepted');
     const after = await stockOf('FZ-TEA');
     expect(after).toEqual({ onHand: before.onHand, reserved: before.reserved - 1 });
+    await maybeRecordHistory(stack.client, d, 'order-cancelled-intercepted');
   });
 
   it('consumes the stock of an intercepted parcel the warehouse shipped anyway, and tells a person', async () => {
@@ -163,6 +164,7 @@ describe('packages: merge, unmerge, interception and shipment on a real Temporal
     await post(stack, `/v1/packages/${packageId}/events`, { type: 'shipped', carrierCode: 'FZ-YTO', trackingNo: 'YT9990000000001' });
     await eventually(() => reservedFor(e), (r) => r.every((x) => x.status === 'consumed'), 20_000, 'reservation consumed');
     expect(await stockOf('FZ-TEA')).toEqual({ onHand: before.onHand - 1, reserved: before.reserved - 1 });
+    await maybeRecordHistory(stack.client, e, 'order-shipped-after-failed-interception');
   });
 
   it('never merges a cash-on-delivery order, and gives a late arrival a new package', async () => {
