@@ -2,7 +2,9 @@ import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@te
 import { ApplicationFailure, WorkflowIdReusePolicy } from '@temporalio/common';
 import { latestPlanAttempt, recordDecisions, type DecisionEntry } from '../db/decisions.repository.js';
 import { advancePackage, findPackage, joinPackage, leavePackages, sealPackage, type LeaveOutcome } from '../db/packages.repository.js';
-import { cancelTransfers, consumeReservations, recordTransfers, releaseReservations, reserveStock, type ReservationRequest, type ReserveResult } from '../db/reservations.repository.js';
+import { cancelTransfers, consumeReservations, recordTransfers, releaseReservationRows, reserveStock, type ReservationRequest, type ReserveResult } from '../db/reservations.repository.js';
+import { clearStockWaits, recordStockWaits } from '../db/stock-waits.repository.js';
+import { wakeStockWaiters } from '../ingest/stock-wake.js';
 import {
   countWarehouseLoad,
   listCarriers,
@@ -19,8 +21,10 @@ import {
   allocate,
   chooseCarrier,
   DEFAULT_MERGE_POLICY,
+  holdFor,
   mergeBlockers,
   mergeKey,
+  openOrderStatuses,
   splitIntoPackages,
   type DecisionRecord,
   type PackageLine,
@@ -42,6 +46,7 @@ import type { DecisionSummary, JoinPackageInput, MergeFlags, PlanInput, PlannedP
 import type { ActivityDeps } from './order-activities.js';
 import { getSetting } from '../db/settings.repository.js';
 import { ALLOCATION_STRATEGY_KEY, strategyFrom, type AllocationStrategyInput } from '../domain/fulfilment/strategy.js';
+import { MERGE_POLICY_KEY, mergePolicyFrom, type MergePolicyInput } from '../domain/fulfilment/merge-policy.js';
 
 /** No package of that id in the database: failed at once, not retried (see `UNKNOWN_PACKAGE_FAILURE`). */
 function unknownPackage(packageId: string): ApplicationFailure {
@@ -99,15 +104,20 @@ export function createFulfilmentActivities({ db, temporal, config, logger }: Act
 
   return {
     /** Loads warehouses, stock, SKUs and carriers, runs allocation, split and carrier choice, and logs every decision. */
-    async planFulfilment({ orderId, order, attempt }: PlanInput): Promise<PlanResult> {
+    async planFulfilment({ orderId, order, attempt, paidAt, priority }: PlanInput): Promise<PlanResult> {
       const step = `plan:${attempt}`;
       const [warehouseRows, carrierRows] = await Promise.all([listWarehouses(db), listCarriers(db)]);
+      // A re-plan (of a short order) that no longer allocates here takes the order out of the stock queues.
+      const notAllocated = async (r: Extract<PlanResult, { status: 'unmanaged' | 'unroutable' }>) => {
+        if (attempt > 1) await clearStockWaits(db, orderId);
+        return r;
+      };
       // Orderly plans parcels only where it knows both ends: without warehouses or carriers the order goes to
       // the warehouse side as it is (an external WMS or a person does the rest).
-      if (!warehouseRows.some((w) => w.active)) return { status: 'unmanaged', reason: 'no active warehouse is configured', decisions: [] };
-      if (!carrierRows.some((c) => c.active)) return { status: 'unmanaged', reason: 'no active carrier is configured', decisions: [] };
+      if (!warehouseRows.some((w) => w.active)) return notAllocated({ status: 'unmanaged', reason: 'no active warehouse is configured', decisions: [] });
+      if (!carrierRows.some((c) => c.active)) return notAllocated({ status: 'unmanaged', reason: 'no active carrier is configured', decisions: [] });
       const dest = destinationOf(order);
-      if ('error' in dest) return { status: 'unroutable', reason: dest.error, decisions: [] };
+      if ('error' in dest) return notAllocated({ status: 'unroutable', reason: dest.error, decisions: [] });
 
       const now = new Date();
       const skuCodes = [...new Set(order.lines.map((l) => l.skuCode))];
@@ -125,6 +135,15 @@ export function createFulfilmentActivities({ db, temporal, config, logger }: Act
 
       if (allocation.status !== 'complete') {
         await recordDecisions(db, orderId, entries);
+        // In the queue of each SKU it is short of (all of the SKU: nothing of a short order is reserved), so
+        // the stock that arrives is offered to it in its turn.
+        const needs = allocation.shortages.map((s) => ({
+          skuCode: s.skuCode,
+          warehouseCode: null,
+          quantity: lines.filter((l) => l.skuCode === s.skuCode).reduce((n, l) => n + l.quantity, 0),
+          short: s.short,
+        }));
+        await recordStockWaits(db, orderId, { priority: priority ?? 0, paidAt: paidAt ?? order.paidAt ?? null, needs });
         // Part of an order is not locked while another part is missing: the exception decides what ships.
         return { status: 'short', shortages: [...allocation.shortages], decisions: summarise(entries), replanAfterMs: config.FULFILMENT_REPLAN_INTERVAL };
       }
@@ -166,6 +185,7 @@ export function createFulfilmentActivities({ db, temporal, config, logger }: Act
       for (const t of transfers) requests.push({ lineRef: t.lineRef, warehouseCode: t.fromWarehouseCode, skuCode: t.skuCode, quantity: t.quantity });
       const result = await reserveStock(db, orderId, requests);
       if (result.ok) {
+        await clearStockWaits(db, orderId);
         await recordTransfers(db, orderId, transfers);
         const attempt = await latestPlanAttempt(db, orderId);
         const counted = await countWarehouseLoad(db, { orderId, attempt, warehouseCodes: assignments.map((a) => a.warehouseCode), at: new Date() });
@@ -179,16 +199,23 @@ export function createFulfilmentActivities({ db, temporal, config, logger }: Act
      * the warehouse load it counted where no package of it has been released to the warehouse yet.
      */
     async releaseStock({ orderId, keep, only }: ReleaseStockInput): Promise<{ released: number }> {
+      // What comes back is offered to the orders waiting for it, in their turn (best effort: never fails this).
+      const offer = (rows: Array<{ warehouse_code: string; sku_code: string }>) =>
+        wakeStockWaiters({ db, client: temporal, logger }, rows.map((r) => ({ skuCode: r.sku_code, warehouseCode: r.warehouse_code })), 'released');
       if (only) {
         // Parcels the warehouse confirmed it intercepted: their goods are back on the shelves.
-        let released = 0;
-        for (const p of only) released += await releaseReservations(db, orderId, { warehouseCode: p.warehouseCode, lineRefs: p.lineRefs });
-        return { released };
+        const rows = [];
+        for (const p of only) rows.push(...(await releaseReservationRows(db, orderId, { warehouseCode: p.warehouseCode, lineRefs: p.lineRefs })));
+        await offer(rows);
+        return { released: rows.length };
       }
-      const released = await releaseReservations(db, orderId, keep?.length ? { exclude: keep } : undefined);
+      const rows = await releaseReservationRows(db, orderId, keep?.length ? { exclude: keep } : undefined);
       await cancelTransfers(db, orderId);
       await releaseWarehouseLoad(db, orderId);
-      return { released };
+      // A cancelled order waits for nothing any more.
+      await clearStockWaits(db, orderId);
+      await offer(rows);
+      return { released: rows.length };
     },
 
     /**
@@ -198,6 +225,8 @@ export function createFulfilmentActivities({ db, temporal, config, logger }: Act
     async joinPackage(input: JoinPackageInput) {
       const { orderId, order, parcel } = input;
       const { key, blockers } = parcelMergeKey(order, input.destinationRegionCode, parcel, input.flags);
+      const policy = mergePolicyFrom(await getSetting<MergePolicyInput>(db, MERGE_POLICY_KEY), config.PACKAGE_HOLD_WINDOW);
+      const holdWindowMs = key === null || policy.hold === 'never' ? 0 : policy.holdWindowMs;
       const joined = await joinPackage(db, {
         orderId,
         packageKey: parcel.key,
@@ -209,7 +238,8 @@ export function createFulfilmentActivities({ db, temporal, config, logger }: Act
         lines: parcel.lines,
         weightG: parcel.weightG,
         valueFen: parcel.valueFen,
-        holdWindowMs: config.PACKAGE_HOLD_WINDOW,
+        holdWindowMs,
+        ...(policy.hold === 'when_buyer_has_open_orders' ? { holdOnlyForBuyer: { buyerKey: order.buyerKey, openStatuses: openOrderStatuses(order.presale !== undefined) } } : {}),
       });
       const windowEnd = joined.windowEnd.toISOString();
       const args: [PackageWorkflowInput] = [{ packageId: joined.packageId, windowEnd }];
@@ -228,23 +258,30 @@ export function createFulfilmentActivities({ db, temporal, config, logger }: Act
       }
 
       const others = joined.joinedOrders;
+      // Opened here: the policy's reason with the buyer's open orders found. Joined (or a retry): the open
+      // package's own window stands.
+      const hold = joined.opened
+        ? holdFor(policy, { mergeable: key !== null, buyerOpenOrders: policy.hold === 'when_buyer_has_open_orders' ? (joined.buyerOpenOrders?.length ?? 0) : 0 }).reason
+        : 'joined an open package: its window stands';
       const record: DecisionRecord = {
         kind: 'merge',
         subject: parcel.key,
-        ruleId: DEFAULT_MERGE_POLICY.id,
-        ruleVersion: DEFAULT_MERGE_POLICY.version,
+        ruleId: policy.id,
+        ruleVersion: policy.version,
         outcome:
           key === null
             ? `package ${joined.packageId} of its own: never merged (${blockers.map((b) => b.code).join(', ')})`
             : others.length > 0
               ? `joined package ${joined.packageId} with ${others.length} other order(s)`
-              : `opened package ${joined.packageId}; others may join until ${windowEnd}`,
+              : joined.windowEnd.getTime() > Date.now()
+                ? `opened package ${joined.packageId}; others may join until ${windowEnd}`
+                : `opened package ${joined.packageId}, sealed at once`,
         chosen: [joined.packageId],
         candidates: others.map((id, i) => ({ id, rank: i + 1, score: 1, criteria: {}, metrics: { package: joined.packageId } })),
         excluded: key === null ? [{ id: orderId, reasons: blockers }] : [],
         steps: [
           { step: 'merge-key', outcome: key === null ? 'none: the order may not share a package' : 'same shop, buyer, address, warehouse and class' },
-          { step: 'hold-window', outcome: key === null ? 'sealed at once' : `${config.PACKAGE_HOLD_WINDOW} ms, ends ${windowEnd}` },
+          { step: 'hold-window', outcome: `${hold}; ends ${windowEnd}` },
         ],
       };
       await recordDecisions(db, orderId, [{ stepKey: `merge:${parcel.key}`, record }]);

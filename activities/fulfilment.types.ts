@@ -17,6 +17,9 @@ export interface PlanInput {
   order: CanonicalOrder;
   /** Counts plans of this order (a re-plan after a lost race or a shortage); keys the decision log. */
   attempt: number;
+  /** The order's place in the queue of a SKU it is short of: higher priority first, then earlier payment. */
+  paidAt?: string;
+  priority?: number;
 }
 
 export interface PlannedParcel {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type { LogisticsClass, PackageLine } from '../domain/fulfilment/index.js';
+import type { OrderStatus } from '../domain/order-status.js';
 import type { Db } from './database.js';
 import type { PackageMemberRow, PackageRow, PackageStatus } from './fulfilment.schema.js';
 import { isUniqueViolation } from './pg-errors.js';
@@ -18,7 +19,14 @@ export interface JoinRequest {
   lines: readonly PackageLine[];
   weightG: number;
   valueFen: number;
+  /** The hold window of a package this call opens (a package joined keeps its own window). */
   holdWindowMs: number;
+  /**
+   * Set when the window depends on the buyer: a package this call opens then waits `holdWindowMs` only if
+   * another order of the same shop and buyer is in one of `openStatuses` (it could still join), and is
+   * sealed at once otherwise. Looked up only when a package is opened, under the same transaction.
+   */
+  holdOnlyForBuyer?: { buyerKey: string; openStatuses: readonly OrderStatus[] };
 }
 
 export interface JoinResult {
@@ -30,6 +38,11 @@ export interface JoinResult {
   alreadyMember: boolean;
   /** Orders already in the package when this one joined (the merge it made). */
   joinedOrders: string[];
+  /**
+   * With `holdOnlyForBuyer`, when this call opened the package: the buyer's other open orders in the shop
+   * (at most 10) that made it wait; empty when it was sealed at once. Undefined otherwise.
+   */
+  buyerOpenOrders?: string[];
 }
 
 function newPackageId(): string {
@@ -77,9 +90,25 @@ export async function joinPackage(db: Db, r: JoinRequest): Promise<JoinResult> {
             .executeTakeFirst();
         }
         let opened = false;
+        let buyerOpenOrders: string[] | undefined;
         if (!pkg) {
+          let windowMs = r.mergeKey === null ? 0 : r.holdWindowMs;
+          if (r.mergeKey !== null && r.holdOnlyForBuyer && windowMs > 0) {
+            buyerOpenOrders = (
+              await tx
+                .selectFrom('orders')
+                .select('id')
+                .where('shop_id', '=', r.shopId)
+                .where('buyer_key', '=', r.holdOnlyForBuyer.buyerKey)
+                .where('id', '<>', r.orderId)
+                .where('status', 'in', [...r.holdOnlyForBuyer.openStatuses])
+                .orderBy('id')
+                .limit(10)
+                .execute()
+            ).map((o) => o.id);
+            if (buyerOpenOrders.length === 0) windowMs = 0;
+          }
           const now = Date.now();
-          const windowMs = r.mergeKey === null ? 0 : r.holdWindowMs;
           pkg = await tx
             .insertInto('packages')
             .values({
@@ -109,7 +138,7 @@ export async function joinPackage(db: Db, r: JoinRequest): Promise<JoinResult> {
             value_fen: r.valueFen,
           })
           .execute();
-        return { packageId: pkg.id, windowEnd: pkg.window_end, opened, alreadyMember: false, joinedOrders };
+        return { packageId: pkg.id, windowEnd: pkg.window_end, opened, alreadyMember: false, joinedOrders, ...(buyerOpenOrders ? { buyerOpenOrders } : {}) };
       });
     } catch (e) {
       // Another order opened the package for this key at the same moment: join that one instead.

@@ -70,17 +70,24 @@ export async function reserveStock(db: Db, orderId: string, requests: readonly R
   }
 }
 
+export interface ReleaseFilter {
+  warehouseCode?: string;
+  lineRefs?: readonly string[];
+  /** Parcels (a warehouse's lines) to leave reserved. */
+  exclude?: readonly { warehouseCode: string; lineRefs: readonly string[] }[];
+}
+
 /** Gives back every unit an order still holds (cancellation, re-planning). Idempotent: released rows stay released. */
-export async function releaseReservations(
+export async function releaseReservations(db: Db, orderId: string, filter?: ReleaseFilter): Promise<number> {
+  return (await releaseReservationRows(db, orderId, filter)).length;
+}
+
+/** As `releaseReservations`, returning what was given back (whose waiting orders may now be served). */
+export async function releaseReservationRows(
   db: Db,
   orderId: string,
-  filter?: {
-    warehouseCode?: string;
-    lineRefs?: readonly string[];
-    /** Parcels (a warehouse's lines) to leave reserved. */
-    exclude?: readonly { warehouseCode: string; lineRefs: readonly string[] }[];
-  },
-): Promise<number> {
+  filter?: ReleaseFilter,
+): Promise<Array<{ warehouse_code: string; sku_code: string; quantity: number }>> {
   return db.transaction().execute(async (tx) => {
     let q = tx
       .updateTable('reservations')
@@ -104,7 +111,7 @@ export async function releaseReservations(
         .where('sku_code', '=', r.sku_code)
         .execute();
     }
-    return rows.length;
+    return rows;
   });
 }
 

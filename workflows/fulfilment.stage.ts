@@ -1,16 +1,18 @@
 // The order workflow's fulfilment stage: plan (allocation, split, carrier), reserve, join packages (merge),
 // then follow the packages until they ship. Workflow code: deterministic, I/O only through activities.
-import { condition, log, proxyActivities, proxyLocalActivities, setHandler } from '@temporalio/workflow';
+import { condition, log, patched, proxyActivities, proxyLocalActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import type { ParcelLines, PlannedParcel, PlanResult } from '../activities/fulfilment.types.js';
 import type { CanonicalOrder } from '../domain/order.js';
 import {
   fulfilmentQuery,
   packageUpdateSignal,
+  stockAvailableSignal,
   type FulfilmentOutcome,
   type FulfilmentState,
   type OrderPackage,
   type PackageUpdate,
+  type ResumedOrderRun,
 } from './order.messages.js';
 
 // Planning and reservations are database work only: local activities, no server round trip per call.
@@ -26,6 +28,18 @@ const { joinPackage, leavePackages } = proxyActivities<Activities>({
 
 /** Plans overtaken by other orders' reservations before one sticks; then the order counts as short. */
 const MAX_RESERVE_ATTEMPTS = 3;
+/**
+ * Runs recorded before a short order could be woken by `stockAvailable` waited out the re-plan interval only
+ * and never continued as new while waiting.
+ */
+const STOCK_WAKE_PATCH = 'stock-wake';
+/** Plans one run makes while waiting for stock before it continues as new, unless Temporal suggests it sooner. */
+export const DEFAULT_PLANS_PER_RUN = 200;
+/** Decisions a continued run carries for the state query (the decision log keeps every one). */
+const CARRIED_DECISIONS = 50;
+
+/** How waiting for stock ended: allocated (or otherwise planned), cancelled, or time to continue as new. */
+export type StockWait = 'planned' | 'cancelled' | 'continue_as_new';
 
 export interface Shipment {
   packageId: string;
@@ -51,6 +65,9 @@ export interface FulfilmentInput {
   sealed?: boolean;
   /** Checked between steps: a cancelled order stops planning and joins nothing more. */
   isCancelled: () => boolean;
+  /** When the order was paid and its priority: its place in the queue of each SKU it is short of. */
+  paidAt?: string;
+  priority?: number;
 }
 
 
@@ -68,17 +85,45 @@ export class FulfilmentStage {
   private current: FulfilmentOutcome = { status: 'cancelled' };
   /** Package news that came before the package's `joinPackage` returned here (a hold window of zero). */
   private readonly early: PackageUpdate[] = [];
+  /** `stockAvailable` signals received, and how many of them the latest plan started after. */
+  private wakeups = 0;
+  private wakeupsPlanned = 0;
+  /** Plans made by this run (a continued run counts from zero). */
+  private plansThisRun = 0;
 
   private constructor(private readonly input: FulfilmentInput) {
     setHandler(packageUpdateSignal, (u) => this.onPackageUpdate(u));
     setHandler(fulfilmentQuery, () => this.state());
+    setHandler(stockAvailableSignal, () => {
+      this.st.stockWakeups = ++this.wakeups;
+    });
   }
 
-  /** Plans and reserves for a paid order, joining its packages when the stock is there. */
-  static async run(input: FulfilmentInput): Promise<FulfilmentStage> {
+  /**
+   * Plans and reserves for a paid order, joining its packages when the stock is there. `resumed` is what an
+   * earlier run of the order, waiting for stock, carried over: it goes on counting from there.
+   */
+  static async run(input: FulfilmentInput, resumed?: ResumedOrderRun['fulfilment']): Promise<FulfilmentStage> {
     const stage = new FulfilmentStage(input);
+    if (resumed) {
+      stage.st.attempts = resumed.attempts;
+      stage.st.decisions.push(...resumed.decisions);
+      if (resumed.shortages) stage.st.shortages = resumed.shortages;
+      if (resumed.stockWakeups) stage.st.stockWakeups = stage.wakeups = stage.wakeupsPlanned = resumed.stockWakeups;
+    }
     await stage.replan();
     return stage;
+  }
+
+  /** What a run continuing this one needs of the stage (see `ResumedOrderRun`). */
+  carry(): ResumedOrderRun['fulfilment'] {
+    const st = this.state();
+    return {
+      attempts: st.attempts,
+      decisions: st.decisions.slice(-CARRIED_DECISIONS),
+      ...(st.shortages ? { shortages: st.shortages } : {}),
+      ...(st.stockWakeups ? { stockWakeups: st.stockWakeups } : {}),
+    };
   }
 
   get outcome(): FulfilmentOutcome {
@@ -90,13 +135,23 @@ export class FulfilmentStage {
     return JSON.parse(JSON.stringify(this.st)) as FulfilmentState;
   }
 
-  /** Waits (re-planning every `replanAfterMs`) until a short order is allocated; false when cancelled first. */
-  async waitForStock(isCancelled: () => boolean): Promise<boolean> {
+  /**
+   * Waits until a short order is planned (allocated, or no longer Orderly's to allocate). It re-plans as soon
+   * as it is told that stock it waits for arrived (`stockAvailable`, sent in queue order), and every
+   * `replanAfterMs` in any case (the fallback when nobody told it). A signal that came while it was planning
+   * counts: it plans again. Its history grows with every plan, so after `plansPerRun` plans, or sooner when
+   * Temporal suggests it, it answers `continue_as_new` for the caller to carry the order to a fresh run.
+   */
+  async waitForStock(isCancelled: () => boolean, plansPerRun = DEFAULT_PLANS_PER_RUN): Promise<StockWait> {
+    const wakeable = patched(STOCK_WAKE_PATCH);
     while (this.current.status === 'short') {
-      if (await condition(isCancelled, this.current.replanAfterMs)) return false;
+      if (wakeable && (this.plansThisRun >= plansPerRun || workflowInfo().continueAsNewSuggested)) return 'continue_as_new';
+      const woken = () => wakeable && this.wakeups !== this.wakeupsPlanned;
+      await condition(() => isCancelled() || woken(), this.current.replanAfterMs);
+      if (isCancelled()) return 'cancelled';
       await this.replan();
     }
-    return this.current.status !== 'cancelled';
+    return this.current.status === 'cancelled' ? 'cancelled' : 'planned';
   }
 
   /** Every package has shipped, failed, left or is being intercepted (or there are none): nothing more to wait for. */
@@ -166,6 +221,8 @@ export class FulfilmentStage {
   }
 
   private async replan(): Promise<void> {
+    this.plansThisRun++;
+    this.wakeupsPlanned = this.wakeups;
     this.current = await this.plan();
     this.st.outcome = this.current.status;
   }
@@ -185,7 +242,8 @@ export class FulfilmentStage {
     for (let tries = 0; tries < MAX_RESERVE_ATTEMPTS; tries++) {
       if (isCancelled()) return { status: 'cancelled' };
       const attempt = ++this.st.attempts;
-      const p: PlanResult = await planFulfilment({ orderId, order, attempt });
+      const { paidAt, priority } = this.input;
+      const p: PlanResult = await planFulfilment({ orderId, order, attempt, ...(paidAt ? { paidAt } : {}), ...(priority ? { priority } : {}) });
       this.st.decisions.push(...p.decisions);
       if (p.status === 'unmanaged' || p.status === 'unroutable') return { status: p.status, reason: p.reason };
       if (p.status === 'short') {

@@ -4,6 +4,7 @@ import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { DecisionSummary, Shortage } from '../activities/fulfilment.types.js';
 import type { CompletenessIssue } from '../domain/completeness.js';
 import type { OrderEvent, OrderEventType, OrderProcessingOptions, PlatformOrderState } from '../domain/order-events.js';
+import type { OrderFacts } from '../domain/order-lifecycle.js';
 import type { OrderStatus } from '../domain/order-status.js';
 
 export type { OrderEvent, OrderEventType, OrderProcessingOptions, PlatformOrderState };
@@ -12,6 +13,30 @@ export interface OrderWorkflowInput {
   orderId: string;
   /** How long to wait for payment after the order is known before closing it. */
   paymentTimeoutMs: number;
+  /** Set by the order itself when it continues as new while it waits for stock: where the last run stood. */
+  resume?: ResumedOrderRun;
+  /** Plans one run may make while waiting for stock before it continues as new (default 200). */
+  plansPerRun?: number;
+}
+
+/**
+ * What a run waiting for stock hands to the run it continues as: the order's facts (applied event ids
+ * included, so nothing is applied twice), where it stands, the recent timeline and its fulfilment so far.
+ */
+export interface ResumedOrderRun {
+  facts: OrderFacts;
+  status: OrderStatus;
+  /** The timeline's last sequence number and the read model's last version: both keep counting up. */
+  seq: number;
+  version: number;
+  ignoredEvents: number;
+  /** The latest timeline entries (the read model keeps all of them), and those not yet in the read model. */
+  timeline: TimelineEntry[];
+  unsynced: TimelineEntry[];
+  issues: CompletenessIssue[];
+  fulfilment: { attempts: number; decisions: DecisionSummary[]; shortages?: Shortage[]; stockWakeups?: number };
+  /** How many runs came before this one. */
+  runs: number;
 }
 
 export interface TimelineEntry {
@@ -88,6 +113,8 @@ export interface FulfilmentState {
   decisions: DecisionSummary[];
   packages: OrderPackage[];
   shortages?: Shortage[];
+  /** Times the order was told that stock it waits for arrived. */
+  stockWakeups?: number;
   cancelled?: {
     reason: string;
     unmerged: string[];
@@ -111,6 +138,14 @@ export type PackageUpdate =
   /** The warehouse could not stop the parcel: it ships. */
   | { packageId: string; type: 'intercept_failed'; reason: string; at: string };
 
+/** Stock the order waits for has arrived (an adjustment, a receipt, stock given back): it re-plans at once. */
+export interface StockAvailable {
+  skuCode: string;
+  warehouseCode: string;
+  /** What raised the stock: `adjustment`, `released` (an order gave it back), ... */
+  reason: string;
+}
+
 /** The order workflow as callers see it (`workflows/order.workflow.ts` implements it under this name). */
 export type OrderWorkflow = (input: OrderWorkflowInput) => Promise<OrderResult>;
 export const orderWorkflowType = 'orderWorkflow';
@@ -119,6 +154,8 @@ export const orderWorkflowType = 'orderWorkflow';
 export const orderEventSignal = defineSignal<[OrderEvent]>('orderEvent');
 /** News from one of the order's packages (released, picked, shipped, failed, dropped). */
 export const packageUpdateSignal = defineSignal<[PackageUpdate]>('packageUpdate');
+/** Stock a short order waits for has arrived; sent in queue order (priority, then paid time). */
+export const stockAvailableSignal = defineSignal<[StockAvailable]>('stockAvailable');
 /** The whole live state of the order, for ops and the API. */
 export const stateQuery = defineQuery<OrderState>('state');
 /** Allocation, packages and decisions alone, once the order reached fulfilment. */

@@ -10,7 +10,7 @@ import type { OrderStatus } from '../domain/order-status.js';
 import type { CanonicalOrder } from '../domain/order.js';
 import { workflowNow } from './clock.js';
 import type { FulfilmentStage } from './fulfilment.stage.js';
-import type { OrderResult, OrderState, OrderWorkflowInput, TimelineEntry } from './order.messages.js';
+import type { OrderResult, OrderState, OrderWorkflowInput, ResumedOrderRun, TimelineEntry } from './order.messages.js';
 import { ExceptionTypeKey, orderAttributes, OrderStatusKey, WarehouseKey } from './search-attributes.js';
 
 // Read-model writes are short database calls: local activities run them in the worker without a round trip
@@ -22,6 +22,9 @@ const { syncReadModel } = proxyLocalActivities<Activities>({
 
 /** Applied event ids kept in the state query; the full list is kept for deduplication. */
 const MAX_IDS_IN_QUERY = 50;
+
+/** Timeline entries a continued run carries for the state query (the read model keeps every one). */
+const CARRIED_TIMELINE = 100;
 
 /** Runs recorded before presale orders without a balance counted as paid at their deposit keep waiting. */
 const PRESALE_WITHOUT_BALANCE_PATCH = 'presale-without-balance-paid-at-deposit';
@@ -56,7 +59,40 @@ export class OrderRun {
   /** Timeline entries not yet written to the read model. */
   private unsynced: TimelineEntry[] = [];
 
-  constructor(readonly input: OrderWorkflowInput) {}
+  constructor(readonly input: OrderWorkflowInput) {
+    const r = input.resume;
+    if (!r) return;
+    // Continued as new while waiting for stock: the run goes on where the last one stood.
+    this.facts = r.facts;
+    this.status = r.status;
+    this.issues = r.issues;
+    this.seq = r.seq;
+    this.version = r.version;
+    this.ignored = r.ignoredEvents;
+    this.timeline.push(...r.timeline);
+    this.unsynced = [...r.unsynced];
+  }
+
+  /** Whether this run continues an earlier one (it starts at fulfilment, paid and validated). */
+  get resumed(): boolean {
+    return this.input.resume !== undefined;
+  }
+
+  /** What the next run needs to go on from here (see `ResumedOrderRun`). */
+  carry(fulfilment: ResumedOrderRun['fulfilment']): ResumedOrderRun {
+    return {
+      facts: this.facts,
+      status: this.status,
+      seq: this.seq,
+      version: this.version,
+      ignoredEvents: this.ignored,
+      timeline: this.timeline.slice(-CARRIED_TIMELINE),
+      unsynced: this.unsynced,
+      issues: this.issues,
+      fulfilment,
+      runs: (this.input.resume?.runs ?? 0) + 1,
+    };
+  }
 
   get orderId(): string {
     return this.input.orderId;

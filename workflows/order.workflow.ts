@@ -1,4 +1,4 @@
-import { condition, proxyActivities, proxyLocalActivities, setHandler } from '@temporalio/workflow';
+import { allHandlersFinished, condition, makeContinueAsNewFunc, proxyActivities, proxyLocalActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import { hasBlockingIssues } from '../domain/completeness.js';
 import { workflowNow } from './clock.js';
@@ -33,13 +33,14 @@ export const orderWorkflow: OrderWorkflow = async function orderWorkflow(input: 
   setHandler(orderEventSignal, (e) => run.onEvent(e));
   setHandler(stateQuery, () => run.state());
 
-  // A payment or a cancellation may arrive before the order itself.
-  await condition(() => run.facts.order !== undefined || run.isCancelled(), input.paymentTimeoutMs);
+  // A payment or a cancellation may arrive before the order itself (a continued run has it already).
+  if (!run.resumed) await condition(() => run.facts.order !== undefined || run.isCancelled(), input.paymentTimeoutMs);
   if (!run.facts.order) return run.endWithoutOrder();
   run.tagOrder();
 
-  // Review (the rule engine) slots in between validation and fulfilment.
-  const stages: Stage[] = [awaitPayment, validateUntilClean, fulfil, ship];
+  // Review (the rule engine) slots in between validation and fulfilment. A run continued while waiting for
+  // stock was paid and validated by the run before it.
+  const stages: Stage[] = run.resumed ? [fulfil, ship] : [awaitPayment, validateUntilClean, fulfil, ship];
   for (const stage of stages) {
     const ended = await stage(run);
     if (ended) return ended;
@@ -117,12 +118,21 @@ async function validateUntilClean(run: OrderRun): Promise<OrderResult | undefine
  * `allocated` while its packages wait in their hold windows and `released` once the warehouse has them.
  */
 async function fulfil(run: OrderRun): Promise<OrderResult | undefined> {
-  const stage = await FulfilmentStage.run({ orderId: run.orderId, order: run.order, refundInProgress: run.refundInProgress, isCancelled: run.isStopping });
+  const paidAt = run.facts.paidAt ?? run.order.paidAt;
+  const input = { orderId: run.orderId, order: run.order, refundInProgress: run.refundInProgress, isCancelled: run.isStopping, ...(paidAt ? { paidAt } : {}) };
+  const stage = await FulfilmentStage.run(input, run.input.resume?.fulfilment);
   run.fulfilment = stage;
   if (stage.outcome.status === 'short') {
-    run.tagException('out_of_stock');
-    await run.moveTo('short', { shortages: stage.outcome.shortages.map((s) => ({ skuCode: s.skuCode, short: s.short })) });
-    if (await stage.waitForStock(run.isStopping)) run.tagException(null);
+    // A continued run is short already: the status and its exception tag came with it.
+    if (!run.resumed) {
+      run.tagException('out_of_stock');
+      await run.moveTo('short', { shortages: stage.outcome.shortages.map((s) => ({ skuCode: s.skuCode, short: s.short })) });
+    }
+    const waited = await stage.waitForStock(run.isStopping, run.input.plansPerRun);
+    if (waited === 'continue_as_new') return continueWaiting(run, stage);
+    if (waited === 'planned') run.tagException(null);
+  } else if (run.resumed) {
+    run.tagException(null);
   }
   if (stage.outcome.status === 'unroutable') {
     run.holdReason = stage.outcome.reason;
@@ -142,6 +152,17 @@ async function fulfil(run: OrderRun): Promise<OrderResult | undefined> {
   if (!stage.handedOver()) return endStopped(run, stage);
   await run.release(undefined, { packages: outcome.packageIds });
   return undefined;
+}
+
+/**
+ * Carries a short order to a fresh run (continue-as-new) so its history stays small however long it waits:
+ * the next run starts at fulfilment with the order's facts, timeline and fulfilment so far.
+ */
+async function continueWaiting(run: OrderRun, stage: FulfilmentStage): Promise<never> {
+  await condition(allHandlersFinished);
+  run.note('continued_as_new', { runs: (run.input.resume?.runs ?? 0) + 1, attempts: stage.state().attempts });
+  const next = makeContinueAsNewFunc<OrderWorkflow>({ typedSearchAttributes: workflowInfo().typedSearchAttributes });
+  return next({ ...run.input, resume: run.carry(stage.carry()) });
 }
 
 /** Shipment: every package reports back; the tracking numbers are written back to the platform. */

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { adjustInventory, findInventory, findSku, findWarehouse, listAdjustments, listInventory, type InventoryRow } from '../../db/stock.repository.js';
 import type { Db } from '../../db/database.js';
+import { wakeStockWaiters } from '../../ingest/stock-wake.js';
 import { AppError } from '../errors.js';
 import { code, errorBody } from './fulfilment.common.js';
 
@@ -43,7 +44,7 @@ async function requireItem(db: Db, warehouseCode: string, skuCode: string): Prom
 }
 
 export const inventoryRoutes: FastifyPluginAsyncZod = async (app) => {
-  const { db } = app.services;
+  const { db, temporal, logger } = app.services;
 
   app.get(
     '/v1/inventory',
@@ -94,6 +95,9 @@ export const inventoryRoutes: FastifyPluginAsyncZod = async (app) => {
         const why = r.reason === 'negative' ? 'on hand would go negative' : `on hand would fall below the ${r.reserved} unit(s) reserved for orders`;
         throw new AppError('conflict', `cannot adjust ${warehouseCode}/${skuCode} by ${req.body.delta}: ${why}`, { onHand: r.onHand, reserved: r.reserved });
       }
+      // More stock (a count, a receipt): the orders waiting for it are told in their turn. Best effort, after
+      // the commit: the adjustment stands whatever Temporal says, and an order not told re-plans on its own.
+      if (req.body.delta > 0) await wakeStockWaiters({ db, client: temporal, logger }, [{ warehouseCode, skuCode }], 'adjustment');
       return reply.status(201).send({
         adjustment: {
           id: r.adjustmentId,

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { getSetting, putSetting } from '../../db/settings.repository.js';
 import { DEFAULT_ALLOCATION_STRATEGY } from '../../domain/fulfilment/allocation.js';
 import { ALLOCATION_STRATEGY_KEY, allocationStrategyInput, type AllocationStrategyInput } from '../../domain/fulfilment/strategy.js';
+import { MERGE_POLICY_KEY, mergePolicyFrom, mergePolicyInput, type MergePolicyInput } from '../../domain/fulfilment/merge-policy.js';
 import { errorBody } from './fulfilment.common.js';
 
 const strategyOut = allocationStrategyInput.extend({
@@ -11,8 +12,61 @@ const strategyOut = allocationStrategyInput.extend({
   updatedAt: z.string().nullable(),
 });
 
+const mergePolicyOut = z.object({
+  id: z.string(),
+  hold: mergePolicyInput.shape.hold,
+  holdWindowSeconds: z.number().nullable().describe('As stored; null: the deployment window is used'),
+  effectiveHoldWindowSeconds: z.number().describe('The window a held package waits now'),
+  version: z.number().int(),
+  source: z.enum(['default', 'configured']),
+  updatedAt: z.string().nullable(),
+});
+
 export const settingsRoutes: FastifyPluginAsyncZod = async (app) => {
-  const { db } = app.services;
+  const { db, config } = app.services;
+  const mergePolicyView = (stored: { value: MergePolicyInput; version: number; updatedAt: Date } | undefined) => {
+    const p = mergePolicyFrom(stored, config.PACKAGE_HOLD_WINDOW);
+    return {
+      id: p.id,
+      hold: p.hold,
+      holdWindowSeconds: stored?.value.holdWindowSeconds ?? null,
+      effectiveHoldWindowSeconds: p.holdWindowMs / 1000,
+      version: p.version,
+      source: stored ? ('configured' as const) : ('default' as const),
+      updatedAt: stored ? stored.updatedAt.toISOString() : null,
+    };
+  };
+
+  app.get(
+    '/v1/settings/merge-policy',
+    {
+      schema: {
+        tags: ['settings'],
+        summary: 'The merge policy in force',
+        description:
+          'When a new package waits for more orders of the same buyer and address before it is released: always, only when the buyer has another open order in the shop (default), or never. Every merge decision records its id and version.',
+        response: { 200: mergePolicyOut },
+      },
+    },
+    async () => mergePolicyView(await getSetting<MergePolicyInput>(db, MERGE_POLICY_KEY)),
+  );
+
+  app.put(
+    '/v1/settings/merge-policy',
+    {
+      schema: {
+        tags: ['settings'],
+        summary: 'Replace the merge policy (its version goes up by one); applies to packages opened from now on',
+        body: mergePolicyInput,
+        response: { 200: mergePolicyOut, 400: errorBody },
+      },
+    },
+    async (req) => {
+      const saved = await putSetting(db, MERGE_POLICY_KEY, req.body);
+      req.log.info({ version: saved.version, policy: req.body }, 'merge policy changed');
+      return mergePolicyView(saved);
+    },
+  );
 
   app.get(
     '/v1/settings/allocation-strategy',

@@ -36,6 +36,11 @@ export interface DriveOptions {
   pullIntervalS: number;
   /** Set by `--warehouse`: the simulator also plays the warehouse (picks and ships released packages). */
   warehouse?: WarehouseFlags;
+  /**
+   * Set by `--repeat-buyers`: share of orders placed by a buyer who already ordered in this run in the same
+   * shop, to the same address (what merging and hold windows are for). Absent: every buyer is new.
+   */
+  repeatBuyerRate?: number;
 }
 
 export interface WarehouseFlags {
@@ -78,6 +83,7 @@ Drives a running Orderly (start it with \`npm start\`) with the four-platform si
   --warehouse-fail <f>  with --warehouse, share of packages reported failed, 0..1 (default ${WAREHOUSE_DEFAULTS.failRate})
   --warehouse-delay <s> with --warehouse, most seconds before each of pick and ship, 0..600 (default ${WAREHOUSE_DEFAULTS.delayMs[1] / 1000})
   --warehouse-carrier <c> with --warehouse, carrier of packages released without one (default ${WAREHOUSE_DEFAULTS.defaultCarrier})
+  --repeat-buyers <f>   share of orders from a buyer who already ordered in this run, same shop and address, 0..1 (default 0)
   -h, --help            this text
 
 Example: npm run simulate -- --platform douyin --rate 50 --duration 60
@@ -117,6 +123,7 @@ export function parseSimulateArgs(argv: readonly string[], now = Date.now()): Pa
         'warehouse-fail': { type: 'string' },
         'warehouse-delay': { type: 'string' },
         'warehouse-carrier': { type: 'string' },
+        'repeat-buyers': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -173,6 +180,7 @@ export function parseSimulateArgs(argv: readonly string[], now = Date.now()): Pa
             },
           }
         : {}),
+      ...(values['repeat-buyers'] !== undefined ? { repeatBuyerRate: num('repeat-buyers', values['repeat-buyers'], 0, 0, 1) } : {}),
     };
     return { kind: 'run', options };
   } catch (e) {
@@ -270,6 +278,8 @@ export interface DriveReport {
     byShop: Array<{ shopId: string; platform: SimPlatform; syncMode: SyncMode; generated: number; found: number; pull?: { cursor: string | null; lastError: string | null; consecutiveFailures: number } }>;
   };
   orders: GeneratedOrder[];
+  /** Orders waiting in a package's hold window (status `allocated`): sampled during the run, and per order from its timeline. */
+  holds: HoldReport;
   /** With --warehouse: what the warehouse player did and what came of it. */
   warehouse?: WarehouseReport & {
     /** Of this run's orders, those Orderly lists as `shipped`. */
@@ -280,6 +290,36 @@ export interface DriveReport {
     writebackOrders: number;
   };
 }
+
+export interface HoldReport {
+  /** Orders of this run's shops listed as `allocated`, counted once a second from the first push to the end of the wait. */
+  samples: number;
+  allocatedPeak: number;
+  allocatedMean: number;
+  /** Of this run's orders (timelines read, at most `HOLD_TIMELINES_MAX`): those that reached `allocated` or `released`. */
+  timelines: number;
+  reachedPackage: number;
+  /**
+   * Of those, the orders put into a package that was held: a package window ending after the order was
+   * allocated (from the `status:allocated` entry's packages). What the merge policy decided, whatever the load.
+   */
+  held: number;
+  /** Window left when allocated (package window end - allocated), over held orders, in ms. */
+  heldMsP50: number | null;
+  heldMsP99: number | null;
+  /** Released with `allocated` -> `released` taking at least `HOLD_WAITED_MS` (the hold plus the release work, under load). */
+  waited: number;
+  /** Still `allocated` at the end: in a window that had not closed yet. */
+  stillWaiting: number;
+  /** `allocated` -> `released` over released orders, in ms. */
+  waitMsP50: number | null;
+  waitMsP99: number | null;
+}
+
+/** Timelines read for the hold figures (one request each). */
+export const HOLD_TIMELINES_MAX = 5000;
+/** An order released this long or more after it was allocated waited in a hold window, not just for the release step. */
+export const HOLD_WAITED_MS = 1000;
 
 export interface DriveHooks {
   onProgress?: (p: DriveProgress) => void;
@@ -341,8 +381,8 @@ class OrderlyClient {
     }
   }
 
-  async countOf(shopId: string): Promise<number> {
-    const r = await this.request('GET', `/v1/orders?shopId=${encodeURIComponent(shopId)}&limit=1`);
+  async countOf(shopId: string, status?: string): Promise<number> {
+    const r = await this.request('GET', `/v1/orders?shopId=${encodeURIComponent(shopId)}&limit=1${status ? `&status=${status}` : ''}`);
     return r.status === 200 ? (r.json as { total: number }).total : -1;
   }
 }
@@ -422,6 +462,9 @@ export async function drive(opts: DriveOptions, hooks: DriveHooks = {}): Promise
   let progressTimer: NodeJS.Timeout | undefined;
   let countTimer: NodeJS.Timeout | undefined;
   let warehouse: WarehousePlayer | undefined;
+  let holdTimer: NodeJS.Timeout | undefined;
+  let sampling = false;
+  const allocatedSamples: number[] = [];
 
   const progress = (): DriveProgress => ({
     phase,
@@ -442,6 +485,27 @@ export async function drive(opts: DriveOptions, hooks: DriveHooks = {}): Promise
   const chance = (p: number): boolean => {
     chooser = (Math.imul(chooser, 1664525) + 1013904223) >>> 0;
     return chooser / 4294967296 < p;
+  };
+
+  // Repeat buyers draw from a stream of their own too, so that turning them on changes no other choice.
+  let buyerChooser = (opts.seed ^ 0x85ebca6b) >>> 0;
+  const buyerDraw = (): number => {
+    buyerChooser = (Math.imul(buyerChooser, 1664525) + 1013904223) >>> 0;
+    return buyerChooser / 4294967296;
+  };
+  const buyersByShop = new Map<string, SimOrder[]>();
+  /** Makes `o` an order of an earlier buyer of the shop (same buyer and address ids, same receiver), by chance. */
+  const maybeRepeatBuyer = (shopId: string, o: SimOrder) => {
+    const earlier = buyersByShop.get(shopId) ?? [];
+    if (opts.repeatBuyerRate && earlier.length && buyerDraw() < opts.repeatBuyerRate) {
+      const b = earlier[Math.floor(buyerDraw() * earlier.length)]!;
+      o.buyerKey = b.buyerKey;
+      o.addressKey = b.addressKey;
+      o.receiver = { ...b.receiver };
+      o.plain = { ...b.plain };
+    }
+    earlier.push(o);
+    buyersByShop.set(shopId, earlier);
   };
 
   const record = (key: string) => {
@@ -527,6 +591,22 @@ export async function drive(opts: DriveOptions, hooks: DriveHooks = {}): Promise
       });
     }
 
+    holdTimer = setInterval(() => {
+      if (sampling) return;
+      sampling = true;
+      void (async () => {
+        let n = 0;
+        for (const s of shops) {
+          const c = await orderly.countOf(s.shop.shopId, 'allocated').catch(() => -1);
+          if (c < 0) return;
+          n += c;
+        }
+        allocatedSamples.push(n);
+      })().finally(() => {
+        sampling = false;
+      });
+    }, 1000);
+
     const every = hooks.progressEveryMs ?? 250;
     progressTimer = setInterval(() => hooks.onProgress?.(progress()), every);
     // Counting in Orderly is a request per shop: once a second is plenty for a progress line.
@@ -559,6 +639,7 @@ export async function drive(opts: DriveOptions, hooks: DriveHooks = {}): Promise
       if (inflight.size >= MAX_INFLIGHT || (i > 0 && deadline())) break;
       const s = shops[i % shops.length]!;
       const o = sim.createOrder(s.sim);
+      maybeRepeatBuyer(s.shop.shopId, o);
       const pushed = s.shop.syncMode !== 'pull';
       const g: GeneratedOrder = { platform: s.shop.platform, shopId: s.shop.shopId, platformOrderId: o.id, orderId: `order:${s.shop.platform}:${s.shop.shopId}:${o.id}`, pushed, duplicated: false, outOfOrder: false };
       orders.push(g);
@@ -590,6 +671,8 @@ export async function drive(opts: DriveOptions, hooks: DriveHooks = {}): Promise
     const waitedS = (performance.now() - waitStarted) / 1000;
     clearInterval(countTimer);
     countTimer = undefined;
+    clearInterval(holdTimer);
+    holdTimer = undefined;
 
     const found = new Map(rows.filter((r) => wanted.has(r.id)).map((r) => [r.id, r]));
     const statusCounts: Record<string, number> = {};
@@ -619,6 +702,8 @@ export async function drive(opts: DriveOptions, hooks: DriveHooks = {}): Promise
       warehouseReport = { ...wh, ordersShipped: statusCounts.shipped ?? 0, writebacks: wbs.length, writebackOrders: new Set(wbs.map((w) => `${w.platform}:${w.platformOrderId}`)).size };
     }
 
+    const holds = await holdFigures(orderly, [...found.values()], allocatedSamples);
+
     const generatedByPlatform: Partial<Record<SimPlatform, number>> = {};
     for (const o of orders) generatedByPlatform[o.platform] = (generatedByPlatform[o.platform] ?? 0) + 1;
     phase = 'done';
@@ -647,12 +732,14 @@ export async function drive(opts: DriveOptions, hooks: DriveHooks = {}): Promise
         byShop,
       },
       orders,
+      holds,
       ...(warehouseReport ? { warehouse: warehouseReport } : {}),
     };
   } finally {
     await warehouse?.stop();
     if (progressTimer) clearInterval(progressTimer);
     if (countTimer) clearInterval(countTimer);
+    if (holdTimer) clearInterval(holdTimer);
     // Pulls of a stopped simulator would only fail and raise alerts: pause them until the next run.
     for (const s of shops) {
       if (s.shop.syncMode === 'push') continue;
@@ -660,6 +747,58 @@ export async function drive(opts: DriveOptions, hooks: DriveHooks = {}): Promise
     }
     await sim.stop();
   }
+}
+
+/**
+ * How long orders sat in hold windows: the sampled `allocated` counts, and from each order's timeline the time
+ * from `status:allocated` to `status:released` (an order released without an `allocated` entry waited 0).
+ */
+async function holdFigures(orderly: OrderlyClient, rows: OrderRow[], samples: number[]): Promise<HoldReport> {
+  const ids = rows.filter((r) => r.status !== 'received').map((r) => r.id).slice(0, HOLD_TIMELINES_MAX);
+  const waits: number[] = [];
+  const held: number[] = [];
+  let reachedPackage = 0;
+  let stillWaiting = 0;
+  let timelines = 0;
+  const next = ids[Symbol.iterator]();
+  const readOne = async () => {
+    for (let it = next.next(); !it.done; it = next.next()) {
+      const r = await orderly.request('GET', `/v1/orders/${encodeURIComponent(it.value)}`).catch(() => undefined);
+      if (r?.status !== 200) continue;
+      timelines++;
+      const tl = (r.json as { timeline: Array<{ type: string; at: string; detail?: unknown }> }).timeline;
+      const at = (type: string) => tl.find((e) => e.type === type)?.at;
+      const allocated = at('status:allocated');
+      const released = at('status:released');
+      if (!allocated && !released) continue;
+      reachedPackage++;
+      if (allocated) {
+        const detail = tl.find((e) => e.type === 'status:allocated')?.detail as { packages?: Array<{ windowEnd?: string }> } | undefined;
+        const left = Math.max(0, ...(detail?.packages ?? []).map((p) => (p.windowEnd ? Date.parse(p.windowEnd) - Date.parse(allocated) : 0)));
+        if (left > 0) held.push(left);
+      }
+      if (!released) {
+        stillWaiting++;
+        continue;
+      }
+      waits.push(allocated ? Math.max(0, Date.parse(released) - Date.parse(allocated)) : 0);
+    }
+  };
+  await Promise.all(Array.from({ length: 8 }, readOne));
+  return {
+    samples: samples.length,
+    allocatedPeak: samples.length ? Math.max(...samples) : 0,
+    allocatedMean: samples.length ? samples.reduce((a, b) => a + b, 0) / samples.length : 0,
+    timelines,
+    reachedPackage,
+    held: held.length,
+    heldMsP50: pct(held, 50),
+    heldMsP99: pct(held, 99),
+    waited: waits.filter((w) => w >= HOLD_WAITED_MS).length,
+    stillWaiting,
+    waitMsP50: pct(waits, 50),
+    waitMsP99: pct(waits, 99),
+  };
 }
 
 // Output ---------------------------------------------------------------------------------------------------
@@ -712,6 +851,14 @@ export function formatReport(r: DriveReport): string {
   } else {
     lines.push(`${pad('Missing')}none`);
   }
+  const h = r.holds;
+  const waitMs = (v: number | null) => (v === null ? 'n/a' : v >= 10_000 ? `${(v / 1000).toFixed(1)} s` : `${v} ms`);
+  lines.push(
+    `${pad('Hold windows')}${h.reachedPackage} of ${h.timelines} orders reached a package: ${h.held} into a held package (window left when allocated p50 ${waitMs(h.heldMsP50)}, p99 ${waitMs(h.heldMsP99)}), ${h.stillWaiting} still waiting at the end`,
+  );
+  lines.push(`${pad('  until released')}allocated -> released p50 ${waitMs(h.waitMsP50)}, p99 ${waitMs(h.waitMsP99)}; ${h.waited} took ${HOLD_WAITED_MS / 1000} s or more (hold plus release work)`);
+  lines.push(`${pad('  allocated (1/s)')}GET /v1/orders?status=allocated sampled: peak ${h.allocatedPeak}, mean ${h.allocatedMean.toFixed(1)} over ${h.samples} samples (1/s)`);
+  if (o.repeatBuyerRate) lines.push(`${pad('  repeat buyers')}${(o.repeatBuyerRate * 100).toFixed(0)}% of orders from a buyer who already ordered in this run`);
   if (r.warehouse) {
     const w = r.warehouse;
     const errs = Object.keys(w.errors).length ? `; refused ${counts(w.errors)}` : '';

@@ -9,6 +9,8 @@ import * as m2026_11_26_0900_warehouse_load_day from './2026_11_26_0900_warehous
 import * as m2026_11_26_1000_carrier_platform_codes from './2026_11_26_1000_carrier_platform_codes.js';
 import * as m2026_11_26_1100_package_intercepted from './2026_11_26_1100_package_intercepted.js';
 import * as m2026_11_26_1200_buyer_data_audit from './2026_11_26_1200_buyer_data_audit.js';
+import * as m2026_12_01_0400_orders_buyer_idx from './2026_12_01_0400_orders_buyer_idx.js';
+import * as m2026_12_01_0430_stock_waits from './2026_12_01_0430_stock_waits.js';
 
 /**
  * Every migration, by its dated name. Listed statically (not read from the folder) so the same set runs
@@ -25,6 +27,8 @@ export const migrations: Record<string, Migration> = {
   '2026_11_26_1000_carrier_platform_codes': m2026_11_26_1000_carrier_platform_codes,
   '2026_11_26_1100_package_intercepted': m2026_11_26_1100_package_intercepted,
   '2026_11_26_1200_buyer_data_audit': m2026_11_26_1200_buyer_data_audit,
+  '2026_12_01_0400_orders_buyer_idx': m2026_12_01_0400_orders_buyer_idx,
+  '2026_12_01_0430_stock_waits': m2026_12_01_0430_stock_waits,
 };
 
 export const migrationProvider: MigrationProvider = {

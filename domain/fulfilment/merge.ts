@@ -1,3 +1,4 @@
+import type { OrderStatus } from '../order-status.js';
 import { addressFingerprint } from '../address/normalise.js';
 import { roundScore, type DecisionRecord, type DecisionStep, type ExcludedCandidate, type ExclusionReason, type ScoredCandidate } from './decision.js';
 
@@ -23,16 +24,61 @@ export interface MergeCandidate {
   readonly warehouseCode?: string;
 }
 
+/**
+ * When a new package waits for more orders before it is sealed and released:
+ * - `always`: every package that may be merged waits its hold window;
+ * - `when_buyer_has_open_orders`: it waits only while the same buyer has another order in the same shop
+ *   that could still join (see {@link OPEN_ORDER_STATUSES}); otherwise it is released at once;
+ * - `never`: released at once (an open package of the same key is still joined while it is being sealed).
+ * A package that may never be merged (cash on delivery, refund, sealed) is released at once whatever the mode.
+ */
+export const HOLD_MODES = ['always', 'when_buyer_has_open_orders', 'never'] as const;
+export type HoldMode = (typeof HOLD_MODES)[number];
+
 export interface MergePolicy {
   readonly id: string;
   readonly version: number;
-  /** How long the first order of a package waits for others to join. */
-  readonly holdWindowMinutes: number;
+  /** When a new package waits for others to join. */
+  readonly hold: HoldMode;
+  /** How long the first order of a package waits for others to join, in milliseconds. */
+  readonly holdWindowMs: number;
   /** Merge only orders allocated to the same warehouse (one parcel leaves one building). */
   readonly requireSameWarehouse: boolean;
 }
 
-export const DEFAULT_MERGE_POLICY: MergePolicy = { id: 'merge.default', version: 1, holdWindowMinutes: 30, requireSameWarehouse: true };
+/**
+ * Version 1 held every mergeable package for its window; version 2 holds only for a buyer with another open
+ * order. Its window is `PACKAGE_HOLD_WINDOW` where Orderly runs (see `mergePolicyFrom`), 30 minutes here.
+ */
+export const DEFAULT_MERGE_POLICY: MergePolicy = { id: 'merge.default', version: 2, hold: 'when_buyer_has_open_orders', holdWindowMs: 30 * 60_000, requireSameWarehouse: true };
+
+/**
+ * Statuses (of the order read model) of an order that has not reached a package yet and so could still join
+ * one: stored, unpaid, paid and being planned, held for a fix, or short of stock. `deposit_paid` counts only
+ * for a presale parcel, since presale parcels merge only with presale ones.
+ *
+ * @example openOrderStatuses(false).includes('deposit_paid') // false
+ */
+export function openOrderStatuses(presale: boolean): readonly OrderStatus[] {
+  const base: OrderStatus[] = ['received', 'awaiting_payment', 'paid', 'on_hold', 'short'];
+  return presale ? [...base, 'deposit_paid'] : base;
+}
+export const OPEN_ORDER_STATUSES = openOrderStatuses(true);
+
+/**
+ * How long a package opened now waits before it is sealed, and why: zero for a parcel that may never be
+ * merged, for `never`, and for `when_buyer_has_open_orders` when the buyer has no other open order in the
+ * shop; the policy's window otherwise. (Joining a package that is already open keeps that package's window.)
+ *
+ * @example holdFor(DEFAULT_MERGE_POLICY, { mergeable: true, buyerOpenOrders: 0 }).holdMs // 0
+ */
+export function holdFor(policy: MergePolicy, o: { mergeable: boolean; buyerOpenOrders: number }): { holdMs: number; reason: string } {
+  if (!o.mergeable) return { holdMs: 0, reason: 'never merged: sealed at once' };
+  if (policy.hold === 'never') return { holdMs: 0, reason: 'policy holds no package: sealed at once' };
+  if (policy.hold === 'always') return { holdMs: policy.holdWindowMs, reason: `policy holds every package ${policy.holdWindowMs} ms` };
+  if (o.buyerOpenOrders > 0) return { holdMs: policy.holdWindowMs, reason: `buyer has ${o.buyerOpenOrders} other open order(s) in the shop: held ${policy.holdWindowMs} ms` };
+  return { holdMs: 0, reason: 'buyer has no other open order in the shop: sealed at once' };
+}
 
 export interface MergeGroup {
   /** Short stable id for the package workflow (`package:<id>`); carries no buyer or address data. */
@@ -97,7 +143,7 @@ function shortHash(s: string): string {
  * @example planMerges([a, b, c]).groups.map((g) => g.orderIds) // [['a', 'b'], ['c']]
  */
 export function planMerges(orders: readonly MergeCandidate[], policy: MergePolicy = DEFAULT_MERGE_POLICY): MergePlan {
-  const windowMs = policy.holdWindowMinutes * 60_000;
+  const windowMs = policy.holdWindowMs;
   const standalone: ExcludedCandidate[] = [];
   const byKey = new Map<string, { o: MergeCandidate; t: number }[]>();
   for (const o of orders) {

@@ -67,7 +67,7 @@ describe('packages: merge, unmerge, interception and shipment on a real Temporal
     const merges = await Promise.all(
       [a, b].map(async (id) => (await get(stack, `/v1/orders/${encodeURIComponent(id)}/decisions`)).body.items.find((d: { kind: string }) => d.kind === 'merge')),
     );
-    for (const m of merges) expect(m).toMatchObject({ ruleId: 'merge.default', ruleVersion: 1, chosen: [packageId] });
+    for (const m of merges) expect(m).toMatchObject({ ruleId: 'merge.default', ruleVersion: 2, chosen: [packageId] });
     const joinedOthers = merges.map((m: { candidates: { id: string }[] }) => m.candidates.map((x) => x.id));
     expect(joinedOthers.flat().sort()).toHaveLength(1);
     expect([a, b]).toContain(joinedOthers.flat()[0]);

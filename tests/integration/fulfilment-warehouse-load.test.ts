@@ -56,6 +56,8 @@ describe('warehouse time zone through REST', () => {
 
 describe('warehouse load', () => {
   it('counts an order when the workflow allocates it, on the warehouse’s local day, and gives it back when it is cancelled before release', async () => {
+    // A lone buyer's package is released at once by default; this order must wait in its window to be cancelled before release.
+    expect((await stack.app.inject({ method: 'PUT', url: '/v1/settings/merge-policy', payload: { hold: 'always' } })).statusCode).toBe(200);
     const before = new Date();
     const order = teaOrder(`load-wf-${Date.now()}`);
     const id = orderWorkflowId('taobao', order.shopId, order.platformOrderId);

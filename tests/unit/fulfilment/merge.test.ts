@@ -27,7 +27,7 @@ describe('planMerges', () => {
     expect(plan.groups.map((g) => g.orderIds)).toEqual([['a', 'b'], ['c']]);
     expect(plan.groups[0]).toMatchObject({ windowStart: '2026-11-11T00:00:00.000Z', windowEnd: '2026-11-11T00:30:00.000Z' });
     expect(plan.groups[0]!.id).toMatch(/^[0-9a-f]{8}$/);
-    expect(plan.decision).toMatchObject({ kind: 'merge', ruleId: 'merge.default', ruleVersion: 1 });
+    expect(plan.decision).toMatchObject({ kind: 'merge', ruleId: 'merge.default', ruleVersion: 2 });
   });
 
   it('does not merge across shops, buyers, addresses or warehouses', () => {
