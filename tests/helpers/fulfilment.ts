@@ -1,4 +1,6 @@
 import { expect } from 'vitest';
+import { orderWorkflowId } from '../../domain/order.js';
+import { makeOrder } from './orders.js';
 import type { TestStack } from './stack.js';
 
 // Seeds fulfilment master data through the REST API, as an admin would.
@@ -51,4 +53,30 @@ export async function seedBasics(stack: TestStack, stock: { hz?: Record<string, 
   });
   for (const [sku, n] of Object.entries(stock.hz ?? {})) await seedStock(stack, 'FZ-HZ', sku, n);
   for (const [sku, n] of Object.entries(stock.bj ?? {})) await seedStock(stack, 'FZ-BJ', sku, n);
+}
+
+/** Teas (the seeded FZ-TEA) for one buyer to one door in Hangzhou; paid at `paidAt` unless it is null. */
+export function teaOrder(buyer: string, door: string, opts: { paidAt?: string | null; qty?: number } = {}) {
+  const qty = opts.qty ?? 1;
+  const paidAt = opts.paidAt === undefined ? '2026-11-11T00:00:05Z' : opts.paidAt;
+  return makeOrder({
+    buyerKey: buyer,
+    ...(paidAt ? { paidAt } : {}),
+    receiver: { name: '王**', phone: '138****0002', province: '浙江省', city: '杭州市', district: '西湖区', detail: door },
+    lines: [{ skuCode: 'FZ-TEA', quantity: qty, unitPriceFen: 12800, paidFen: 12800 * qty }],
+    amounts: { goodsFen: 12800 * qty, paidFen: 12800 * qty },
+    discounts: [],
+  });
+}
+
+/** Posts a canonical order (202 expected) and returns its workflow id. */
+export async function submitOrder(stack: TestStack, order: ReturnType<typeof makeOrder>): Promise<string> {
+  const res = await post(stack, '/v1/orders', order);
+  expect(res.status).toBe(202);
+  return orderWorkflowId('taobao', order.shopId, order.platformOrderId);
+}
+
+/** The order's status in the read model. */
+export async function orderStatusOf(stack: TestStack, id: string): Promise<string | undefined> {
+  return (await get(stack, `/v1/orders/${encodeURIComponent(id)}`)).body.status as string | undefined;
 }

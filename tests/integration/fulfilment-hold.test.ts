@@ -1,8 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { orderWorkflowId } from '../../domain/order.js';
 import { fulfilmentQuery } from '../../workflows/order.messages.js';
-import { get, post, seedBasics } from '../helpers/fulfilment.js';
-import { makeOrder } from '../helpers/orders.js';
+import { get, orderStatusOf, post, seedBasics, submitOrder, teaOrder } from '../helpers/fulfilment.js';
 import { createTestStack, eventually, type TestStack } from '../helpers/stack.js';
 
 // The merge policy decides when a new package waits for more orders. The deployment window is an hour, so an
@@ -24,24 +22,10 @@ const call = async (method: 'GET' | 'PUT', url: string, payload?: unknown) => {
 };
 
 /** One tea for a buyer to one door in Hangzhou; paid unless `paid: false`. */
-function teaOrder(buyer: string, door: string, paid = true) {
-  return makeOrder({
-    buyerKey: buyer,
-    ...(paid ? { paidAt: '2026-11-11T00:00:05Z' } : {}),
-    receiver: { name: '王**', phone: '138****0002', province: '浙江省', city: '杭州市', district: '西湖区', detail: door },
-    lines: [{ skuCode: 'FZ-TEA', quantity: 1, unitPriceFen: 12800, paidFen: 12800 }],
-    amounts: { goodsFen: 12800, paidFen: 12800 },
-    discounts: [],
-  });
-}
+const hzOrder = (buyer: string, door: string, paid = true) => teaOrder(buyer, door, paid ? {} : { paidAt: null });
+const submit = (order: ReturnType<typeof teaOrder>) => submitOrder(stack, order);
 
-async function submit(order: ReturnType<typeof makeOrder>): Promise<string> {
-  const res = await post(stack, '/v1/orders', order);
-  expect(res.status).toBe(202);
-  return orderWorkflowId('taobao', order.shopId, order.platformOrderId);
-}
-
-const orderStatus = async (id: string) => (await get(stack, `/v1/orders/${encodeURIComponent(id)}`)).body.status as string | undefined;
+const orderStatus = (id: string) => orderStatusOf(stack, id);
 const mergeDecision = async (id: string) => (await get(stack, `/v1/orders/${encodeURIComponent(id)}/decisions`)).body.items.find((d: { kind: string }) => d.kind === 'merge');
 const packageOf = async (id: string) => (await stack.client.workflow.getHandle(id).query(fulfilmentQuery)).packages[0]!.packageId;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -67,7 +51,7 @@ describe('merge policy: when a package waits for more orders', () => {
   });
 
   it('releases a lone buyer’s order at once although the window is an hour, and logs why', async () => {
-    const id = await submit(teaOrder('buyer-h1', '文三路 1 号'));
+    const id = await submit(hzOrder('buyer-h1', '文三路 1 号'));
     await eventually(() => orderStatus(id), (s) => s === 'released', 20_000, 'released');
     const m = await mergeDecision(id);
     expect(m).toMatchObject({ ruleId: 'merge.default', ruleVersion: 2 });
@@ -79,9 +63,9 @@ describe('merge policy: when a package waits for more orders', () => {
     const put = await call('PUT', '/v1/settings/merge-policy', { id: 'merge.buyer-8s', hold: 'when_buyer_has_open_orders', holdWindowSeconds: 8 });
     expect(put).toMatchObject({ status: 200, body: { id: 'merge.buyer-8s', version: 1, source: 'configured', holdWindowSeconds: 8, effectiveHoldWindowSeconds: 8 } });
 
-    const unpaid = await submit(teaOrder('buyer-h2', '莫干山路 1 号', false));
+    const unpaid = await submit(hzOrder('buyer-h2', '莫干山路 1 号', false));
     await eventually(() => orderStatus(unpaid), (s) => s === 'awaiting_payment', 20_000, 'first order awaiting payment');
-    const paid = await submit(teaOrder('buyer-h2', '莫干山路1号'));
+    const paid = await submit(hzOrder('buyer-h2', '莫干山路1号'));
     await eventually(() => orderStatus(paid), (s) => s === 'allocated', 20_000, 'second order allocated');
     const m = await mergeDecision(paid);
     expect(m).toMatchObject({ ruleId: 'merge.buyer-8s', ruleVersion: 1 });
@@ -101,7 +85,7 @@ describe('merge policy: when a package waits for more orders', () => {
 
   it('holds even a lone buyer’s package under `always`, and none under `never`', async () => {
     expect((await call('PUT', '/v1/settings/merge-policy', { hold: 'always' })).body).toMatchObject({ id: 'merge.configured', version: 2, hold: 'always', effectiveHoldWindowSeconds: 3600 });
-    const held = await submit(teaOrder('buyer-h3', '保俶路 9 号'));
+    const held = await submit(hzOrder('buyer-h3', '保俶路 9 号'));
     await eventually(() => orderStatus(held), (s) => s === 'allocated', 20_000, 'allocated');
     await sleep(1500);
     expect(await orderStatus(held)).toBe('allocated');
@@ -111,8 +95,8 @@ describe('merge policy: when a package waits for more orders', () => {
 
     expect((await call('PUT', '/v1/settings/merge-policy', { hold: 'never', holdWindowSeconds: 600 })).status).toBe(200);
     // Another open order of the buyer does not hold the package under `never`.
-    await submit(teaOrder('buyer-h4', '天目山路 5 号', false));
-    const now = await submit(teaOrder('buyer-h4', '天目山路 5 号'));
+    await submit(hzOrder('buyer-h4', '天目山路 5 号', false));
+    const now = await submit(hzOrder('buyer-h4', '天目山路 5 号'));
     await eventually(() => orderStatus(now), (s) => s === 'released', 20_000, 'released at once');
     expect(await mergeDecision(now)).toMatchObject({ ruleId: 'merge.configured', ruleVersion: 3 });
   });

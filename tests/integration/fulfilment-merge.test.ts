@@ -1,9 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { orderWorkflowId } from '../../domain/order.js';
 import { fulfilmentQuery } from '../../workflows/order.messages.js';
 import { packageStateQuery, packageWorkflowId } from '../../workflows/package.messages.js';
-import { get, post, seedBasics } from '../helpers/fulfilment.js';
-import { makeOrder } from '../helpers/orders.js';
+import { get, orderStatusOf, post, seedBasics, submitOrder, teaOrder } from '../helpers/fulfilment.js';
 import { createTestStack, eventually, maybeRecordHistory, type TestStack } from '../helpers/stack.js';
 
 let stack: TestStack;
@@ -18,24 +16,10 @@ afterAll(async () => {
 });
 
 /** A paid order of one buyer to one door; the same buyer and door merge. */
-function buyerOrder(buyer: string, door: string, qty = 1) {
-  return makeOrder({
-    buyerKey: buyer,
-    paidAt: '2026-11-11T00:00:05Z',
-    receiver: { name: '王**', phone: '138****0002', province: '浙江省', city: '杭州市', district: '西湖区', detail: door },
-    lines: [{ skuCode: 'FZ-TEA', quantity: qty, unitPriceFen: 12800, paidFen: 12800 * qty }],
-    amounts: { goodsFen: 12800 * qty, paidFen: 12800 * qty },
-    discounts: [],
-  });
-}
+const buyerOrder = (buyer: string, door: string, qty = 1) => teaOrder(buyer, door, { qty });
+const submit = (order: ReturnType<typeof teaOrder>) => submitOrder(stack, order);
 
-async function submit(order: ReturnType<typeof makeOrder>): Promise<string> {
-  const res = await post(stack, '/v1/orders', order);
-  expect(res.status).toBe(202);
-  return orderWorkflowId('taobao', order.shopId, order.platformOrderId);
-}
-
-const orderStatus = async (id: string) => (await get(stack, `/v1/orders/${encodeURIComponent(id)}`)).body.status as string | undefined;
+const orderStatus = (id: string) => orderStatusOf(stack, id);
 const fulfilment = (id: string) => stack.client.workflow.getHandle(id).query(fulfilmentQuery);
 const packageRow = async (id: string) => (await get(stack, `/v1/packages/${id}`)).body;
 const stockOf = async (sku: string) => {

@@ -3,10 +3,8 @@
 // Real PostgreSQL and Temporal; the fallback re-plan (15 minutes) never fires during these tests.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listStockWaits } from '../../db/stock-waits.repository.js';
-import { orderWorkflowId } from '../../domain/order.js';
 import { fulfilmentQuery } from '../../workflows/order.messages.js';
-import { get, post, seedBasics } from '../helpers/fulfilment.js';
-import { makeOrder } from '../helpers/orders.js';
+import { get, post, seedBasics, submitOrder, teaOrder } from '../helpers/fulfilment.js';
 import { createTestStack, eventually, type TestStack } from '../helpers/stack.js';
 
 let stack: TestStack;
@@ -19,22 +17,8 @@ afterAll(async () => {
   await stack?.close();
 });
 
-function teaOrder(buyer: string, paidAt: string) {
-  return makeOrder({
-    buyerKey: buyer,
-    paidAt,
-    receiver: { name: '王**', phone: '138****0002', province: '浙江省', city: '杭州市', district: '西湖区', detail: `${buyer} 文三路 1 号` },
-    lines: [{ skuCode: 'FZ-TEA', quantity: 1, unitPriceFen: 12800, paidFen: 12800 }],
-    amounts: { goodsFen: 12800, paidFen: 12800 },
-    discounts: [],
-  });
-}
-
-async function submit(order: ReturnType<typeof makeOrder>): Promise<string> {
-  const res = await post(stack, '/v1/orders', order);
-  expect(res.status).toBe(202);
-  return orderWorkflowId('taobao', order.shopId, order.platformOrderId);
-}
+const buyerTea = (buyer: string, paidAt: string) => teaOrder(buyer, `${buyer} 文三路 1 号`, { paidAt });
+const submit = (order: ReturnType<typeof teaOrder>) => submitOrder(stack, order);
 
 /** Allocated (its package waits in its hold window) or released already (the hold policy sealed it at once). */
 const allocated = (s: string | undefined) => s === 'allocated' || s === 'released';
@@ -48,9 +32,9 @@ const reservedTea = (orderId: string) =>
 describe('orders waiting for stock', () => {
   it('are woken in paid-time order by a stock adjustment; one unit serves the earliest paid only', async () => {
     // Submitted first but paid later: the queue is by paid time, not by arrival.
-    const later = await submit(teaOrder('buyer-w1', '2026-11-11T00:10:00Z'));
+    const later = await submit(buyerTea('buyer-w1', '2026-11-11T00:10:00Z'));
     await eventually(() => orderStatus(later), (s) => s === 'short', 30_000, 'the later-paid order short');
-    const earlier = await submit(teaOrder('buyer-w2', '2026-11-11T00:01:00Z'));
+    const earlier = await submit(buyerTea('buyer-w2', '2026-11-11T00:01:00Z'));
     await eventually(() => orderStatus(earlier), (s) => s === 'short', 30_000, 'the earlier-paid order short');
     expect(await queue()).toEqual([earlier, later]);
     const waits = await listStockWaits(stack.db, 'FZ-TEA');
@@ -83,9 +67,9 @@ describe('orders waiting for stock', () => {
 
   it('gives the stock a cancelled order held to the next order waiting for it', async () => {
     // One unit in stock: the first order takes it, the second waits, the first is cancelled.
-    const holder = await submit(teaOrder('buyer-w3', '2026-11-11T01:00:00Z'));
+    const holder = await submit(buyerTea('buyer-w3', '2026-11-11T01:00:00Z'));
     await eventually(() => orderStatus(holder), allocated, 30_000, 'the holder allocated');
-    const waiting = await submit(teaOrder('buyer-w4', '2026-11-11T01:05:00Z'));
+    const waiting = await submit(buyerTea('buyer-w4', '2026-11-11T01:05:00Z'));
     await eventually(() => orderStatus(waiting), (s) => s === 'short', 30_000, 'the second order short');
     expect(await queue()).toEqual([waiting]);
 

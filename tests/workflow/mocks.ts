@@ -124,3 +124,24 @@ export const carrierDecision = (packageId: string): ActivityOutput<'releasePacka
 export function writeBackMock() {
   return vi.fn(async (_input: ActivityInput<'writeBackShipment'>): Promise<ActivityOutput<'writeBackShipment'>> => ({ status: 'sent', attempts: 1 }));
 }
+
+/**
+ * Planning that finds no stock on the first `shortPlans` attempts (asking to be planned again after
+ * `replanAfterMs`) and everything from WH-HZ after; reservations and packages always succeed.
+ */
+export function shortThenPlannedMocks(env: TestWorkflowEnvironment, shortPlans: number, replanAfterMs: number) {
+  return {
+    planFulfilment: vi.fn(async ({ orderId, order, attempt }: ActivityInput<'planFulfilment'>): Promise<ActivityOutput<'planFulfilment'>> =>
+      attempt <= shortPlans ? short(order, replanAfterMs, attempt) : planned(orderId, order, attempt),
+    ),
+    reserveStock: vi.fn(async (_input: ActivityInput<'reserveStock'>): Promise<ActivityOutput<'reserveStock'>> => ({ ok: true, reserved: 2, alreadyReserved: 0 })),
+    joinPackage: vi.fn(async (input: ActivityInput<'joinPackage'>) => joinedAlone(input, `pkg-${input.orderId}`, new Date(await env.currentTimeMs()).toISOString())),
+    releaseStock: vi.fn(async (_input: ActivityInput<'releaseStock'>): Promise<ActivityOutput<'releaseStock'>> => ({ released: 0 })),
+  };
+}
+
+/** A canonical order paid at the test server's current time (whole seconds, as platforms send them). */
+export async function paidNow(env: TestWorkflowEnvironment) {
+  const paidAt = new Date(await env.currentTimeMs()).toISOString().replace(/\.\d+Z$/, 'Z');
+  return { ...canonical({ paidAt }), paidAt };
+}

@@ -1,13 +1,11 @@
 // Re-planning an order that is short of stock, on the time-skipping test server: the order waits the
 // re-plan interval the plan asked for, plans again, and is allocated once the stock is there.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ExceptionTypeKey, OrderStatusKey } from '../../workflows/search-attributes.js';
 import { MINUTE, startTimeSkipping, waitFor, withWorker } from '../helpers/time-skipping.js';
 import {
-  canonical,
   dispatcher,
-  joinedAlone,
   orderHandle,
   orderState,
   planned,
@@ -15,8 +13,8 @@ import {
   short,
   statusesOn,
   timeOf,
-  type ActivityInput,
-  type ActivityOutput,
+  paidNow,
+  shortThenPlannedMocks,
 } from './mocks.js';
 
 const REPLAN_AFTER = 15 * MINUTE;
@@ -30,22 +28,8 @@ afterEach(async () => {
   await env?.teardown();
 });
 
-/** Planning that finds no stock on the first `shortPlans` attempts and everything from WH-HZ after. */
-function fulfilmentMocks(shortPlans: number) {
-  return {
-    planFulfilment: vi.fn(async ({ orderId, order, attempt }: ActivityInput<'planFulfilment'>): Promise<ActivityOutput<'planFulfilment'>> =>
-      attempt <= shortPlans ? short(order, REPLAN_AFTER, attempt) : planned(orderId, order, attempt),
-    ),
-    reserveStock: vi.fn(async (_input: ActivityInput<'reserveStock'>): Promise<ActivityOutput<'reserveStock'>> => ({ ok: true, reserved: 2, alreadyReserved: 0 })),
-    joinPackage: vi.fn(async (input: ActivityInput<'joinPackage'>) => joinedAlone(input, `pkg-${input.orderId}`, new Date(await env.currentTimeMs()).toISOString())),
-    releaseStock: vi.fn(async (_input: ActivityInput<'releaseStock'>): Promise<ActivityOutput<'releaseStock'>> => ({ released: 0 })),
-  };
-}
-
-async function paidOrder() {
-  const paidAt = new Date(await env.currentTimeMs()).toISOString().replace(/\.\d+Z$/, 'Z');
-  return canonical({ paidAt });
-}
+const fulfilmentMocks = (shortPlans: number) => shortThenPlannedMocks(env, shortPlans, REPLAN_AFTER);
+const paidOrder = () => paidNow(env);
 
 describe('re-planning a short order', () => {
   it('is short until the re-plan interval has passed, then plans again and is allocated', async () => {

@@ -1,24 +1,21 @@
 // A short order woken by the `stockAvailable` signal, on the time-skipping test server: it re-plans at once
 // instead of waiting out its re-plan interval, which stays as the fallback.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ExceptionTypeKey } from '../../workflows/search-attributes.js';
 import { orderEventSignal, orderWorkflowType, stockAvailableSignal, type OrderEvent, type OrderWorkflow } from '../../workflows/order.messages.js';
 import { MINUTE, startTimeSkipping, waitFor, withWorker } from '../helpers/time-skipping.js';
 import {
-  canonical,
   dispatcher,
-  joinedAlone,
   orderHandle,
   orderState,
-  planned,
   readModelMocks,
   short,
   statusesOn,
   timeOf,
   WAREHOUSE,
-  type ActivityInput,
-  type ActivityOutput,
+  paidNow,
+  shortThenPlannedMocks,
 } from './mocks.js';
 
 const REPLAN_AFTER = 15 * MINUTE;
@@ -31,22 +28,8 @@ afterEach(async () => {
   await env?.teardown();
 });
 
-/** Planning that finds no stock on the first `shortPlans` attempts and everything from WH-HZ after. */
-function fulfilmentMocks(shortPlans: number) {
-  return {
-    planFulfilment: vi.fn(async ({ orderId, order, attempt }: ActivityInput<'planFulfilment'>): Promise<ActivityOutput<'planFulfilment'>> =>
-      attempt <= shortPlans ? short(order, REPLAN_AFTER, attempt) : planned(orderId, order, attempt),
-    ),
-    reserveStock: vi.fn(async (_input: ActivityInput<'reserveStock'>): Promise<ActivityOutput<'reserveStock'>> => ({ ok: true, reserved: 2, alreadyReserved: 0 })),
-    joinPackage: vi.fn(async (input: ActivityInput<'joinPackage'>) => joinedAlone(input, `pkg-${input.orderId}`, new Date(await env.currentTimeMs()).toISOString())),
-    releaseStock: vi.fn(async (_input: ActivityInput<'releaseStock'>): Promise<ActivityOutput<'releaseStock'>> => ({ released: 0 })),
-  };
-}
-
-async function paidOrder() {
-  const paidAt = new Date(await env.currentTimeMs()).toISOString().replace(/\.\d+Z$/, 'Z');
-  return { ...canonical({ paidAt }), paidAt };
-}
+const fulfilmentMocks = (shortPlans: number) => shortThenPlannedMocks(env, shortPlans, REPLAN_AFTER);
+const paidOrder = () => paidNow(env);
 
 const arrived = { skuCode: 'TEA-LJ-250', warehouseCode: WAREHOUSE, reason: 'adjustment' };
 
