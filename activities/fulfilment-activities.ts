@@ -42,6 +42,7 @@ import {
   type PackageWorkflowInput,
   type WarehouseEvent,
 } from '../workflows/package.messages.js';
+import { transferEventSignal, transferWorkflowId } from '../workflows/transfer.messages.js';
 import type { DecisionSummary, JoinPackageInput, MergeFlags, PlanInput, PlannedParcel, PlanResult, ReleaseStockInput, ReserveStockInput } from './fulfilment.types.js';
 import type { ActivityDeps } from './order-activities.js';
 import { getSetting } from '../db/settings.repository.js';
@@ -210,7 +211,16 @@ export function createFulfilmentActivities({ db, temporal, config, logger }: Act
         return { released: rows.length };
       }
       const rows = await releaseReservationRows(db, orderId, keep?.length ? { exclude: keep } : undefined);
-      await cancelTransfers(db, orderId);
+      // Transfers that have not left stop; units already on the road arrive into the target's free stock.
+      for (const id of await cancelTransfers(db, orderId)) {
+        const event = { eventId: `cancelled:${id}`, type: 'cancelled' as const, reason: 'the order gave its stock back' };
+        try {
+          await temporal.workflow.getHandle(transferWorkflowId(id)).signal(transferEventSignal, event);
+        } catch (e) {
+          // Transfers recorded before they had a workflow of their own have nobody to tell.
+          if (!(e instanceof WorkflowNotFoundError)) throw e;
+        }
+      }
       await releaseWarehouseLoad(db, orderId);
       // A cancelled order waits for nothing any more.
       await clearStockWaits(db, orderId);

@@ -12,6 +12,7 @@ import { decisionRoutes } from './routes/decisions.js';
 import { inventoryRoutes } from './routes/inventory.js';
 import { packageRoutes } from './routes/packages.js';
 import { skuRoutes } from './routes/skus.js';
+import { transferRoutes } from './routes/transfers.js';
 import { warehouseRoutes } from './routes/warehouses.js';
 import { shopRoutes } from './routes/shops.js';
 import { webhookRoutes } from './routes/webhooks.js';
@@ -49,6 +50,7 @@ export async function buildApp({ services }: BuildAppOptions): Promise<FastifyIn
         { name: 'inventory', description: 'Stock per warehouse and SKU, adjustments' },
         { name: 'carriers', description: 'Carriers, services, coverage and costs' },
         { name: 'packages', description: 'Parcels and warehouse events' },
+        { name: 'transfers', description: 'Stock moved between warehouses for an order' },
         { name: 'settings', description: 'Admin-tunable rules' },
         { name: 'health', description: 'Liveness and readiness' },
       ],
@@ -65,6 +67,7 @@ export async function buildApp({ services }: BuildAppOptions): Promise<FastifyIn
   await app.register(inventoryRoutes);
   await app.register(carrierRoutes);
   await app.register(packageRoutes);
+  await app.register(transferRoutes);
   await app.register(decisionRoutes);
   await app.register(settingsRoutes);
   await app.register(shopRoutes);

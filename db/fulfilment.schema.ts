@@ -64,7 +64,8 @@ export interface ReservationsTable {
   updated_at: Timestamp;
 }
 
-export type TransferStatus = 'requested' | 'done' | 'cancelled';
+/** `done`: rows from before transfers had a workflow of their own. */
+export type TransferStatus = 'requested' | 'shipped' | 'received' | 'done' | 'cancelled';
 
 export interface TransfersTable {
   id: Generated<number>;
@@ -75,6 +76,11 @@ export interface TransfersTable {
   to_warehouse_code: string;
   quantity: number;
   status: ColumnType<TransferStatus, TransferStatus | undefined, TransferStatus>;
+  tracking_no: ColumnType<string | null, string | null | undefined, string | null>;
+  expected_arrival: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  shipped_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  received_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  received_quantity: ColumnType<number | null, number | null | undefined, number | null>;
   created_at: CreatedAt;
   updated_at: Timestamp;
 }

@@ -177,7 +177,102 @@ export async function recordTransfers(db: Db, orderId: string, transfers: readon
     .execute();
 }
 
-/** Cancels the order's transfers that have not started. */
-export async function cancelTransfers(db: Db, orderId: string): Promise<void> {
-  await db.updateTable('transfers').set({ status: 'cancelled', updated_at: new Date() }).where('order_id', '=', orderId).where('status', '=', 'requested').execute();
+/** Cancels the order's transfers that have not started; returns the ids of those it cancelled. */
+export async function cancelTransfers(db: Db, orderId: string): Promise<number[]> {
+  const rows = await db
+    .updateTable('transfers')
+    .set({ status: 'cancelled', updated_at: new Date() })
+    .where('order_id', '=', orderId)
+    .where('status', '=', 'requested')
+    .returning('id')
+    .execute();
+  return rows.map((r) => r.id);
+}
+
+/** One transfer by id, or undefined. */
+export async function findTransfer(db: Db, id: number) {
+  return db.selectFrom('transfers').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** The order's transfers still under way or done (not cancelled), oldest first. */
+export async function listOrderTransfers(db: Db, orderId: string) {
+  return db.selectFrom('transfers').selectAll().where('order_id', '=', orderId).where('status', '!=', 'cancelled').orderBy('id').execute();
+}
+
+/** Marks a transfer shipped (again: a later report updates the expected arrival). False once received or cancelled. */
+export async function markTransferShipped(db: Db, id: number, s: { trackingNo?: string | undefined; expectedArrival: string; shippedAt: string }): Promise<boolean> {
+  const row = await db
+    .updateTable('transfers')
+    .set({ status: 'shipped', tracking_no: s.trackingNo ?? null, expected_arrival: s.expectedArrival, shipped_at: s.shippedAt, updated_at: new Date() })
+    .where('id', '=', id)
+    .where('status', 'in', ['requested', 'shipped'])
+    .returning('id')
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+export interface ReceiveResult {
+  /** False when the transfer had been received before (a retry) or cancelled: nothing moved this time. */
+  applied: boolean;
+  /** Units now reserved at the target for the order (0 when the order no longer held the source's units). */
+  reservedForOrder: number;
+}
+
+/**
+ * Receives a transfer into its target's stock, once: the source's on hand goes down by the quantity (its
+ * reservation for the order is consumed), the target's on hand goes up, and, while the order still holds
+ * the source's units, the same units are reserved for it at the target so no other order takes them. One
+ * transaction, rows locked in warehouse order.
+ */
+export async function receiveTransfer(db: Db, id: number, at: string): Promise<ReceiveResult> {
+  return db.transaction().execute(async (tx) => {
+    const t = await tx
+      .updateTable('transfers')
+      .set({ status: 'received', received_at: at, received_quantity: sql<number>`quantity`, updated_at: sql<Date>`now()` })
+      .where('id', '=', id)
+      .where('status', 'in', ['requested', 'shipped'])
+      .returningAll()
+      .executeTakeFirst();
+    if (!t) return { applied: false, reservedForOrder: 0 };
+    const held = await tx
+      .updateTable('reservations')
+      .set({ status: 'consumed', updated_at: sql<Date>`now()` })
+      .where('order_id', '=', t.order_id)
+      .where('line_ref', '=', t.line_ref)
+      .where('warehouse_code', '=', t.from_warehouse_code)
+      .where('status', '=', 'reserved')
+      .returning('quantity')
+      .executeTakeFirst();
+    await tx
+      .insertInto('inventory')
+      .values({ warehouse_code: t.to_warehouse_code, sku_code: t.sku_code, on_hand: 0, reserved: 0, updated_at: sql<Date>`now()` })
+      .onConflict((oc) => oc.columns(['warehouse_code', 'sku_code']).doNothing())
+      .execute();
+    const moves = [
+      { wh: t.from_warehouse_code, onHand: -t.quantity, reserved: held ? -held.quantity : 0 },
+      { wh: t.to_warehouse_code, onHand: t.quantity, reserved: held ? t.quantity : 0 },
+    ].sort((a, b) => a.wh.localeCompare(b.wh));
+    for (const m of moves) {
+      await tx
+        .updateTable('inventory')
+        .set({ on_hand: sql<number>`on_hand + ${m.onHand}`, reserved: sql<number>`reserved + ${m.reserved}`, updated_at: sql<Date>`now()` })
+        .where('warehouse_code', '=', m.wh)
+        .where('sku_code', '=', t.sku_code)
+        .execute();
+    }
+    if (!held) return { applied: true, reservedForOrder: 0 };
+    // The line's own units at the target (if any) are reserved under the same key: the transfer adds to them.
+    await tx
+      .insertInto('reservations')
+      .values({ order_id: t.order_id, line_ref: t.line_ref, warehouse_code: t.to_warehouse_code, sku_code: t.sku_code, quantity: t.quantity, updated_at: sql<Date>`now()` })
+      .onConflict((oc) =>
+        oc.columns(['order_id', 'line_ref', 'warehouse_code']).doUpdateSet({
+          quantity: sql<number>`case when reservations.status = 'reserved' then reservations.quantity + excluded.quantity else excluded.quantity end`,
+          status: 'reserved',
+          updated_at: sql<Date>`now()`,
+        }),
+      )
+      .execute();
+    return { applied: true, reservedForOrder: t.quantity };
+  });
 }

@@ -8,11 +8,13 @@ import {
   fulfilmentQuery,
   packageUpdateSignal,
   stockAvailableSignal,
+  transferUpdateSignal,
   type FulfilmentOutcome,
   type FulfilmentState,
   type OrderPackage,
   type PackageUpdate,
   type ResumedOrderRun,
+  type TransferUpdate,
 } from './order.messages.js';
 
 // Planning and reservations are database work only: local activities, no server round trip per call.
@@ -21,7 +23,7 @@ const { planFulfilment, reserveStock, releaseStock } = proxyLocalActivities<Acti
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
 // Joining and leaving packages start or signal package workflows: ordinary activities.
-const { joinPackage, leavePackages } = proxyActivities<Activities>({
+const { joinPackage, leavePackages, startTransfers } = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
@@ -33,6 +35,11 @@ const MAX_RESERVE_ATTEMPTS = 3;
  * and never continued as new while waiting.
  */
 const STOCK_WAKE_PATCH = 'stock-wake';
+/**
+ * Runs recorded before transfers had a workflow of their own recorded a plan's transfers and joined its
+ * packages at once; since, the transfers are started and the packages joined once every one is received.
+ */
+const TRANSFERS_PATCH = 'transfers';
 /** Plans one run makes while waiting for stock before it continues as new, unless Temporal suggests it sooner. */
 export const DEFAULT_PLANS_PER_RUN = 200;
 /** Decisions a continued run carries for the state query (the decision log keeps every one). */
@@ -90,6 +97,10 @@ export class FulfilmentStage {
   private wakeupsPlanned = 0;
   /** Plans made by this run (a continued run counts from zero). */
   private plansThisRun = 0;
+  /** Transfer news that came before `startTransfers` returned here. */
+  private readonly earlyTransfers: TransferUpdate[] = [];
+  /** The planned parcels, joined once the plan's transfers are received. */
+  private awaitingJoin?: { parcels: PlannedParcel[]; destinationRegionCode: string };
 
   private constructor(private readonly input: FulfilmentInput) {
     setHandler(packageUpdateSignal, (u) => this.onPackageUpdate(u));
@@ -97,6 +108,7 @@ export class FulfilmentStage {
     setHandler(stockAvailableSignal, () => {
       this.st.stockWakeups = ++this.wakeups;
     });
+    setHandler(transferUpdateSignal, (u) => this.onTransferUpdate(u));
   }
 
   /**
@@ -152,6 +164,27 @@ export class FulfilmentStage {
       await this.replan();
     }
     return this.current.status === 'cancelled' ? 'cancelled' : 'planned';
+  }
+
+  /**
+   * Waits until every transfer the plan relies on has been received at its target (the units are reserved
+   * there for the order by then), then joins the planned packages. Returns false when cancelled first.
+   */
+  async awaitTransfers(isCancelled: () => boolean): Promise<boolean> {
+    const pending = this.awaitingJoin;
+    if (this.current.status !== 'awaiting_transfer' || !pending) return this.current.status === 'released';
+    await condition(() => isCancelled() || this.transfersReceived());
+    if (isCancelled()) return false;
+    this.awaitingJoin = undefined;
+    const packageIds = await Promise.all(pending.parcels.map((parcel) => this.join(parcel, pending.destinationRegionCode)));
+    for (const u of this.early.splice(0)) this.onPackageUpdate(u);
+    this.current = { status: 'released', packageIds };
+    this.st.outcome = 'released';
+    return true;
+  }
+
+  private transfersReceived(): boolean {
+    return (this.st.transfers ?? []).every((t) => t.status === 'received');
   }
 
   /** Every package has shipped, failed, left or is being intercepted (or there are none): nothing more to wait for. */
@@ -258,6 +291,14 @@ export class FulfilmentStage {
       }
       delete this.st.shortages;
       if (isCancelled()) return { status: 'cancelled' };
+      if (p.transfers.length > 0 && patched(TRANSFERS_PATCH)) {
+        const started = await startTransfers({ orderId, transfers: p.transfers });
+        this.st.transfers = started.transfers;
+        this.st.decisions.push(...started.decisions);
+        for (const u of this.earlyTransfers.splice(0)) this.onTransferUpdate(u);
+        this.awaitingJoin = { parcels: p.parcels, destinationRegionCode: p.destinationRegionCode };
+        return { status: 'awaiting_transfer', transferIds: started.transfers.map((t) => t.transferId) };
+      }
       const packageIds = await Promise.all(p.parcels.map((parcel) => this.join(parcel, p.destinationRegionCode)));
       for (const u of this.early.splice(0)) this.onPackageUpdate(u);
       return { status: 'released', packageIds };
@@ -285,6 +326,29 @@ export class FulfilmentStage {
     });
     this.st.decisions.push(j.decision);
     return j.packageId;
+  }
+
+  private onTransferUpdate(u: TransferUpdate): void {
+    const t = this.st.transfers?.find((x) => x.transferId === u.transferId);
+    if (!t) {
+      this.earlyTransfers.push(u);
+      return;
+    }
+    if (t.status === 'received' || t.status === 'cancelled') return;
+    switch (u.type) {
+      case 'shipped':
+        t.status = 'shipped';
+        t.expectedArrival = u.expectedArrival;
+        if (u.trackingNo) t.trackingNo = u.trackingNo;
+        return;
+      case 'received':
+        t.status = 'received';
+        t.receivedAt = u.at;
+        return;
+      case 'cancelled':
+        t.status = 'cancelled';
+        return;
+    }
   }
 
   private onPackageUpdate(u: PackageUpdate): void {

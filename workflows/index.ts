@@ -2,3 +2,4 @@
 export { orderWorkflow } from './order.workflow.js';
 export { packageWorkflow } from './package.workflow.js';
 export { pullSyncWorkflow } from './pull-sync.workflow.js';
+export { transferWorkflow } from './transfer.workflow.js';

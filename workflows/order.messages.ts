@@ -104,7 +104,32 @@ export type FulfilmentOutcome =
   /** No warehouse or no carrier is configured: the order is released without allocation, for an external WMS. */
   | { status: 'unmanaged'; reason: string }
   | { status: 'unroutable'; reason: string }
+  /** Reserved, with stock on its way between warehouses: packages are joined once every transfer is received. */
+  | { status: 'awaiting_transfer'; transferIds: number[] }
   | { status: 'cancelled' };
+
+export type OrderTransferStatus = 'requested' | 'shipped' | 'received' | 'cancelled';
+
+/** One transfer the order's plan relies on (`transfer:<id>`), as the order sees it. */
+export interface OrderTransfer {
+  transferId: number;
+  lineRef: string;
+  skuCode: string;
+  quantity: number;
+  fromWarehouseCode: string;
+  toWarehouseCode: string;
+  status: OrderTransferStatus;
+  trackingNo?: string;
+  /** When the source said the units will reach the target (UTC). */
+  expectedArrival?: string;
+  receivedAt?: string;
+}
+
+/** Sent by a transfer workflow to the order waiting for it. */
+export type TransferUpdate =
+  | { transferId: number; type: 'shipped'; trackingNo?: string; expectedArrival: string; at: string }
+  | { transferId: number; type: 'received'; quantity: number; at: string }
+  | { transferId: number; type: 'cancelled'; at: string };
 
 /** What the order's `fulfilment` query shows. */
 export interface FulfilmentState {
@@ -115,6 +140,8 @@ export interface FulfilmentState {
   shortages?: Shortage[];
   /** Times the order was told that stock it waits for arrived. */
   stockWakeups?: number;
+  /** Stock moved between warehouses for the order: each transfer's status and expected arrival. */
+  transfers?: OrderTransfer[];
   cancelled?: {
     reason: string;
     unmerged: string[];
@@ -156,6 +183,8 @@ export const orderEventSignal = defineSignal<[OrderEvent]>('orderEvent');
 export const packageUpdateSignal = defineSignal<[PackageUpdate]>('packageUpdate');
 /** Stock a short order waits for has arrived; sent in queue order (priority, then paid time). */
 export const stockAvailableSignal = defineSignal<[StockAvailable]>('stockAvailable');
+/** News from a transfer the order waits for (shipped with its expected arrival, received at the target). */
+export const transferUpdateSignal = defineSignal<[TransferUpdate]>('transferUpdate');
 /** The whole live state of the order, for ops and the API. */
 export const stateQuery = defineQuery<OrderState>('state');
 /** Allocation, packages and decisions alone, once the order reached fulfilment. */

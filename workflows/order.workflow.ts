@@ -134,6 +134,11 @@ async function fulfil(run: OrderRun): Promise<OrderResult | undefined> {
   } else if (run.resumed) {
     run.tagException(null);
   }
+  if (stage.outcome.status === 'awaiting_transfer') {
+    // Stock on its way from another warehouse: the packages are joined once it is in the target's stock.
+    run.note('awaiting_transfers', { transfers: stage.state().transfers ?? [] });
+    if (await stage.awaitTransfers(run.isStopping)) run.note('transfers_received', { transfers: (stage.state().transfers ?? []).map((t) => t.transferId) });
+  }
   if (stage.outcome.status === 'unroutable') {
     run.holdReason = stage.outcome.reason;
     await run.moveTo('on_hold', { reason: run.holdReason });

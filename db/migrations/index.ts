@@ -11,6 +11,7 @@ import * as m2026_11_26_1100_package_intercepted from './2026_11_26_1100_package
 import * as m2026_11_26_1200_buyer_data_audit from './2026_11_26_1200_buyer_data_audit.js';
 import * as m2026_12_01_0400_orders_buyer_idx from './2026_12_01_0400_orders_buyer_idx.js';
 import * as m2026_12_01_0430_stock_waits from './2026_12_01_0430_stock_waits.js';
+import * as m2026_12_01_0500_transfer_progress from './2026_12_01_0500_transfer_progress.js';
 
 /**
  * Every migration, by its dated name. Listed statically (not read from the folder) so the same set runs
@@ -29,6 +30,7 @@ export const migrations: Record<string, Migration> = {
   '2026_11_26_1200_buyer_data_audit': m2026_11_26_1200_buyer_data_audit,
   '2026_12_01_0400_orders_buyer_idx': m2026_12_01_0400_orders_buyer_idx,
   '2026_12_01_0430_stock_waits': m2026_12_01_0430_stock_waits,
+  '2026_12_01_0500_transfer_progress': m2026_12_01_0500_transfer_progress,
 };
 
 export const migrationProvider: MigrationProvider = {

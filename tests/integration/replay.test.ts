@@ -35,7 +35,7 @@ describe('workflow replay of recorded histories', () => {
       types.set(type, [...(types.get(type) ?? []), h.workflowId]);
     }
     console.info(`replayed: ${[...types].map(([type, names]) => `${type} ×${names.length}`).join(', ')}`);
-    expect([...types.keys()]).toEqual(expect.arrayContaining(['orderWorkflow', 'packageWorkflow', 'pullSyncWorkflow']));
+    expect([...types.keys()]).toEqual(expect.arrayContaining(['orderWorkflow', 'packageWorkflow', 'pullSyncWorkflow', 'transferWorkflow']));
   });
 });
 
