@@ -83,6 +83,14 @@ export function refundInProgress(f: OrderFacts): boolean {
   return f.refundingWholeOrder || f.refundingLines.length > 0;
 }
 
+/**
+ * Records a change the parcels no longer match (found by the workflow, e.g. a line refunded while it was
+ * being packed), to be reported like the platform's changes after release.
+ */
+export function recordChangeAfterRelease(f: OrderFacts, change: ChangeAfterRelease): OrderFacts {
+  return { ...f, changesAfterRelease: [...f.changesAfterRelease, change] };
+}
+
 /** The facts once the order is committed to its parcels. */
 export function markReleased(f: OrderFacts): OrderFacts {
   return { ...f, released: true };

@@ -24,6 +24,12 @@ process.on('SIGINT', () => {
 
 const modes = options.platforms.map((p) => `${p} ${p === 'jd' ? 'pull' : (options.mode ?? 'push')}`).join(', ');
 process.stdout.write(`Driving Orderly at ${options.api}: ${modes}; ${options.rate} orders/s for ${options.durationS} s, seed ${options.seed}\n`);
+const shares: Array<[string, number | undefined]> = [
+  ['already shipped', options.alreadyShippedRate],
+  ['one line refunded', options.refundLineRate],
+  ['address changed later', options.lateAddressRate],
+];
+if (shares.some(([, v]) => v)) process.stdout.write(`Scenarios of paid push orders: ${shares.map(([k, v]) => `${k} ${((v ?? 0) * 100).toFixed(0)}%`).join(', ')}\n`);
 if (options.warehouse) process.stdout.write(`Playing the warehouse: released packages picked and shipped (${options.warehouse.failRate * 100}% failed), up to ${options.warehouse.maxDelayMs / 1000} s a step\n`);
 
 let lastPlain = 0;

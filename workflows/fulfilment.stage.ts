@@ -67,6 +67,8 @@ export type ShipmentOutcome =
 export interface FulfilmentInput {
   orderId: string;
   order: CanonicalOrder;
+  /** The order as it is now, read at each plan: a line refunded meanwhile is not planned again. */
+  currentOrder?: () => CanonicalOrder;
   refundInProgress?: boolean;
   /** Forbids split and merge (an operator or the platform said so). */
   sealed?: boolean;
@@ -230,6 +232,12 @@ export class FulfilmentStage {
     };
   }
 
+  /** Line refs the packages hold that `order` no longer has (refunded while they were being planned and packed). */
+  linesNotIn(order: CanonicalOrder): string[] {
+    const refs = new Set(order.lines.map((l, i) => l.lineId ?? String(i + 1)));
+    return [...new Set(this.st.packages.filter((p) => p.status !== 'left').flatMap((p) => p.lineRefs))].filter((r) => !refs.has(r));
+  }
+
   /** Packages the warehouse was asked to intercept and has not answered for yet. */
   intercepting(): OrderPackage[] {
     return this.st.packages.filter((p) => p.status === 'intercept_requested' && p.interceptFailed === undefined);
@@ -270,10 +278,15 @@ export class FulfilmentStage {
     return this.st.packages.filter((p) => p.status !== 'shipped' && p.status !== 'failed' && p.status !== 'left' && p.status !== 'intercept_requested' && p.status !== 'intercepted');
   }
 
+  private currentOrder(): CanonicalOrder {
+    return this.input.currentOrder?.() ?? this.input.order;
+  }
+
   private async plan(): Promise<FulfilmentOutcome> {
-    const { orderId, order, isCancelled } = this.input;
+    const { orderId, isCancelled } = this.input;
     for (let tries = 0; tries < MAX_RESERVE_ATTEMPTS; tries++) {
       if (isCancelled()) return { status: 'cancelled' };
+      const order = this.currentOrder();
       const attempt = ++this.st.attempts;
       const { paidAt, priority } = this.input;
       const p: PlanResult = await planFulfilment({ orderId, order, attempt, ...(paidAt ? { paidAt } : {}), ...(priority ? { priority } : {}) });
@@ -310,7 +323,8 @@ export class FulfilmentStage {
 
   /** Joins (or opens) the package one planned parcel belongs to. */
   private async join(parcel: PlannedParcel, destinationRegionCode: string): Promise<string> {
-    const { orderId, order } = this.input;
+    const { orderId } = this.input;
+    const order = this.currentOrder();
     const flags = { refundInProgress: this.input.refundInProgress ?? false, sealed: this.input.sealed ?? false };
     const j = await joinPackage({ orderId, order, destinationRegionCode, parcel, flags });
     this.st.packages.push({

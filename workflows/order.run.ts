@@ -4,7 +4,7 @@
 import { allHandlersFinished, condition, log, patched, proxyLocalActivities, setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import type { CompletenessIssue } from '../domain/completeness.js';
-import { applyOrderEvent, initialOrderFacts, markReleased, refundInProgress, type LifecycleRules, type OrderFacts } from '../domain/order-lifecycle.js';
+import { applyOrderEvent, initialOrderFacts, markReleased, recordChangeAfterRelease, refundInProgress, type ChangeAfterRelease, type LifecycleRules, type OrderFacts } from '../domain/order-lifecycle.js';
 import type { OrderEvent } from '../domain/order-events.js';
 import type { OrderStatus } from '../domain/order-status.js';
 import type { CanonicalOrder } from '../domain/order.js';
@@ -223,6 +223,11 @@ export class OrderRun {
     const fixed = orderAttributes(this.order);
     const known = workflowInfo().typedSearchAttributes;
     if (fixed.some((a) => known.get(a.key) !== a.value)) upsertSearchAttributes(fixed);
+  }
+
+  /** A change the parcels no longer match, found by the workflow itself (reported like the platform's). */
+  recordChange(change: ChangeAfterRelease): void {
+    this.facts = recordChangeAfterRelease(this.facts, change);
   }
 
   /** Commits the order to its packages, which wait in their hold windows: edits are no longer applied. */

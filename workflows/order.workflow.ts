@@ -119,7 +119,14 @@ async function validateUntilClean(run: OrderRun): Promise<OrderResult | undefine
  */
 async function fulfil(run: OrderRun): Promise<OrderResult | undefined> {
   const paidAt = run.facts.paidAt ?? run.order.paidAt;
-  const input = { orderId: run.orderId, order: run.order, refundInProgress: run.refundInProgress, isCancelled: run.isStopping, ...(paidAt ? { paidAt } : {}) };
+  const input = {
+    orderId: run.orderId,
+    order: run.order,
+    currentOrder: () => run.order,
+    refundInProgress: run.refundInProgress,
+    isCancelled: run.isStopping,
+    ...(paidAt ? { paidAt } : {}),
+  };
   const stage = await FulfilmentStage.run(input, run.input.resume?.fulfilment);
   run.fulfilment = stage;
   if (stage.outcome.status === 'short') {
@@ -145,6 +152,10 @@ async function fulfil(run: OrderRun): Promise<OrderResult | undefined> {
     await condition(run.isStopping);
   }
   if (run.isStopping()) return endStopped(run, stage);
+  // A line refunded while the parcels were being packed is in a parcel the order no longer has: reported once
+  // the warehouse has it, like a refund after release.
+  const gone = stage.linesNotIn(run.order);
+  if (gone.length) run.recordChange({ eventId: 'refunded-while-packing', kind: 'refunded', lineIds: gone });
   const warehouses = [...new Set(stage.state().packages.map((p) => p.warehouseCode))].sort();
   const outcome = stage.outcome;
   // Released without allocation (no warehouse managed here), or a run from before the allocated status.

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import type { SimOrder, SimPlatform } from './generator.js';
-import { PlatformSimulator, type PushKind, type PushResult, type SimShop } from './server.js';
+import { PlatformSimulator, pushesKind, type PushKind, type PushResult, type SimShop } from './server.js';
 import { startWarehouse, WAREHOUSE_DEFAULTS, type WarehousePlayer, type WarehouseReport } from './warehouse.js';
 
 /**
@@ -41,6 +41,46 @@ export interface DriveOptions {
    * shop, to the same address (what merging and hold windows are for). Absent: every buyer is new.
    */
   repeatBuyerRate?: number;
+  /**
+   * Set by `--already-shipped`, `--refund-line`, `--late-address`: shares of pushed orders that play a
+   * scenario (consecutive slices of one seeded draw, so together at most 1). Absent: none.
+   */
+  alreadyShippedRate?: number;
+  refundLineRate?: number;
+  lateAddressRate?: number;
+}
+
+/**
+ * What a pushed order may go through besides arriving: shipped on the platform before Orderly heard of it,
+ * one of its lines refunded soon after payment, or its address changed a little later.
+ */
+export type SimScenario = 'already_shipped' | 'refund_line' | 'late_address';
+export const SIM_SCENARIOS: readonly SimScenario[] = ['already_shipped', 'refund_line', 'late_address'];
+
+/**
+ * The push platforms that can play each scenario. Douyin's push has no after-sale tag that Orderly maps
+ * (after-sales come through another API), so it plays no refund.
+ */
+export const SCENARIO_PLATFORMS: Readonly<Record<SimScenario, readonly SimPlatform[]>> = {
+  already_shipped: ['taobao', 'douyin', 'pdd'],
+  refund_line: ['taobao', 'pdd'],
+  late_address: ['taobao', 'douyin', 'pdd'],
+};
+
+/**
+ * The scenario an order plays, from one draw `u` in [0, 1): already-shipped takes the first slice of the
+ * shares, refund-line the next, late-address the next. The order must be paid in full (no presale or unpaid
+ * order), a refund needs two lines or more, and the platform must push what the scenario needs; an order
+ * that cannot play its slice's scenario plays none.
+ */
+export function chooseScenario(u: number, opts: Pick<DriveOptions, 'alreadyShippedRate' | 'refundLineRate' | 'lateAddressRate'>, o: Pick<SimOrder, 'platform' | 'status' | 'presale' | 'lines'>): SimScenario | undefined {
+  const a = opts.alreadyShippedRate ?? 0;
+  const r = opts.refundLineRate ?? 0;
+  const l = opts.lateAddressRate ?? 0;
+  const picked: SimScenario | undefined = u < a ? 'already_shipped' : u < a + r ? 'refund_line' : u < a + r + l ? 'late_address' : undefined;
+  if (!picked || o.status !== 'paid' || o.presale || !SCENARIO_PLATFORMS[picked].includes(o.platform)) return undefined;
+  if (picked === 'refund_line' && o.lines.length < 2) return undefined;
+  return picked;
 }
 
 export interface WarehouseFlags {
@@ -84,6 +124,12 @@ Drives a running Orderly (start it with \`npm start\`) with the four-platform si
   --warehouse-delay <s> with --warehouse, most seconds before each of pick and ship, 0..600 (default ${WAREHOUSE_DEFAULTS.delayMs[1] / 1000})
   --warehouse-carrier <c> with --warehouse, carrier of packages released without one (default ${WAREHOUSE_DEFAULTS.defaultCarrier})
   --repeat-buyers <f>   share of orders from a buyer who already ordered in this run, same shop and address, 0..1 (default 0)
+  --already-shipped <f> share of paid pushed orders already shipped on the platform when first pushed (created/paid,
+                        then shipped); Orderly should end them shipped_elsewhere, 0..1 (default 0)
+  --refund-line <f>     share of paid pushed orders with 2+ lines that get one line's refund request soon after
+                        payment (Taobao: then the refund paid out; PDD: order-level; not Douyin), 0..1 (default 0)
+  --late-address <f>    share of paid pushed orders whose receiver changes a little later, 0..1 (default 0)
+                        (the three shares split the same orders: together at most 1; taobao, douyin, pdd only)
   -h, --help            this text
 
 Example: npm run simulate -- --platform douyin --rate 50 --duration 60
@@ -124,6 +170,9 @@ export function parseSimulateArgs(argv: readonly string[], now = Date.now()): Pa
         'warehouse-delay': { type: 'string' },
         'warehouse-carrier': { type: 'string' },
         'repeat-buyers': { type: 'string' },
+        'already-shipped': { type: 'string' },
+        'refund-line': { type: 'string' },
+        'late-address': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -181,7 +230,13 @@ export function parseSimulateArgs(argv: readonly string[], now = Date.now()): Pa
           }
         : {}),
       ...(values['repeat-buyers'] !== undefined ? { repeatBuyerRate: num('repeat-buyers', values['repeat-buyers'], 0, 0, 1) } : {}),
+      ...(values['already-shipped'] !== undefined ? { alreadyShippedRate: num('already-shipped', values['already-shipped'], 0, 0, 1) } : {}),
+      ...(values['refund-line'] !== undefined ? { refundLineRate: num('refund-line', values['refund-line'], 0, 0, 1) } : {}),
+      ...(values['late-address'] !== undefined ? { lateAddressRate: num('late-address', values['late-address'], 0, 0, 1) } : {}),
     };
+    const scenarioTotal = (options.alreadyShippedRate ?? 0) + (options.refundLineRate ?? 0) + (options.lateAddressRate ?? 0);
+    // A little slack for decimal shares such as 0.7 + 0.2 + 0.1.
+    if (scenarioTotal > 1 + 1e-9) throw new Error(`--already-shipped, --refund-line and --late-address are shares of the same orders: together at most 1, got ${+scenarioTotal.toFixed(6)}`);
     return { kind: 'run', options };
   } catch (e) {
     return { kind: 'error', message: e instanceof Error ? e.message : String(e) };
@@ -221,6 +276,21 @@ export interface GeneratedOrder {
   pushed: boolean;
   duplicated: boolean;
   outOfOrder: boolean;
+  /** The scenario it played, if any (and, for refund-line, the refunded line). */
+  scenario?: SimScenario;
+  refundLineId?: string;
+  /** late-address: the street (masked, as the platform shows it) after the change. */
+  changedAddress?: string;
+}
+
+/** Per scenario: orders that played it, the scenario's own messages pushed, and the orders' statuses in Orderly at the end. */
+export interface ScenarioReport {
+  orders: number;
+  /** already-shipped: shipped messages; refund-line: refund-created messages; late-address: address-changed messages. */
+  messages: number;
+  /** refund-line on Taobao: refund-success messages (the line paid out). */
+  refundsPaid?: number;
+  byStatus: Record<string, number>;
 }
 
 export interface DriveProgress {
@@ -280,6 +350,8 @@ export interface DriveReport {
   orders: GeneratedOrder[];
   /** Orders waiting in a package's hold window (status `allocated`): sampled during the run, and per order from its timeline. */
   holds: HoldReport;
+  /** With --already-shipped, --refund-line or --late-address: what each scenario sent and where its orders ended. */
+  scenarios?: Partial<Record<SimScenario, ScenarioReport>>;
   /** With --warehouse: what the warehouse player did and what came of it. */
   warehouse?: WarehouseReport & {
     /** Of this run's orders, those Orderly lists as `shipped`. */
@@ -508,6 +580,22 @@ export async function drive(opts: DriveOptions, hooks: DriveHooks = {}): Promise
     buyersByShop.set(shopId, earlier);
   };
 
+  // Scenarios draw from a stream of their own as well (which order, which line, how much later).
+  let scenarioChooser = (opts.seed ^ 0xc2b2ae35) >>> 0;
+  const scenarioDraw = (): number => {
+    scenarioChooser = (Math.imul(scenarioChooser, 1664525) + 1013904223) >>> 0;
+    return scenarioChooser / 4294967296;
+  };
+  const scenariosOn = SIM_SCENARIOS.some((k) => (k === 'already_shipped' ? opts.alreadyShippedRate : k === 'refund_line' ? opts.refundLineRate : opts.lateAddressRate));
+  const scenarioCounts: Record<SimScenario, { orders: number; messages: number; refundsPaid: number }> = {
+    already_shipped: { orders: 0, messages: 0, refundsPaid: 0 },
+    refund_line: { orders: 0, messages: 0, refundsPaid: 0 },
+    late_address: { orders: 0, messages: 0, refundsPaid: 0 },
+  };
+  /** A follow-up message comes 0.3 to 1.5 s after the order's first ones ("shortly after payment"). */
+  const laterMs = () => 300 + Math.floor(scenarioDraw() * 1200);
+  const CARRIER = { taobao: 'YTO', douyin: 'yuantong', pdd: '85', jd: '463' } as const satisfies Record<SimPlatform, string>;
+
   const record = (key: string) => {
     byStatus[key] = (byStatus[key] ?? 0) + 1;
   };
@@ -543,17 +631,13 @@ export async function drive(opts: DriveOptions, hooks: DriveHooks = {}): Promise
 
   const pushOrder = async (s: { shop: DriveShop; sim: SimShop }, o: SimOrder, g: GeneratedOrder) => {
     const url = `${opts.api}/webhooks/${s.shop.platform}/${s.shop.shopId}`;
-    // PDD announces an order once, when confirmed; the others say created, then paid once the buyer pays.
-    const kinds: PushKind[] = s.shop.platform !== 'pdd' && o.status === 'paid' && !o.presale ? ['created', 'paid'] : ['created'];
-    if (kinds.length === 2 && chance(opts.outOfOrderRate)) {
-      kinds.reverse();
-      g.outOfOrder = true;
-      counters.outOfOrder++;
-    }
-    for (const kind of kinds) {
-      const req = sim.pushRequest(s.sim, o, kind);
+    const platform = s.shop.platform;
+    /** One message, redelivered now and then like the platform does; whether it was acknowledged. */
+    const push = async (kind: PushKind, lineId?: string): Promise<boolean> => {
+      const req = sim.pushRequest(s.sim, o, kind, undefined, lineId);
       counters.messages++;
-      if (await deliver(url, req.body, req.headers)) counters.acknowledged++;
+      const ok = await deliver(url, req.body, req.headers);
+      if (ok) counters.acknowledged++;
       else counters.failed++;
       if (chance(opts.duplicateRate)) {
         g.duplicated = true;
@@ -562,6 +646,52 @@ export async function drive(opts: DriveOptions, hooks: DriveHooks = {}): Promise
         counters.duplicatesSent++;
         if (await deliver(url, req.body, req.headers)) counters.duplicatesAcknowledged++;
       }
+      return ok;
+    };
+    // PDD announces an order once, when confirmed; the others say created, then paid once the buyer pays.
+    const kinds: PushKind[] = platform !== 'pdd' && o.status === 'paid' && !o.presale ? ['created', 'paid'] : ['created'];
+    if (g.scenario === 'already_shipped') {
+      // Shipped on the platform before Orderly heard of it: the detail Orderly reads says so from the start.
+      // Every carrier here is YTO (a YT waybill), in each platform's own code.
+      sim.generator.shipOnPlatform(o, { carrierCode: CARRIER[platform], trackingNo: `YT${String(1e12 + Math.floor(scenarioDraw() * 9e12))}` }, new Date());
+    }
+    if (kinds.length === 2 && chance(opts.outOfOrderRate)) {
+      kinds.reverse();
+      g.outOfOrder = true;
+      counters.outOfOrder++;
+    }
+    for (const kind of kinds) await push(kind);
+    if (!g.scenario) return;
+    const tally = scenarioCounts[g.scenario];
+    tally.orders++;
+    switch (g.scenario) {
+      case 'already_shipped':
+        // The shipment's own message as well, as the platform sends it.
+        await push('shipped');
+        tally.messages++;
+        break;
+      case 'refund_line': {
+        const line = o.lines[Math.floor(scenarioDraw() * o.lines.length)]!;
+        g.refundLineId = line.lineId;
+        await sleep(laterMs());
+        sim.generator.refundLine(o, line.lineId, 'requested', new Date());
+        await push('refund_created', line.lineId);
+        tally.messages++;
+        if (pushesKind(platform, 'refund_success')) {
+          await sleep(laterMs());
+          sim.generator.refundLine(o, line.lineId, 'refunded', new Date());
+          await push('refund_success', line.lineId);
+          tally.refundsPaid++;
+        }
+        break;
+      }
+      case 'late_address':
+        await sleep(laterMs());
+        sim.generator.changeAddress(o, new Date());
+        g.changedAddress = o.receiver.detail;
+        await push('address_changed');
+        tally.messages++;
+        break;
     }
   };
 
@@ -642,6 +772,10 @@ export async function drive(opts: DriveOptions, hooks: DriveHooks = {}): Promise
       maybeRepeatBuyer(s.shop.shopId, o);
       const pushed = s.shop.syncMode !== 'pull';
       const g: GeneratedOrder = { platform: s.shop.platform, shopId: s.shop.shopId, platformOrderId: o.id, orderId: `order:${s.shop.platform}:${s.shop.shopId}:${o.id}`, pushed, duplicated: false, outOfOrder: false };
+      if (pushed && scenariosOn) {
+        const scenario = chooseScenario(scenarioDraw(), opts, o);
+        if (scenario) g.scenario = scenario;
+      }
       orders.push(g);
       if (pushed) {
         const p = pushOrder(s, o, g).finally(() => inflight.delete(p));
@@ -704,6 +838,20 @@ export async function drive(opts: DriveOptions, hooks: DriveHooks = {}): Promise
 
     const holds = await holdFigures(orderly, [...found.values()], allocatedSamples);
 
+    let scenarios: DriveReport['scenarios'];
+    if (scenariosOn) {
+      scenarios = {};
+      for (const k of SIM_SCENARIOS) {
+        const c = scenarioCounts[k];
+        const byStatus: Record<string, number> = {};
+        for (const g of orders.filter((x) => x.scenario === k)) {
+          const st = found.get(g.orderId)?.status ?? 'missing';
+          byStatus[st] = (byStatus[st] ?? 0) + 1;
+        }
+        scenarios[k] = { orders: c.orders, messages: c.messages, ...(k === 'refund_line' ? { refundsPaid: c.refundsPaid } : {}), byStatus };
+      }
+    }
+
     const generatedByPlatform: Partial<Record<SimPlatform, number>> = {};
     for (const o of orders) generatedByPlatform[o.platform] = (generatedByPlatform[o.platform] ?? 0) + 1;
     phase = 'done';
@@ -733,6 +881,7 @@ export async function drive(opts: DriveOptions, hooks: DriveHooks = {}): Promise
       },
       orders,
       holds,
+      ...(scenarios ? { scenarios } : {}),
       ...(warehouseReport ? { warehouse: warehouseReport } : {}),
     };
   } finally {
@@ -859,6 +1008,20 @@ export function formatReport(r: DriveReport): string {
   lines.push(`${pad('  until released')}allocated -> released p50 ${waitMs(h.waitMsP50)}, p99 ${waitMs(h.waitMsP99)}; ${h.waited} took ${HOLD_WAITED_MS / 1000} s or more (hold plus release work)`);
   lines.push(`${pad('  allocated (1/s)')}GET /v1/orders?status=allocated sampled: peak ${h.allocatedPeak}, mean ${h.allocatedMean.toFixed(1)} over ${h.samples} samples (1/s)`);
   if (o.repeatBuyerRate) lines.push(`${pad('  repeat buyers')}${(o.repeatBuyerRate * 100).toFixed(0)}% of orders from a buyer who already ordered in this run`);
+  if (r.scenarios) {
+    const what: Record<SimScenario, string> = { already_shipped: 'already shipped on the platform', refund_line: 'one line refunded', late_address: 'address changed later' };
+    const sent: Record<SimScenario, (s: ScenarioReport) => string> = {
+      already_shipped: (s) => `${s.messages} shipped messages`,
+      refund_line: (s) => `${s.messages} refund requests, ${s.refundsPaid ?? 0} refunds paid out`,
+      late_address: (s) => `${s.messages} address changes`,
+    };
+    lines.push(`${pad('Scenarios')}orders sent per scenario, and the status each ended in`);
+    for (const k of SIM_SCENARIOS) {
+      const sc = r.scenarios[k];
+      if (!sc) continue;
+      lines.push(`${pad(`  ${k.replace('_', '-')}`)}${sc.orders} orders ${what[k]} (${sent[k](sc)}); ended: ${counts(sc.byStatus)}`);
+    }
+  }
   if (r.warehouse) {
     const w = r.warehouse;
     const errs = Object.keys(w.errors).length ? `; refused ${counts(w.errors)}` : '';

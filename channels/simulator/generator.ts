@@ -12,6 +12,8 @@ export interface SimLine {
   quantity: number;
   unitFen: number;
   paidFen: number;
+  /** An after-sale on this line: the buyer asked for a refund, or it was paid out. */
+  refund?: 'requested' | 'refunded';
 }
 
 /** A package the platform has on record for an order (a shipment write-back it accepted). */
@@ -86,15 +88,20 @@ const STREETS = ['文一西路', '人民路', '中山路', '解放大道', '建�
 // Given names with characters outside the Basic Multilingual Plane and rarer ones (𠮷, 燊, 堃), as real ones have.
 const GIVEN_NAMES = ['小明', '𠮷祥', '燊', '堃宇', '玥', '子涵', '欣怡', '浩然'];
 
+/** FNV-1a of a string: a seed derived from an id. */
+function idHash(id: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 0x01000193) >>> 0;
+  return h;
+}
+
 /**
  * The plaintext behind an order's masks, from a generator of its own seeded by the order id: the masks keep
  * their characters and the main sequence of random numbers is untouched, so a seed gives the same orders as
  * before plaintext existed.
  */
 export function plainReceiverOf(id: string, masked: { name: string; phone: string; detail: string }): { name: string; phone: string; detail: string } {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 0x01000193) >>> 0;
-  const rnd = seededRandom(h);
+  const rnd = seededRandom(idHash(id));
   const digit = () => String(Math.floor(rnd() * 10));
   const surname = masked.name.replace(/\*+$/, '');
   const street = masked.detail.replace(/\*+号?$/, '');
@@ -205,6 +212,36 @@ export class OrderGenerator {
     return order;
   }
 
+  /** The order as shipped by the seller on the platform itself, outside Orderly: one parcel with every line. */
+  shipOnPlatform(o: SimOrder, parcel: { carrierCode: string; trackingNo: string }, now: Date): void {
+    o.status = 'shipped';
+    o.parcels = [{ ...parcel, lineIds: o.lines.map((l) => l.lineId) }];
+    touch(o, now);
+  }
+
+  /** An after-sale on one line: the buyer's refund request, then the refund paid out. */
+  refundLine(o: SimOrder, lineId: string, stage: 'requested' | 'refunded', now: Date): void {
+    const line = o.lines.find((l) => l.lineId === lineId);
+    if (!line) throw new Error(`order ${o.id} has no line ${lineId}`);
+    line.refund = stage;
+    touch(o, now);
+  }
+
+  /**
+   * The buyer changes the address after paying: another street (masked like the first), new plaintext behind
+   * it and a new opaque address id; the region stays.
+   */
+  changeAddress(o: SimOrder, now: Date): void {
+    // Drawn from the order id and version, not from the main sequence: turning changes on alters no other order.
+    const rnd = seededRandom(idHash(`${o.id}:${o.version}`));
+    const old = o.receiver.detail;
+    const others = STREETS.filter((s) => !old.startsWith(s));
+    o.receiver = { ...o.receiver, detail: `${others[Math.floor(rnd() * others.length)]!}***号` };
+    o.addressKey = `addr-${String(1e11 + Math.floor(rnd() * 9e11))}`;
+    o.plain = plainReceiverOf(`${o.id}:${o.addressKey}`, o.receiver);
+    touch(o, now);
+  }
+
   /** A change the platform would make later: a seller memo, or the buyer paying. */
   modify(o: SimOrder, now: Date): void {
     const at = new Date(Math.max(o.modifiedAt.getTime() + 1000, Math.floor(now.getTime() / 1000) * 1000));
@@ -218,4 +255,10 @@ export class OrderGenerator {
     o.modifiedAt = at;
     o.version++;
   }
+}
+
+/** Records a change: a later modified time (whole seconds, after the last one) and the next version. */
+function touch(o: SimOrder, now: Date): void {
+  o.modifiedAt = new Date(Math.max(o.modifiedAt.getTime() + 1000, Math.floor(now.getTime() / 1000) * 1000));
+  o.version++;
 }

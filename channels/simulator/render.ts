@@ -116,7 +116,7 @@ export function taobaoTrade(o: SimOrder): Record<string, unknown> {
         total_fee: yuan(l.unitFen * l.quantity),
         payment: yuan(l.paidFen),
         divide_order_fee: yuan(l.paidFen),
-        refund_status: 'NO_REFUND',
+        refund_status: l.refund === 'refunded' ? 'SUCCESS' : l.refund === 'requested' ? 'WAIT_SELLER_AGREE' : 'NO_REFUND',
         // A consigned sub-order names its package's waybill.
         ...(parcelOf(o, l.lineId) ? { invoice_no: parcelOf(o, l.lineId)!.trackingNo, logistics_company: parcelOf(o, l.lineId)!.carrierCode } : {}),
       })),
@@ -227,7 +227,8 @@ export function douyinOrder(o: SimOrder): Record<string, unknown> {
       sum_amount: l.unitFen * l.quantity,
       pay_amount: l.paidFen,
       pre_sale_type: ps ? 2 : 0,
-      after_sale_info: { after_sale_status: 0, refund_status: 0 },
+      // (?) after_sale_status 6 "awaiting the seller", 12 "refunded"; refund_status 1 refunding, 3 refunded.
+      after_sale_info: l.refund ? { after_sale_status: l.refund === 'refunded' ? 12 : 6, refund_status: l.refund === 'refunded' ? 3 : 1 } : { after_sale_status: 0, refund_status: 0 },
     })),
   };
 }
@@ -236,6 +237,12 @@ export function douyinOrder(o: SimOrder): Record<string, unknown> {
 
 const yuanNumber = (fen: number): number => Number(yuan(fen));
 
+function pddRefundStatus(o: SimOrder): number {
+  if (o.lines.every((l) => l.refund === 'refunded')) return 4;
+  if (o.lines.some((l) => l.refund === 'refunded')) return 3;
+  return o.lines.some((l) => l.refund === 'requested') ? 2 : 1;
+}
+
 export function pddOrder(o: SimOrder): Record<string, unknown> {
   const ps = o.presale;
   const stage = ps ? (ps.balancePaidAt ? 3 : ps.depositPaidAt ? 2 : 1) : undefined;
@@ -243,7 +250,8 @@ export function pddOrder(o: SimOrder): Record<string, unknown> {
   return {
     order_sn: o.id,
     order_status: o.status === 'shipped' ? 2 : 1,
-    refund_status: 1,
+    // PDD keeps after-sales per order: 2 after-sale requested, 3 refunding (a line paid out), 4 all refunded.
+    refund_status: pddRefundStatus(o),
     confirm_status: o.status === 'cancelled' ? 2 : o.status === 'awaiting_payment' && !ps ? 0 : 1,
     trade_type: ps ? 1 : 0,
     ...(ps ? { step_order_info: { step_trade_status: stage, advanced_paid_fee: yuan(ps.depositFen) } } : {}),

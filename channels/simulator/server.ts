@@ -44,7 +44,19 @@ const scalar = (v: unknown): string => (typeof v === 'string' || typeof v === 'n
 /** Why a shipment was refused (each platform words it its own way). */
 type ShipRefusal = 'no_order' | 'unknown_lines' | 'already_shipped' | 'not_shipped';
 
-export type PushKind = 'created' | 'paid';
+/**
+ * The messages the simulator pushes: the order created and paid, shipped on the platform, a line's refund
+ * requested and paid out (`lineId`), and the receiver changed.
+ */
+export type PushKind = 'created' | 'paid' | 'shipped' | 'refund_created' | 'refund_success' | 'address_changed';
+
+/** Whether a platform has a push message for a kind (Douyin's after-sales come through another API; PDD pushes no refund success). */
+export function pushesKind(platform: SimPlatform, kind: PushKind): boolean {
+  if (platform === 'jd') return false;
+  if (kind === 'refund_created') return platform !== 'douyin';
+  if (kind === 'refund_success') return platform === 'taobao';
+  return true;
+}
 
 export interface PushResult {
   status: number;
@@ -152,34 +164,61 @@ export class PlatformSimulator {
     return `${s}${String(this.msgSeq).padStart(6, '0')}`;
   }
 
-  /** The signed push for one event of an order, as the platform (or Orderly's message relay) sends it. */
-  pushRequest(shop: SimShop, o: SimOrder, kind: PushKind, messageId = this.nextMessageId()): { body: string; headers: Record<string, string>; messageId: string } {
+  /** The signed push for one event of an order, as the platform (or Orderly's message relay) sends it. `lineId` names a refund's line. */
+  pushRequest(shop: SimShop, o: SimOrder, kind: PushKind, messageId = this.nextMessageId(), lineId?: string): { body: string; headers: Record<string, string>; messageId: string } {
     const now = new Date();
+    if (!pushesKind(shop.platform, kind)) throw new Error(`${shop.platform} pushes no ${kind} message`);
+    const parcel = o.parcels?.[0];
+    const refundOf = (id: string | undefined): { lineId: string; refundId: string; fen: number } => {
+      const line = o.lines.find((l) => l.lineId === id);
+      if (!line) throw new Error(`a ${kind} message of order ${o.id} needs one of its line ids, got ${id ?? 'none'}`);
+      // One refund per line: its id derived from the line's.
+      return { lineId: line.lineId, refundId: `7${line.lineId.slice(-17)}`, fen: line.paidFen };
+    };
     switch (shop.platform) {
       case 'taobao': {
-        const topic = kind === 'created' ? 'taobao_trade_TradeCreate' : 'taobao_trade_TradeBuyerPay';
-        const content = bigJson({ tid: big(o.id), type: o.presale ? 'step' : 'fixed', status: 'WAIT_BUYER_PAY', payment: (o.paidFen / 100).toFixed(2) });
+        let topic: string;
+        let content: string;
+        if (kind === 'created' || kind === 'paid') {
+          topic = kind === 'created' ? 'taobao_trade_TradeCreate' : 'taobao_trade_TradeBuyerPay';
+          content = bigJson({ tid: big(o.id), type: o.presale ? 'step' : 'fixed', status: 'WAIT_BUYER_PAY', payment: (o.paidFen / 100).toFixed(2) });
+        } else if (kind === 'shipped') {
+          topic = 'taobao_trade_TradeSellerShip';
+          content = bigJson({ tid: big(o.id), type: o.presale ? 'step' : 'fixed', status: 'WAIT_BUYER_CONFIRM_GOODS', ...(parcel ? { out_sid: parcel.trackingNo, company_code: parcel.carrierCode } : {}) });
+        } else if (kind === 'address_changed') {
+          topic = 'taobao_trade_TradeLogisticsAddressChanged';
+          content = bigJson({ tid: big(o.id), buyer_open_uid: o.buyerKey });
+        } else {
+          const r = refundOf(lineId);
+          topic = kind === 'refund_created' ? 'taobao_refund_RefundCreated' : 'taobao_refund_RefundSuccess';
+          content = bigJson({ tid: big(o.id), oid: big(r.lineId), refund_id: big(r.refundId), refund_fee: (r.fen / 100).toFixed(2), refund_phase: 'onsale', bill_type: 'refund_bill', modified: now.toISOString().replace('T', ' ').slice(0, 19) });
+        }
         const body = bigJson({ id: big(messageId), topic, pub_app_key: big('12497914'), pub_time: now.toISOString().replace('T', ' ').slice(0, 19), user_id: big('2201234567'), user_nick: 'sim-seller', content });
         return { body, headers: { 'content-type': 'application/json', 'x-tmc-sign': taobaoPushSignature(body, shop.appSecret) }, messageId };
       }
       case 'douyin': {
-        const tag = kind === 'created' ? '100' : '101';
+        const tag = { created: '100', paid: '101', shipped: '102', address_changed: '105' }[kind as 'created' | 'paid' | 'shipped' | 'address_changed'];
         const data = bigJson({
           p_id: big(o.id),
           s_ids: o.lines.map((l) => big(l.lineId)),
           shop_id: 77001,
-          order_status: kind === 'created' ? 1 : 2,
+          order_status: kind === 'created' ? 1 : kind === 'shipped' ? 3 : 2,
           order_type: 0,
           biz: 2,
-          ...(kind === 'paid' ? { pay_amount: o.paidFen, pay_time: Math.floor((o.paidAt ?? now).getTime() / 1000), pay_type: 1 } : { create_time: Math.floor(o.createdAt.getTime() / 1000) }),
+          ...(kind === 'paid' ? { pay_amount: o.paidFen, pay_time: Math.floor((o.paidAt ?? now).getTime() / 1000), pay_type: 1 } : {}),
+          ...(kind === 'created' ? { create_time: Math.floor(o.createdAt.getTime() / 1000) } : {}),
+          ...(kind === 'shipped' && parcel ? { logistics_code: parcel.trackingNo, company_code: parcel.carrierCode, update_time: Math.floor(o.modifiedAt.getTime() / 1000) } : {}),
+          ...(kind === 'address_changed' ? { update_time: Math.floor(o.modifiedAt.getTime() / 1000) } : {}),
         });
         const body = JSON.stringify([{ tag, msg_id: messageId, data }]);
         return { body, headers: { 'content-type': 'application/json', 'app-id': shop.appKey, 'event-sign': douyinEventSign(shop.appKey, body, shop.appSecret) }, messageId };
       }
       case 'pdd': {
         // PDD announces an order once it is confirmed (paid, group formed): both kinds are that message.
-        const content = JSON.stringify({ tid: o.id, mall_id: 880001 });
-        const body = bigJson({ id: big(messageId), commandType: 'Common', sendTime: now.getTime(), message: { type: 'pdd_trade_TradeConfirmed', mallID: big('880001'), content } });
+        const type = { created: 'pdd_trade_TradeConfirmed', paid: 'pdd_trade_TradeConfirmed', shipped: 'pdd_trade_TradeSellerShip', address_changed: 'pdd_trade_TradeLogisticsAddressChanged', refund_created: 'pdd_refund_RefundCreated' }[kind as Exclude<PushKind, 'refund_success'>];
+        // PDD refund messages name the order and the refund, not a line: its after-sales are per order.
+        const content = JSON.stringify(kind === 'refund_created' ? { tid: o.id, mall_id: 880001, refund_id: Number(refundOf(lineId).refundId.slice(-12)) } : { tid: o.id, mall_id: 880001 });
+        const body = bigJson({ id: big(messageId), commandType: 'Common', sendTime: now.getTime(), message: { type, mallID: big('880001'), content } });
         return { body, headers: { 'content-type': 'application/json', 'x-pdd-sign': pddPushSignature(body, shop.appSecret) }, messageId };
       }
       case 'jd':
