@@ -1,7 +1,7 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { ApplicationFailure, WorkflowIdReusePolicy } from '@temporalio/common';
 import { latestPlanAttempt, recordDecisions, type DecisionEntry } from '../db/decisions.repository.js';
-import { advancePackage, findPackage, joinPackage, leavePackages, sealPackage, type LeaveOutcome } from '../db/packages.repository.js';
+import { advancePackage, findPackage, joinPackage, leavePackages, markInterceptionRequested, sealPackage, type LeaveOutcome } from '../db/packages.repository.js';
 import { cancelTransfers, consumeReservations, recordTransfers, releaseReservationRows, reserveStock, type ReservationRequest, type ReserveResult } from '../db/reservations.repository.js';
 import { clearStockWaits, recordStockWaits } from '../db/stock-waits.repository.js';
 import { wakeStockWaiters } from '../ingest/stock-wake.js';
@@ -313,6 +313,16 @@ export function createFulfilmentActivities({ db, temporal, config, logger }: Act
         }
       }
       return outcomes;
+    },
+
+    /** Asks the warehouse to intercept the order's parcels among `packageIds`, the order staying in them. */
+    async interceptPackages({ orderId, packageIds, reason }: { orderId: string; packageIds: string[]; reason: string }): Promise<{ requested: string[] }> {
+      const requested = await markInterceptionRequested(db, orderId, packageIds);
+      for (const packageId of requested) {
+        log.warn({ orderId, packageId, reason }, 'interception requested at the warehouse');
+        await signalPackage(packageId, (h) => h.signal(packageInterceptSignal, { orderId, reason }));
+      }
+      return { requested };
     },
 
     /** Closes a package's hold window: its members are fixed from now on. */

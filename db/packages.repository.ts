@@ -327,3 +327,35 @@ export async function listPackages(db: Db, q: PackageListQuery): Promise<Package
     nextCursor: rows.length > q.limit ? page[page.length - 1]!.id : null,
   };
 }
+
+/**
+ * Asks for the order's parcels among `packageIds` back from the warehouse, leaving the order in them (it
+ * changed after release; a person decides what follows). Only parcels with the warehouse (sealed, released,
+ * picked) can be intercepted; returns those marked. Idempotent: a member already marked stays marked.
+ */
+export async function markInterceptionRequested(db: Db, orderId: string, packageIds: readonly string[]): Promise<string[]> {
+  if (packageIds.length === 0) return [];
+  return db.transaction().execute(async (tx) => {
+    const marked: string[] = [];
+    for (const id of [...packageIds].sort()) {
+      const pkg = await tx.selectFrom('packages').select(['id', 'status']).where('id', '=', id).forUpdate().executeTakeFirst();
+      if (!pkg || !['sealed', 'released', 'picked'].includes(pkg.status)) continue;
+      const updated = await tx
+        .updateTable('package_members')
+        .set({ status: 'intercept_requested' })
+        .where('package_id', '=', id)
+        .where('order_id', '=', orderId)
+        .where('status', 'in', ['joined', 'intercept_requested'])
+        .returning('package_id')
+        .execute();
+      if (updated.length === 0) continue;
+      await tx
+        .updateTable('packages')
+        .set({ intercept_requested_at: sql<Date>`coalesce(intercept_requested_at, now())`, updated_at: sql<Date>`now()` })
+        .where('id', '=', id)
+        .execute();
+      marked.push(id);
+    }
+    return marked;
+  });
+}

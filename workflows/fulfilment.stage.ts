@@ -23,7 +23,7 @@ const { planFulfilment, reserveStock, releaseStock } = proxyLocalActivities<Acti
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
 // Joining and leaving packages start or signal package workflows: ordinary activities.
-const { joinPackage, leavePackages, startTransfers } = proxyActivities<Activities>({
+const { joinPackage, leavePackages, startTransfers, interceptPackages } = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
@@ -206,7 +206,7 @@ export class FulfilmentStage {
     // goods did not ship either, and a person decides (re-ship, refund).
     const failed = this.st.packages
       .filter((p) => p.status === 'failed' || p.status === 'intercepted')
-      .map((p) => ({ packageId: p.packageId, reason: p.status === 'intercepted' ? 'intercepted at the request of another order in the parcel' : (p.failureReason ?? 'failed') }));
+      .map((p) => ({ packageId: p.packageId, reason: p.status !== 'intercepted' ? (p.failureReason ?? 'failed') : p.interceptForChange ? `intercepted: ${p.interceptForChange}` : 'intercepted at the request of another order in the parcel' }));
     return failed.length ? { status: 'failed', shipments, failed } : { status: 'shipped', shipments };
   }
 
@@ -236,6 +236,22 @@ export class FulfilmentStage {
   linesNotIn(order: CanonicalOrder): string[] {
     const refs = new Set(order.lines.map((l, i) => l.lineId ?? String(i + 1)));
     return [...new Set(this.st.packages.filter((p) => p.status !== 'left').flatMap((p) => p.lineRefs))].filter((r) => !refs.has(r));
+  }
+
+  /**
+   * Asks the warehouse to intercept the parcels holding `lineRefs` (all open ones without), the order staying
+   * in them: it changed after release. Until the warehouse answers they count as on their way.
+   */
+  async requestInterception(reason: string, lineRefs?: readonly string[]): Promise<string[]> {
+    const affected = this.open().filter((p) => !lineRefs?.length || p.lineRefs.some((r) => lineRefs.includes(r)));
+    if (affected.length === 0) return [];
+    const { requested } = await interceptPackages({ orderId: this.input.orderId, packageIds: affected.map((p) => p.packageId), reason });
+    for (const p of affected) {
+      if (!requested.includes(p.packageId) || p.status === 'shipped' || p.status === 'intercepted') continue;
+      p.status = 'intercept_requested';
+      p.interceptForChange = reason;
+    }
+    return requested;
   }
 
   /** Packages the warehouse was asked to intercept and has not answered for yet. */
@@ -275,7 +291,9 @@ export class FulfilmentStage {
 
   /** Packages still on their way (not shipped, failed, left or being intercepted). */
   private open(): OrderPackage[] {
-    return this.st.packages.filter((p) => p.status !== 'shipped' && p.status !== 'failed' && p.status !== 'left' && p.status !== 'intercept_requested' && p.status !== 'intercepted');
+    // A parcel asked back because the order changed is still on its way until the warehouse answers.
+    const waiting = (p: OrderPackage) => p.status !== 'intercept_requested' || (p.interceptForChange !== undefined && this.st.cancelled === undefined);
+    return this.st.packages.filter((p) => p.status !== 'shipped' && p.status !== 'failed' && p.status !== 'left' && p.status !== 'intercepted' && waiting(p));
   }
 
   private currentOrder(): CanonicalOrder {

@@ -96,6 +96,8 @@ export interface OrderPackage {
   failureReason?: string;
   /** The warehouse said it could not stop the parcel (after an interception was asked for). */
   interceptFailed?: string;
+  /** Asked back from the warehouse because the order changed after release (the order stays in it). */
+  interceptForChange?: string;
 }
 
 export type FulfilmentOutcome =

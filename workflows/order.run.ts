@@ -32,6 +32,8 @@ const PRESALE_WITHOUT_BALANCE_PATCH = 'presale-without-balance-paid-at-deposit';
 const SHIPPED_ELSEWHERE_PATCH = 'shipped-elsewhere';
 /** Runs recorded before cancellations waited for the warehouse's answer to an interception. */
 const INTERCEPTION_PATCH = 'interception-protocol';
+/** Runs recorded before a change after release asked the warehouse for the parcel only opened an exception. */
+const INTERCEPT_ON_CHANGE_PATCH = 'intercept-on-change';
 /** Runs recorded before changes after release opened an exception only noted them. */
 const CHANGES_AFTER_RELEASE_PATCH = 'changes-after-release';
 /** Runs recorded before the `allocated` status showed `released` as soon as the order joined its package. */
@@ -276,6 +278,11 @@ export class OrderRun {
   /** Whether changes after release open an exception (runs from before only noted them). */
   reportsChangesAfterRelease(): boolean {
     return patched(CHANGES_AFTER_RELEASE_PATCH);
+  }
+
+  /** Whether a change after release asks the warehouse for the parcels it concerns (older runs did not). */
+  interceptsOnChange(): boolean {
+    return patched(INTERCEPT_ON_CHANGE_PATCH);
   }
 
   /** Whether a cancellation waits for the warehouse's answer on intercepted parcels (runs from before it did not). */

@@ -5,6 +5,7 @@ import { workflowNow } from './clock.js';
 import { FulfilmentStage } from './fulfilment.stage.js';
 import { orderEventSignal, stateQuery, type OrderResult, type OrderWorkflow, type OrderWorkflowInput } from './order.messages.js';
 import { OrderRun } from './order.run.js';
+import type { ChangeAfterRelease } from '../domain/order-lifecycle.js';
 
 // Validation is a short database read: a local activity, no server round trip.
 const { validateOrder, openOrderException } = proxyLocalActivities<Activities>({
@@ -220,7 +221,18 @@ async function reportChangesUntilShipped(run: OrderRun, stage: FulfilmentStage):
     const packages = stage.state().packages.map((p) => p.packageId);
     await openOrderException({ orderId: run.orderId, shopId: run.order.shopId, kind: 'changed_after_release', detail: { changes, packages } });
     run.note('changed_after_release', { changes, packages });
+    if (run.interceptsOnChange()) await interceptChanged(run, stage, changes);
   }
+}
+
+/** Asks the warehouse for the parcels a change concerns: those holding refunded lines, or all for an address or amount change. */
+async function interceptChanged(run: OrderRun, stage: FulfilmentStage, changes: readonly ChangeAfterRelease[]): Promise<void> {
+  const isRefund = (c: ChangeAfterRelease) => c.kind === 'refunded' || c.kind === 'refund_requested';
+  const wholeOrder = changes.some((c) => !isRefund(c) || !c.lineIds?.length);
+  const lineRefs = wholeOrder ? undefined : changes.flatMap((c) => c.lineIds ?? []);
+  const reason = `order changed after release: ${[...new Set(changes.map((c) => c.kind))].join(', ')}`;
+  const requested = await stage.requestInterception(reason, lineRefs);
+  if (requested.length) run.note('interception_requested', { packages: requested, reason });
 }
 
 /** Ends an order stopped before release: cancelled, or shipped on the platform outside Orderly. */

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { canonicalOrder } from '../../domain/order.js';
 import { fulfilmentQuery } from '../../workflows/order.messages.js';
 import { packageStateQuery, packageWorkflowId } from '../../workflows/package.messages.js';
 import { get, orderStatusOf, post, seedBasics, submitOrder, teaOrder } from '../helpers/fulfilment.js';
@@ -149,6 +150,25 @@ describe('packages: merge, unmerge, interception and shipment on a real Temporal
     await eventually(() => reservedFor(e), (r) => r.every((x) => x.status === 'consumed'), 20_000, 'reservation consumed');
     expect(await stockOf('FZ-TEA')).toEqual({ onHand: before.onHand - 1, reserved: before.reserved - 1 });
     await maybeRecordHistory(stack.client, e, 'order-shipped-after-failed-interception');
+  });
+
+  it('asks for a released parcel back when the address changes, and holds the order when the warehouse stops it', async () => {
+    const order = buyerOrder('buyer-m5', '黄龙路 3 号');
+    const f = await submit(order);
+    await eventually(() => orderStatus(f), (s) => s === 'released', 30_000, 'F released');
+    const packageId = (await fulfilment(f)).packages[0]!.packageId;
+
+    await stack.dispatcher.dispatch(f, { eventId: `${f}#address`, type: 'address_changed', receiver: { ...canonicalOrder.parse(order).receiver, detail: '天目山路 100 号' } });
+    await eventually(() => packageRow(packageId), (p) => p.interceptRequestedAt !== null, 20_000, 'interception requested');
+    expect((await packageRow(packageId)).members.find((m: { orderId: string }) => m.orderId === f)).toMatchObject({ status: 'intercept_requested' });
+    const exceptions = await stack.db.selectFrom('exceptions').select(['kind', 'status']).where('order_id', '=', f).execute();
+    expect(exceptions).toEqual([{ kind: 'changed_after_release', status: 'open' }]);
+    expect(await orderStatus(f)).toBe('released');
+
+    expect((await post(stack, `/v1/packages/${packageId}/events`, { type: 'intercepted' })).status).toBe(202);
+    await eventually(() => orderStatus(f), (s) => s === 'on_hold', 20_000, 'F on hold for a person');
+    // The goods are back on the shelf, still reserved for the order until a person re-ships or cancels it.
+    expect(await reservedFor(f)).toEqual([expect.objectContaining({ status: 'reserved' })]);
   });
 
   it('never merges a cash-on-delivery order, and gives a late arrival a new package', async () => {

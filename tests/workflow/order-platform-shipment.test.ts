@@ -160,11 +160,15 @@ describe('cancelling an order whose parcel the warehouse has', () => {
 });
 
 describe('a change on the platform while the warehouse has the parcel', () => {
-  it('opens an exception for each change and still ships the parcel', async () => {
+  const interceptPackages = () =>
+    vi.fn(async ({ packageIds }: ActivityInput<'interceptPackages'>): Promise<ActivityOutput<'interceptPackages'>> => ({ requested: packageIds }));
+
+  it('opens an exception for each change, asks for the parcel back, and ships it if the warehouse could not stop it', async () => {
     const rm = readModelMocks();
     const f = fulfilmentMocks();
     const openOrderException = vi.fn(async (_input: ActivityInput<'openOrderException'>): Promise<ActivityOutput<'openOrderException'>> => ({ created: true }));
-    await withWorker(env, { ...rm.activities, ...f, openOrderException }, async (taskQueue) => {
+    const intercept = interceptPackages();
+    await withWorker(env, { ...rm.activities, ...f, openOrderException, interceptPackages: intercept }, async (taskQueue) => {
       const { order, orderId } = canonical({ paidAt: '2026-11-11T00:00:05Z' });
       const deliver = dispatcher(env, taskQueue, 30 * MINUTE);
       await deliver.dispatch(orderId, { eventId: `${orderId}#created`, type: 'created', order });
@@ -175,9 +179,12 @@ describe('a change on the platform while the warehouse has the parcel', () => {
       await waitFor(() => orderState(env, orderId), (s) => s.status === 'released', 'released');
 
       await deliver.dispatch(orderId, { eventId: `${orderId}#address`, type: 'address_changed', receiver: { ...order.receiver, detail: '古墩路**号' } });
-      await waitFor(() => orderState(env, orderId), (s) => s.timeline.some((e) => e.type === 'changed_after_release'), 'the change reported');
+      await waitFor(() => orderState(env, orderId), (s) => s.timeline.some((e) => e.type === 'interception_requested'), 'the change reported and the parcel asked back');
       expect(openOrderException).toHaveBeenCalledWith({ orderId, shopId: order.shopId, kind: 'changed_after_release', detail: { changes: [{ eventId: `${orderId}#address`, kind: 'address' }], packages: [packageId] } });
-      expect((await orderState(env, orderId)).status).toBe('released');
+      expect(intercept).toHaveBeenCalledWith({ orderId, packageIds: [packageId], reason: 'order changed after release: address' });
+      const asked = await orderState(env, orderId);
+      expect(asked.status).toBe('released');
+      expect(asked.fulfilment?.packages[0]).toMatchObject({ status: 'intercept_requested', interceptForChange: 'order changed after release: address' });
       const lineId = order.lines[0]!.lineId!;
       await deliver.dispatch(orderId, { eventId: `${orderId}#refund`, type: 'refunded', lineIds: [lineId] });
       await waitFor(() => Promise.resolve(openOrderException.mock.calls.length), (n) => n === 2, 'the refund reported');
@@ -186,6 +193,32 @@ describe('a change on the platform while the warehouse has the parcel', () => {
       await handle.signal(packageUpdateSignal, { packageId, type: 'shipped', carrierCode: CARRIER, trackingNo: 'YT7000000000009', at: '2026-11-11T08:00:00Z' });
       await expect(handle.result()).resolves.toEqual({ orderId, status: 'shipped' });
       expect(statusesOn(await orderState(env, orderId))).toEqual(['paid', 'allocated', 'released', 'shipped']);
+    });
+  });
+
+  it('puts the order on hold for a person when the warehouse stopped the parcel it asked back', async () => {
+    const rm = readModelMocks();
+    const f = fulfilmentMocks();
+    const openOrderException = vi.fn(async (_input: ActivityInput<'openOrderException'>): Promise<ActivityOutput<'openOrderException'>> => ({ created: true }));
+    const intercept = interceptPackages();
+    await withWorker(env, { ...rm.activities, ...f, openOrderException, interceptPackages: intercept }, async (taskQueue) => {
+      const { order, orderId } = canonical({ paidAt: '2026-11-11T00:00:05Z' });
+      const deliver = dispatcher(env, taskQueue, 30 * MINUTE);
+      await deliver.dispatch(orderId, { eventId: `${orderId}#created`, type: 'created', order });
+      await waitFor(() => orderState(env, orderId), (s) => s.status === 'allocated', 'allocated');
+      const handle = orderHandle(env, orderId);
+      const packageId = `pkg-${orderId}`;
+      await handle.signal(packageUpdateSignal, { packageId, type: 'released', carrierCode: CARRIER, memberOrderIds: [orderId] });
+      await waitFor(() => orderState(env, orderId), (s) => s.status === 'released', 'released');
+      await deliver.dispatch(orderId, { eventId: `${orderId}#amount`, type: 'amount_changed', amounts: { ...order.amounts, paidFen: order.amounts.paidFen - 100 } });
+      await waitFor(() => Promise.resolve(intercept.mock.calls.length), (n) => n === 1, 'the parcel asked back');
+      await handle.signal(packageUpdateSignal, { packageId, type: 'intercepted', at: '2026-11-11T09:00:00Z' });
+      const held = await waitFor(() => orderState(env, orderId), (s) => s.status === 'on_hold', 'on hold');
+      expect(held.holdReason).toBe('shipment failed');
+      expect(held.timeline.at(-1)?.detail).toMatchObject({ failed: [{ packageId, reason: 'intercepted: order changed after release: amount' }] });
+      // Its stock stays reserved for the person's decision (re-ship or cancel).
+      expect(f.releaseStock).not.toHaveBeenCalled();
+      expect(f.writeBackShipment).not.toHaveBeenCalled();
     });
   });
 });
