@@ -20,14 +20,18 @@ import { parseAddress, type LatLng } from '../domain/address/index.js';
 import {
   allocate,
   chooseCarrier,
+  DEFAULT_CARRIER_RULE,
   DEFAULT_MERGE_POLICY,
+  DEFAULT_SPLIT_RULE,
   holdFor,
   mergeBlockers,
   mergeKey,
   openOrderStatuses,
   splitIntoPackages,
+  type CarrierRule,
   type DecisionRecord,
   type PackageLine,
+  type SplitRule,
 } from '../domain/fulfilment/index.js';
 import type { CanonicalOrder } from '../domain/order.js';
 import {
@@ -45,6 +49,7 @@ import {
 import { transferEventSignal, transferWorkflowId } from '../workflows/transfer.messages.js';
 import type { DecisionSummary, JoinPackageInput, MergeFlags, PlanInput, PlannedParcel, PlanResult, ReleaseStockInput, ReserveStockInput } from './fulfilment.types.js';
 import type { ActivityDeps } from './order-activities.js';
+import type { FulfilmentRules } from './review.types.js';
 import { getSetting } from '../db/settings.repository.js';
 import { ALLOCATION_STRATEGY_KEY, strategyFrom, type AllocationStrategyInput } from '../domain/fulfilment/strategy.js';
 import { MERGE_POLICY_KEY, mergePolicyFrom, type MergePolicyInput } from '../domain/fulfilment/merge-policy.js';
@@ -65,6 +70,31 @@ function destinationOf(order: CanonicalOrder): { regionCode: string; location: L
   const region = parsed.status === 'resolved' ? parsed.region : parsed.candidates[0];
   if (!region) return { error: `receiver address not recognised: ${parsed.status === 'unresolved' ? parsed.reason : parsed.status}` };
   return { regionCode: region.code, location: region.centre };
+}
+
+/** The split rule of an order's rules: its express weight limit (none when no split rule fired). */
+function splitRuleOf(rules: FulfilmentRules | undefined): SplitRule {
+  if (!rules) return DEFAULT_SPLIT_RULE;
+  return { id: 'rules.split', version: rules.ruleSetVersion, maxExpressWeightG: rules.split.maxExpressWeightG ?? Number.MAX_SAFE_INTEGER };
+}
+
+/** The carrier rule of an order's rules: the premium threshold (none when no carrier rule set one). */
+function carrierRuleOf(rules: FulfilmentRules | undefined): CarrierRule {
+  if (!rules) return DEFAULT_CARRIER_RULE;
+  return { id: 'rules.carrier', version: rules.ruleSetVersion, highValueFen: rules.carrier.highValueFen ?? Number.MAX_SAFE_INTEGER };
+}
+
+/** Carriers the order's rules leave out: those excluded, and, when rules choose carriers, every other one. */
+function carriersNotAllowed(codes: readonly string[], rules: FulfilmentRules | undefined): Set<string> {
+  if (!rules) return new Set();
+  const chosen = rules.carrier.choose ? new Set(rules.carrier.choose) : undefined;
+  return new Set(codes.filter((c) => rules.carrier.exclude.includes(c) || (chosen !== undefined && !chosen.has(c))));
+}
+
+/** Adds the candidates the order's rules excluded to a decision record, with the rule set's version. */
+function withRuleExclusions(record: DecisionRecord, ids: readonly string[], rules: FulfilmentRules): DecisionRecord {
+  const reasons = [{ code: 'excluded-by-rule', message: `excluded by the order's rules (rule set version ${rules.ruleSetVersion})` }];
+  return { ...record, excluded: [...record.excluded, ...ids.map((id) => ({ id, reasons }))] };
 }
 
 /** The merge key of one planned parcel: the order's merge key plus the parcel's warehouse and class. */
@@ -105,7 +135,7 @@ export function createFulfilmentActivities({ db, temporal, config, logger }: Act
 
   return {
     /** Loads warehouses, stock, SKUs and carriers, runs allocation, split and carrier choice, and logs every decision. */
-    async planFulfilment({ orderId, order, attempt, paidAt, priority }: PlanInput): Promise<PlanResult> {
+    async planFulfilment({ orderId, order, attempt, paidAt, priority, rules }: PlanInput): Promise<PlanResult> {
       const step = `plan:${attempt}`;
       const [warehouseRows, carrierRows] = await Promise.all([listWarehouses(db), listCarriers(db)]);
       // A re-plan (of a short order) that no longer allocates here takes the order out of the stock queues.
@@ -128,10 +158,13 @@ export function createFulfilmentActivities({ db, temporal, config, logger }: Act
         getSetting<AllocationStrategyInput>(db, ALLOCATION_STRATEGY_KEY),
       ]);
       const lines = order.lines.map((l, i) => ({ lineRef: l.lineId ?? String(i + 1), skuCode: l.skuCode, quantity: l.quantity }));
-      const allocation = allocate(
+      // Warehouses the order's allocation rules exclude are not candidates; the record says which rule set.
+      const excludedByRule = new Set(rules?.allocation.excludeWarehouses ?? []);
+      const planned = allocate(
         { orderId, destination: dest, lines },
-        { warehouses: warehouseRows.map((w) => toDomainWarehouse(w, now)), stock, strategy: strategyFrom(storedStrategy) },
+        { warehouses: warehouseRows.filter((w) => !excludedByRule.has(w.code)).map((w) => toDomainWarehouse(w, now)), stock, strategy: strategyFrom(storedStrategy) },
       );
+      const allocation = excludedByRule.size ? { ...planned, decision: withRuleExclusions(planned.decision, [...excludedByRule], rules!) } : planned;
       const entries: DecisionEntry[] = [{ stepKey: `${step}:allocation`, record: allocation.decision }];
 
       if (allocation.status !== 'complete') {
@@ -149,15 +182,19 @@ export function createFulfilmentActivities({ db, temporal, config, logger }: Act
         return { status: 'short', shortages: [...allocation.shortages], decisions: summarise(entries), replanAfterMs: config.FULFILMENT_REPLAN_INTERVAL };
       }
 
-      const split = splitIntoPackages(orderId, allocation.assignments, skuRows.map(toDomainSku));
+      const split = splitIntoPackages(orderId, allocation.assignments, skuRows.map(toDomainSku), splitRuleOf(rules));
       entries.push({ stepKey: `${step}:split`, record: split.decision });
-      const carriers = carrierRows.map(toDomainCarrier);
+      const allCarriers = carrierRows.map(toDomainCarrier);
+      const notAllowed = carriersNotAllowed(allCarriers.map((c) => c.code), rules);
+      const carriers = allCarriers.filter((c) => !notAllowed.has(c.code));
       const parcels: PlannedParcel[] = split.packages.map((p) => {
         const choice = chooseCarrier(
           { packageKey: p.key, service: p.logisticsClass, weightG: p.weightG, valueFen: p.valueFen, destinationRegionCode: dest.regionCode },
           carriers,
+          carrierRuleOf(rules),
         );
-        entries.push({ stepKey: `${step}:carrier:${p.key}`, record: choice.decision });
+        const record = notAllowed.size ? withRuleExclusions(choice.decision, [...notAllowed], rules!) : choice.decision;
+        entries.push({ stepKey: `${step}:carrier:${p.key}`, record });
         return { key: p.key, warehouseCode: p.warehouseCode, logisticsClass: p.logisticsClass, lines: [...p.lines], weightG: p.weightG, valueFen: p.valueFen, carrierCode: choice.carrierCode };
       });
       await recordDecisions(db, orderId, entries);
@@ -234,8 +271,14 @@ export function createFulfilmentActivities({ db, temporal, config, logger }: Act
      */
     async joinPackage(input: JoinPackageInput) {
       const { orderId, order, parcel } = input;
-      const { key, blockers } = parcelMergeKey(order, input.destinationRegionCode, parcel, input.flags);
-      const policy = mergePolicyFrom(await getSetting<MergePolicyInput>(db, MERGE_POLICY_KEY), config.PACKAGE_HOLD_WINDOW);
+      const merged = parcelMergeKey(order, input.destinationRegionCode, parcel, input.flags);
+      // The order's merge rules: never merged (a parcel of its own), or its own hold window.
+      const neverMerge = input.rules?.merge.neverMerge === true;
+      const key = neverMerge ? null : merged.key;
+      const blockers = neverMerge ? [...merged.blockers, { code: 'rule-never-merge', message: "the order's merge rules say never merge" }] : merged.blockers;
+      const stored = mergePolicyFrom(await getSetting<MergePolicyInput>(db, MERGE_POLICY_KEY), config.PACKAGE_HOLD_WINDOW);
+      const ruleWindow = input.rules?.merge.holdWindowSeconds;
+      const policy = ruleWindow === undefined ? stored : { ...stored, holdWindowMs: ruleWindow * 1000 };
       const holdWindowMs = key === null || policy.hold === 'never' ? 0 : policy.holdWindowMs;
       const joined = await joinPackage(db, {
         orderId,
@@ -262,6 +305,8 @@ export function createFulfilmentActivities({ db, temporal, config, logger }: Act
           signalArgs: [{ orderId, packageKey: parcel.key }],
           // A finished package must never be started again under its id: its members are in the database.
           workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+          // The opening order's task priority: an urgent order's package is sealed and released ahead of a backlog.
+          ...(input.taskPriority ? { priority: input.taskPriority } : {}),
         });
       } catch (e) {
         if (!(e instanceof WorkflowExecutionAlreadyStartedError)) throw e;

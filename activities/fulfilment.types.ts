@@ -2,6 +2,8 @@
 // from the implementation so workflow code imports types only, never database or Temporal client code.
 import type { DecisionRecord, LineAssignment, LogisticsClass, PackageLine, Shortage, TransferProposal } from '../domain/fulfilment/index.js';
 import type { CanonicalOrder } from '../domain/order.js';
+import type { TaskPriority } from '../domain/fulfilment/task-priority.js';
+import type { FulfilmentRules } from './review.types.js';
 
 export type { Shortage };
 
@@ -20,6 +22,8 @@ export interface PlanInput {
   /** The order's place in the queue of a SKU it is short of: higher priority first, then earlier payment. */
   paidAt?: string;
   priority?: number;
+  /** The order's rules for allocation, split and carrier (absent: the published defaults' figures). */
+  rules?: FulfilmentRules;
 }
 
 export interface PlannedParcel {
@@ -84,4 +88,8 @@ export interface JoinPackageInput {
   destinationRegionCode: string;
   parcel: PlannedParcel;
   flags: MergeFlags;
+  /** The order's merge rules: never merge, or its own hold window. */
+  rules?: Pick<FulfilmentRules, 'merge'>;
+  /** The order's Temporal task priority: a package it opens runs (and is released) with it. */
+  taskPriority?: TaskPriority;
 }

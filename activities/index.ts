@@ -2,6 +2,7 @@ import { createBuyerDataActivities } from './buyer-data-activities.js';
 import { createChannelActivities } from './channel-activities.js';
 import { createFulfilmentActivities } from './fulfilment-activities.js';
 import { createOrderActivities, type ActivityDeps } from './order-activities.js';
+import { createReviewActivities } from './review-activities.js';
 import { createTransferActivities } from './transfer-activities.js';
 
 export type { ActivityDeps };
@@ -10,6 +11,7 @@ export type { ActivityDeps };
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createOrderActivities(deps),
+    ...createReviewActivities(deps),
     ...createFulfilmentActivities(deps),
     ...createTransferActivities(deps),
     ...createChannelActivities(deps),

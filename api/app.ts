@@ -8,6 +8,9 @@ import { servicesPlugin, type Services } from './plugins/services.js';
 import { healthRoutes } from './routes/health.js';
 import { orderRoutes } from './routes/orders.js';
 import { carrierRoutes } from './routes/carriers.js';
+import { customerRoutes } from './routes/customers.js';
+import { reviewRoutes } from './routes/reviews.js';
+import { ruleRoutes } from './routes/rules.js';
 import { decisionRoutes } from './routes/decisions.js';
 import { inventoryRoutes } from './routes/inventory.js';
 import { packageRoutes } from './routes/packages.js';
@@ -45,6 +48,8 @@ export async function buildApp({ services }: BuildAppOptions): Promise<FastifyIn
       tags: [
         { name: 'orders', description: 'Orders and their events' },
         { name: 'shops', description: 'Shops on their platforms, credentials and sync' },
+        { name: 'reviews', description: 'The manual-review queue and reviewers\' decisions' },
+        { name: 'customers', description: 'Buyers the seller knows: VIP level, blacklist, tags (for the review rules)' },
         { name: 'warehouses', description: 'Warehouses, their regions and capacity' },
         { name: 'skus', description: 'Merchant SKUs' },
         { name: 'inventory', description: 'Stock per warehouse and SKU, adjustments' },
@@ -52,6 +57,7 @@ export async function buildApp({ services }: BuildAppOptions): Promise<FastifyIn
         { name: 'packages', description: 'Parcels and warehouse events' },
         { name: 'transfers', description: 'Stock moved between warehouses for an order' },
         { name: 'settings', description: 'Admin-tunable rules' },
+        { name: 'rules', description: 'The rule model (review, priority, merge, split, carrier, allocation): versions, publication, dry runs' },
         { name: 'health', description: 'Liveness and readiness' },
       ],
     },
@@ -70,7 +76,10 @@ export async function buildApp({ services }: BuildAppOptions): Promise<FastifyIn
   await app.register(transferRoutes);
   await app.register(decisionRoutes);
   await app.register(settingsRoutes);
+  await app.register(ruleRoutes);
   await app.register(shopRoutes);
+  await app.register(customerRoutes);
+  await app.register(reviewRoutes);
   await app.register(webhookRoutes);
   return app;
 }

@@ -4,6 +4,8 @@ import type { OrderStatus } from '../domain/order-status.js';
 import type { ChannelTables } from './channels.schema.js';
 import type { CreatedAt, Json, Timestamp } from './columns.js';
 import type { FulfilmentTables } from './fulfilment.schema.js';
+import type { ReviewTables } from './reviews.schema.js';
+import type { RuleTables } from './rules.schema.js';
 
 export type { CreatedAt, Json, Timestamp } from './columns.js';
 
@@ -121,8 +123,22 @@ export interface SettingsTable {
   updated_at: Timestamp;
 }
 
+/** Buyers as the seller knows them (2026_12_01_0600_customers), keyed by (platform, buyer_key). */
+export interface CustomersTable {
+  platform: Platform;
+  /** The platform's opaque buyer id, as sent. */
+  buyer_key: string;
+  vip_level: Generated<number>;
+  blacklisted: Generated<boolean>;
+  blacklist_reason: string | null;
+  tags: Generated<string[]>;
+  note: string | null;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
 /** Every table. Channel and fulfilment tables are declared in their own files. */
-export interface Database extends ChannelTables, FulfilmentTables {
+export interface Database extends ChannelTables, FulfilmentTables, ReviewTables, RuleTables {
   settings: SettingsTable;
   shops: ShopsTable;
   skus: SkusTable;
@@ -132,6 +148,7 @@ export interface Database extends ChannelTables, FulfilmentTables {
   order_lines: OrderLinesTable;
   channel_events: ChannelEventsTable;
   order_events: OrderEventsTable;
+  customers: CustomersTable;
 }
 
 export type OrderRow = Selectable<OrdersTable>;

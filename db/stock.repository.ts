@@ -79,6 +79,8 @@ export interface NewSku {
   bulky: boolean;
   valueFen: number;
   substitutes: string[];
+  /** For the review rules' `categories` fact; null or absent: none. */
+  category?: string | null;
 }
 
 export type SkuPatch = Partial<Omit<NewSku, 'code'>>;
@@ -95,6 +97,7 @@ export async function insertSku(db: Db, s: NewSku): Promise<SkuRow | undefined> 
       bulky: s.bulky,
       value_fen: s.valueFen,
       substitutes: s.substitutes,
+      category: s.category ?? null,
       updated_at: sql<Date>`now()`,
     })
     .onConflict((oc) => oc.column('code').doNothing())
@@ -113,6 +116,7 @@ export async function updateSku(db: Db, code: string, p: SkuPatch): Promise<SkuR
       bulky: p.bulky,
       value_fen: p.valueFen,
       substitutes: p.substitutes,
+      category: p.category,
       updated_at: sql<Date>`now()`,
     })
     .where('code', '=', code)

@@ -8,6 +8,8 @@ export const ORDER_STATUSES = [
   /** Presale: deposit paid, waiting for the balance. */
   'deposit_paid',
   'paid',
+  /** Waiting for a reviewer: the rules sent the order to a person (manual review, or held for one). */
+  'pending_review',
   /** Held: incomplete data or a refund in progress; waits for a fix, or for a person. */
   'on_hold',
   /** Not enough stock anywhere: waits for stock, a substitute or a person. */

@@ -108,6 +108,10 @@ const orderFields = {
   presale: presale.optional(),
   buyerRemark: z.string().max(1000).optional(),
   sellerMemo: z.string().max(1000).optional(),
+  /** The seller's flag colour on the platform (Taobao 旗帜 and the like): 0 none, 1..5. */
+  sellerFlag: z.number().int().min(0).max(5).optional(),
+  /** When the platform promised the order would ship by (承诺发货时间), when it says. */
+  promisedShipAt: utcInstant.optional(),
   /** Cash on delivery: never merged with other orders. */
   cashOnDelivery: z.boolean().default(false),
   createdAt: utcInstant,

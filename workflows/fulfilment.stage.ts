@@ -3,6 +3,8 @@
 import { condition, log, patched, proxyActivities, proxyLocalActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import type { ParcelLines, PlannedParcel, PlanResult } from '../activities/fulfilment.types.js';
+import type { FulfilmentRules } from '../activities/review.types.js';
+import type { TaskPriority } from '../domain/fulfilment/task-priority.js';
 import type { CanonicalOrder } from '../domain/order.js';
 import {
   fulfilmentQuery,
@@ -22,13 +24,18 @@ const { planFulfilment, reserveStock, releaseStock } = proxyLocalActivities<Acti
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
-// Joining and leaving packages start or signal package workflows: ordinary activities.
-const { joinPackage, leavePackages, startTransfers, interceptPackages } = proxyActivities<Activities>({
+// Joining and leaving packages start or signal package workflows: ordinary activities, on the task queue with
+// the order's task priority (urgent orders ahead when workers are backlogged, each shop its fair share).
+const REMOTE_OPTIONS = {
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
-});
+} as const;
+const remoteActivities = (priority?: TaskPriority) => proxyActivities<Activities>({ ...REMOTE_OPTIONS, ...(priority ? { priority } : {}) });
 
-/** Plans overtaken by other orders' reservations before one sticks; then the order counts as short. */
+/**
+ * Plans overtaken by other orders' reservations before one sticks, then the order counts as short: for runs
+ * from before the review rules set the number (`reservation_attempts`).
+ */
 const MAX_RESERVE_ATTEMPTS = 3;
 /**
  * Runs recorded before a short order could be woken by `stockAvailable` waited out the re-plan interval only
@@ -44,6 +51,15 @@ const TRANSFERS_PATCH = 'transfers';
 export const DEFAULT_PLANS_PER_RUN = 200;
 /** Decisions a continued run carries for the state query (the decision log keeps every one). */
 const CARRIED_DECISIONS = 50;
+
+/**
+ * An order waiting for stock that changed on the platform since it was approved goes through review again
+ * before its next plan: `changed` says so, `review` does it (and gives the stage the rules it then has).
+ */
+export interface OrderChangeHook {
+  changed: () => boolean;
+  review: () => Promise<'stopping' | undefined>;
+}
 
 /** How waiting for stock ended: allocated (or otherwise planned), cancelled, or time to continue as new. */
 export type StockWait = 'planned' | 'cancelled' | 'continue_as_new';
@@ -77,6 +93,10 @@ export interface FulfilmentInput {
   /** When the order was paid and its priority: its place in the queue of each SKU it is short of. */
   paidAt?: string;
   priority?: number;
+  /** What the order's review rules decided for merge, split, carrier and allocation (absent: the defaults). */
+  rules?: FulfilmentRules;
+  /** Temporal task priority and fairness key of the order's activities (from its review priority and shop). */
+  taskPriority?: TaskPriority;
 }
 
 
@@ -104,7 +124,10 @@ export class FulfilmentStage {
   /** The planned parcels, joined once the plan's transfers are received. */
   private awaitingJoin?: { parcels: PlannedParcel[]; destinationRegionCode: string };
 
-  private constructor(private readonly input: FulfilmentInput) {
+  private remote: ReturnType<typeof remoteActivities>;
+
+  private constructor(private input: FulfilmentInput) {
+    this.remote = remoteActivities(input.taskPriority);
     setHandler(packageUpdateSignal, (u) => this.onPackageUpdate(u));
     setHandler(fulfilmentQuery, () => this.state());
     setHandler(stockAvailableSignal, () => {
@@ -156,16 +179,24 @@ export class FulfilmentStage {
    * counts: it plans again. Its history grows with every plan, so after `plansPerRun` plans, or sooner when
    * Temporal suggests it, it answers `continue_as_new` for the caller to carry the order to a fresh run.
    */
-  async waitForStock(isCancelled: () => boolean, plansPerRun = DEFAULT_PLANS_PER_RUN): Promise<StockWait> {
+  async waitForStock(isCancelled: () => boolean, plansPerRun = DEFAULT_PLANS_PER_RUN, onChange?: OrderChangeHook): Promise<StockWait> {
     const wakeable = patched(STOCK_WAKE_PATCH);
     while (this.current.status === 'short') {
       if (wakeable && (this.plansThisRun >= plansPerRun || workflowInfo().continueAsNewSuggested)) return 'continue_as_new';
       const woken = () => wakeable && this.wakeups !== this.wakeupsPlanned;
-      await condition(() => isCancelled() || woken(), this.current.replanAfterMs);
+      await condition(() => isCancelled() || woken() || onChange?.changed() === true, this.current.replanAfterMs);
       if (isCancelled()) return 'cancelled';
+      // Changed on the platform while waiting: reviewed again (with the rules and priority that gives) first.
+      if (onChange?.changed() && (await onChange.review()) === 'stopping') return 'cancelled';
       await this.replan();
     }
     return this.current.status === 'cancelled' ? 'cancelled' : 'planned';
+  }
+
+  /** Takes the rules, priority and task priority of a new review for the plans still to come. */
+  useRules(rules: FulfilmentRules | undefined, priority: number, taskPriority: TaskPriority | undefined): void {
+    this.input = { ...this.input, ...(rules ? { rules } : {}), priority, ...(taskPriority ? { taskPriority } : {}) };
+    this.remote = remoteActivities(taskPriority);
   }
 
   /**
@@ -217,7 +248,7 @@ export class FulfilmentStage {
    */
   async cancel(reason: string, opts: { keepIntercepted?: boolean } = {}): Promise<void> {
     const { orderId } = this.input;
-    const outcomes = this.st.packages.length > 0 ? await leavePackages({ orderId, reason }) : [];
+    const outcomes = this.st.packages.length > 0 ? await this.remote.leavePackages({ orderId, reason }) : [];
     for (const o of outcomes) {
       const p = this.st.packages.find((x) => x.packageId === o.packageId && x.packageKey === o.packageKey);
       if (p && o.outcome !== 'shipped') p.status = o.outcome === 'left' ? 'left' : 'intercept_requested';
@@ -245,7 +276,7 @@ export class FulfilmentStage {
   async requestInterception(reason: string, lineRefs?: readonly string[]): Promise<string[]> {
     const affected = this.open().filter((p) => !lineRefs?.length || p.lineRefs.some((r) => lineRefs.includes(r)));
     if (affected.length === 0) return [];
-    const { requested } = await interceptPackages({ orderId: this.input.orderId, packageIds: affected.map((p) => p.packageId), reason });
+    const { requested } = await this.remote.interceptPackages({ orderId: this.input.orderId, packageIds: affected.map((p) => p.packageId), reason });
     for (const p of affected) {
       if (!requested.includes(p.packageId) || p.status === 'shipped' || p.status === 'intercepted') continue;
       p.status = 'intercept_requested';
@@ -302,12 +333,13 @@ export class FulfilmentStage {
 
   private async plan(): Promise<FulfilmentOutcome> {
     const { orderId, isCancelled } = this.input;
-    for (let tries = 0; tries < MAX_RESERVE_ATTEMPTS; tries++) {
+    const attempts = this.input.rules?.allocation.reservationAttempts ?? MAX_RESERVE_ATTEMPTS;
+    for (let tries = 0; tries < attempts; tries++) {
       if (isCancelled()) return { status: 'cancelled' };
       const order = this.currentOrder();
       const attempt = ++this.st.attempts;
-      const { paidAt, priority } = this.input;
-      const p: PlanResult = await planFulfilment({ orderId, order, attempt, ...(paidAt ? { paidAt } : {}), ...(priority ? { priority } : {}) });
+      const { paidAt, priority, rules } = this.input;
+      const p: PlanResult = await planFulfilment({ orderId, order, attempt, ...(paidAt ? { paidAt } : {}), ...(priority ? { priority } : {}), ...(rules ? { rules } : {}) });
       this.st.decisions.push(...p.decisions);
       if (p.status === 'unmanaged' || p.status === 'unroutable') return { status: p.status, reason: p.reason };
       if (p.status === 'short') {
@@ -323,7 +355,7 @@ export class FulfilmentStage {
       delete this.st.shortages;
       if (isCancelled()) return { status: 'cancelled' };
       if (p.transfers.length > 0 && patched(TRANSFERS_PATCH)) {
-        const started = await startTransfers({ orderId, transfers: p.transfers });
+        const started = await this.remote.startTransfers({ orderId, transfers: p.transfers });
         this.st.transfers = started.transfers;
         this.st.decisions.push(...started.decisions);
         for (const u of this.earlyTransfers.splice(0)) this.onTransferUpdate(u);
@@ -344,7 +376,17 @@ export class FulfilmentStage {
     const { orderId } = this.input;
     const order = this.currentOrder();
     const flags = { refundInProgress: this.input.refundInProgress ?? false, sealed: this.input.sealed ?? false };
-    const j = await joinPackage({ orderId, order, destinationRegionCode, parcel, flags });
+    const rules = this.input.rules;
+    const taskPriority = this.input.taskPriority;
+    const j = await this.remote.joinPackage({
+      orderId,
+      order,
+      destinationRegionCode,
+      parcel,
+      flags,
+      ...(rules ? { rules: { merge: rules.merge } } : {}),
+      ...(taskPriority ? { taskPriority } : {}),
+    });
     this.st.packages.push({
       packageId: j.packageId,
       packageKey: parcel.key,

@@ -1,13 +1,15 @@
 // Every message of the order workflow (its signals, queries and the types they carry) and its typed name:
 // callers (ingest, API, activities, package workflows, tests) use these definitions, never string names.
-import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { DecisionSummary, Shortage } from '../activities/fulfilment.types.js';
+import type { FulfilmentRules, ReviewDecision, ReviewDecisionResult, RuleHit, Verdict } from '../activities/review.types.js';
 import type { CompletenessIssue } from '../domain/completeness.js';
 import type { OrderEvent, OrderEventType, OrderProcessingOptions, PlatformOrderState } from '../domain/order-events.js';
 import type { OrderFacts } from '../domain/order-lifecycle.js';
 import type { OrderStatus } from '../domain/order-status.js';
 
 export type { OrderEvent, OrderEventType, OrderProcessingOptions, PlatformOrderState };
+export type { ReviewDecision, ReviewDecisionResult };
 
 export interface OrderWorkflowInput {
   orderId: string;
@@ -37,6 +39,29 @@ export interface ResumedOrderRun {
   fulfilment: { attempts: number; decisions: DecisionSummary[]; shortages?: Shortage[]; stockWakeups?: number };
   /** How many runs came before this one. */
   runs: number;
+  /** The review's outcome (rule set version, priority, rules for fulfilment), for runs that reviewed. */
+  review?: ReviewState;
+}
+
+/** The order's review, as its state query shows it. */
+export interface ReviewState {
+  /** Reviews so far (a platform change before release sends the order back). */
+  reviewNo: number;
+  /** The rule set version the order started with; every later review uses it too. */
+  ruleSetVersion?: number;
+  verdict?: Verdict;
+  priority: number;
+  tags: string[];
+  /** Every rule that fired in the last review: id, rule set version, why, what it did. */
+  fired: RuleHit[];
+  /** What the rules decided for merge, split, carrier and allocation. */
+  rules?: FulfilmentRules;
+  /** Waiting for a reviewer: since when, until when before it escalates, and whether it has. */
+  pending?: { since: string; slaDueAt: string; reasons: string[]; escalated: boolean };
+  /** The last reviewer's decision. */
+  decision?: ReviewDecision & { at: string; reviewNo: number };
+  /** Fingerprint of what was approved (address, remarks, amounts, lines): a change sends the order back. */
+  approved?: string;
 }
 
 export interface TimelineEntry {
@@ -63,6 +88,8 @@ export interface OrderState {
   issues?: CompletenessIssue[];
   /** Line ids with a refund in progress (`*` for the whole order). */
   refunding?: string[];
+  /** The rules' verdict, priority and the rules that fired; a pending manual review. */
+  review?: ReviewState;
   /** Allocation, packages and decisions, once the order reached fulfilment. */
   fulfilment?: FulfilmentState;
   appliedEventIds: string[];
@@ -187,6 +214,11 @@ export const packageUpdateSignal = defineSignal<[PackageUpdate]>('packageUpdate'
 export const stockAvailableSignal = defineSignal<[StockAvailable]>('stockAvailable');
 /** News from a transfer the order waits for (shipped with its expected arrival, received at the target). */
 export const transferUpdateSignal = defineSignal<[TransferUpdate]>('transferUpdate');
+/**
+ * A reviewer's decision on an order waiting for manual review: approve, reject, or edit then approve. Refused
+ * by its validator unless the order is waiting for a review that has no decision yet.
+ */
+export const reviewDecisionUpdate = defineUpdate<ReviewDecisionResult, [ReviewDecision]>('reviewDecision');
 /** The whole live state of the order, for ops and the API. */
 export const stateQuery = defineQuery<OrderState>('state');
 /** Allocation, packages and decisions alone, once the order reached fulfilment. */

@@ -10,7 +10,7 @@ import type { OrderStatus } from '../domain/order-status.js';
 import type { CanonicalOrder } from '../domain/order.js';
 import { workflowNow } from './clock.js';
 import type { FulfilmentStage } from './fulfilment.stage.js';
-import type { OrderResult, OrderState, OrderWorkflowInput, ResumedOrderRun, TimelineEntry } from './order.messages.js';
+import type { OrderResult, OrderState, OrderWorkflowInput, ResumedOrderRun, ReviewState, TimelineEntry } from './order.messages.js';
 import { ExceptionTypeKey, orderAttributes, OrderStatusKey, WarehouseKey } from './search-attributes.js';
 
 // Read-model writes are short database calls: local activities run them in the worker without a round trip
@@ -36,11 +36,30 @@ const INTERCEPTION_PATCH = 'interception-protocol';
 const INTERCEPT_ON_CHANGE_PATCH = 'intercept-on-change';
 /** Runs recorded before changes after release opened an exception only noted them. */
 const CHANGES_AFTER_RELEASE_PATCH = 'changes-after-release';
+/** Runs recorded before the review stage went from validation straight to fulfilment. */
+const REVIEW_PATCH = 'review-stage';
+/** Runs recorded before a change to an approved order waiting for stock sent it back through review. */
+const REVIEW_ON_CHANGE_PATCH = 'review-on-change';
 /** Runs recorded before the `allocated` status showed `released` as soon as the order joined its package. */
 const ALLOCATED_STATUS_PATCH = 'allocated-status';
 
 /** The exception an order on hold or short is tagged with in the Temporal UI (`ExceptionType`). */
-export type OrderExceptionType = 'incomplete' | 'refund' | 'out_of_stock' | 'shipment_failed' | 'intercept_failed' | 'changed_after_release';
+export type OrderExceptionType =
+  | 'incomplete'
+  | 'refund'
+  | 'manual_review'
+  | 'review_rejected'
+  | 'out_of_stock'
+  | 'shipment_failed'
+  | 'intercept_failed'
+  | 'changed_after_release';
+
+/** What the run reads of its review stage (`ReviewStage`): the state query part, priority and fulfilment rules. */
+export interface ReviewPart {
+  state(): ReviewState;
+  readonly priority: number;
+  readonly rules: ReviewState['rules'];
+}
 
 export class OrderRun {
   facts: OrderFacts = initialOrderFacts;
@@ -49,6 +68,8 @@ export class OrderRun {
   holdReason: string | undefined;
   paymentDeadline: string | undefined;
   fulfilment: FulfilmentStage | undefined;
+  /** The review stage (its state query part, and what it decided for fulfilment). */
+  reviewStage: ReviewPart | undefined;
   private closedReason: string | undefined;
   private closedAt: string | undefined;
   private releasedAt: string | undefined;
@@ -93,6 +114,7 @@ export class OrderRun {
       issues: this.issues,
       fulfilment,
       runs: (this.input.resume?.runs ?? 0) + 1,
+      ...(this.reviewed() ? { review: this.reviewStage!.state() } : {}),
     };
   }
 
@@ -116,6 +138,21 @@ export class OrderRun {
 
   /** Whatever ends processing before release: a cancellation or a shipment elsewhere. */
   readonly isStopping = (): boolean => this.isCancelled() || this.shippedElsewhere();
+
+  /** Whether the order goes through review (runs from before went from validation to fulfilment). */
+  reviews(): boolean {
+    return patched(REVIEW_PATCH);
+  }
+
+  /** Whether an approved order waiting for stock goes through review again when the platform changes it. */
+  reReviewsOnChange(): boolean {
+    return this.reviewed() && patched(REVIEW_ON_CHANGE_PATCH);
+  }
+
+  /** Whether the order has been reviewed, in this run or the one it continues. */
+  private reviewed(): boolean {
+    return (this.reviewStage?.state().reviewNo ?? 0) > 0;
+  }
 
   /** Whether this run shows `allocated` while its packages wait in their hold windows. */
   showsAllocated(): boolean {
@@ -159,6 +196,7 @@ export class OrderRun {
       ...(this.holdReason ? { holdReason: this.holdReason } : {}),
       ...(this.issues.length ? { issues: this.issues } : {}),
       ...(this.refundInProgress ? { refunding: f.refundingWholeOrder ? ['*'] : [...f.refundingLines] } : {}),
+      ...(this.reviewed() ? { review: this.reviewStage!.state() } : {}),
       ...(this.fulfilment ? { fulfilment: this.fulfilment.state() } : {}),
       appliedEventIds: f.appliedEventIds.slice(-MAX_IDS_IN_QUERY),
       ignoredEvents: this.ignored,

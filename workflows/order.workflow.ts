@@ -1,10 +1,12 @@
 import { allHandlersFinished, condition, makeContinueAsNewFunc, proxyActivities, proxyLocalActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import { hasBlockingIssues } from '../domain/completeness.js';
+import { taskPriorityOf } from '../domain/fulfilment/task-priority.js';
 import { workflowNow } from './clock.js';
-import { FulfilmentStage } from './fulfilment.stage.js';
-import { orderEventSignal, stateQuery, type OrderResult, type OrderWorkflow, type OrderWorkflowInput } from './order.messages.js';
+import { FulfilmentStage, type OrderChangeHook } from './fulfilment.stage.js';
+import { orderEventSignal, reviewDecisionUpdate, stateQuery, type OrderResult, type OrderWorkflow, type OrderWorkflowInput, type ReviewDecision } from './order.messages.js';
 import { OrderRun } from './order.run.js';
+import { ReviewStage } from './review.stage.js';
 import type { ChangeAfterRelease } from '../domain/order-lifecycle.js';
 
 // Validation is a short database read: a local activity, no server round trip.
@@ -33,15 +35,19 @@ export const orderWorkflow: OrderWorkflow = async function orderWorkflow(input: 
   const run = new OrderRun(input);
   setHandler(orderEventSignal, (e) => run.onEvent(e));
   setHandler(stateQuery, () => run.state());
+  const review = new ReviewStage(run);
+  run.reviewStage = review;
+  setHandler(reviewDecisionUpdate, (d: ReviewDecision) => review.decide(d), { validator: (d: ReviewDecision) => review.validate(d), description: 'A reviewer decides an order waiting for manual review' });
 
   // A payment or a cancellation may arrive before the order itself (a continued run has it already).
   if (!run.resumed) await condition(() => run.facts.order !== undefined || run.isCancelled(), input.paymentTimeoutMs);
   if (!run.facts.order) return run.endWithoutOrder();
   run.tagOrder();
 
-  // Review (the rule engine) slots in between validation and fulfilment. A run continued while waiting for
-  // stock was paid and validated by the run before it.
-  const stages: Stage[] = run.resumed ? [fulfil, ship] : [awaitPayment, validateUntilClean, fulfil, ship];
+  // A run continued while waiting for stock was paid, validated and reviewed by the run before it.
+  const reviewed: Stage = (r) => reviewByRules(r, review);
+  const fulfilled: Stage = (r) => fulfil(r, review);
+  const stages: Stage[] = run.resumed ? [fulfilled, ship] : [awaitPayment, validateUntilClean, reviewed, fulfilled, ship];
   for (const stage of stages) {
     const ended = await stage(run);
     if (ended) return ended;
@@ -115,10 +121,20 @@ async function validateUntilClean(run: OrderRun): Promise<OrderResult | undefine
 }
 
 /**
+ * Review: the rules' verdict (approve, manual review, hold, reject) with priority and the rules for
+ * fulfilment; a person decides where a rule says so (see `ReviewStage`).
+ */
+async function reviewByRules(run: OrderRun, review: ReviewStage): Promise<OrderResult | undefined> {
+  if (!run.reviews()) return undefined;
+  const ended = await review.untilApproved();
+  return ended === 'stopping' ? endStopped(run, undefined) : undefined;
+}
+
+/**
  * Fulfilment: allocate, reserve, split and merge into packages (waiting for stock when short); the order is
  * `allocated` while its packages wait in their hold windows and `released` once the warehouse has them.
  */
-async function fulfil(run: OrderRun): Promise<OrderResult | undefined> {
+async function fulfil(run: OrderRun, review: ReviewStage): Promise<OrderResult | undefined> {
   const paidAt = run.facts.paidAt ?? run.order.paidAt;
   const input = {
     orderId: run.orderId,
@@ -127,6 +143,9 @@ async function fulfil(run: OrderRun): Promise<OrderResult | undefined> {
     refundInProgress: run.refundInProgress,
     isCancelled: run.isStopping,
     ...(paidAt ? { paidAt } : {}),
+    ...(run.reviewStage?.rules
+      ? { rules: run.reviewStage.rules, priority: run.reviewStage.priority, taskPriority: taskPriorityOf(run.reviewStage.priority, run.order.shopId) }
+      : {}),
   };
   const stage = await FulfilmentStage.run(input, run.input.resume?.fulfilment);
   run.fulfilment = stage;
@@ -136,7 +155,7 @@ async function fulfil(run: OrderRun): Promise<OrderResult | undefined> {
       run.tagException('out_of_stock');
       await run.moveTo('short', { shortages: stage.outcome.shortages.map((s) => ({ skuCode: s.skuCode, short: s.short })) });
     }
-    const waited = await stage.waitForStock(run.isStopping, run.input.plansPerRun);
+    const waited = await stage.waitForStock(run.isStopping, run.input.plansPerRun, reviewAgainOnChange(run, review, stage));
     if (waited === 'continue_as_new') return continueWaiting(run, stage);
     if (waited === 'planned') run.tagException(null);
   } else if (run.resumed) {
@@ -169,6 +188,28 @@ async function fulfil(run: OrderRun): Promise<OrderResult | undefined> {
   if (!stage.handedOver()) return endStopped(run, stage);
   await run.release(undefined, { packages: outcome.packageIds });
   return undefined;
+}
+
+/**
+ * An approved order waiting for stock that the platform changes (address, remark, amount) goes through review
+ * again before its next plan, under the rule set version it started with; its new rules and priority apply to
+ * the plans after. Undefined for runs from before (patched) and orders that were never reviewed.
+ */
+function reviewAgainOnChange(run: OrderRun, review: ReviewStage, stage: FulfilmentStage): OrderChangeHook | undefined {
+  if (!run.reReviewsOnChange()) return undefined;
+  return {
+    changed: () => review.changedSinceApproval(),
+    review: async () => {
+      run.note('review_restarted', { reason: 'the order changed on the platform while it waited for stock' });
+      const ended = await review.untilApproved();
+      if (ended) return ended;
+      stage.useRules(review.rules, review.priority, taskPriorityOf(review.priority, run.order.shopId));
+      if (run.status === 'short') return undefined;
+      run.tagException('out_of_stock');
+      await run.moveTo('short', { shortages: (stage.state().shortages ?? []).map((s) => ({ skuCode: s.skuCode, short: s.short })) });
+      return undefined;
+    },
+  };
 }
 
 /**

@@ -17,7 +17,7 @@ const excluded = z.object({ id: z.string(), reasons: z.array(z.object({ code: z.
 const decisionOut = z.object({
   id: z.number().int(),
   step: z.string(),
-  kind: z.enum(['allocation', 'split', 'merge', 'carrier']),
+  kind: z.enum(['review', 'priority', 'allocation', 'split', 'merge', 'carrier']),
   subject: z.string(),
   ruleId: z.string(),
   ruleVersion: z.number().int(),
@@ -44,8 +44,8 @@ export const decisionRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         tags: ['orders'],
-        summary: "The order's decision log: allocation, split, merge and carrier choices",
-        description: 'Each decision names its rule and version, every candidate weighed with its scores, and why each excluded one was excluded.',
+        summary: "The order's decision log: review verdicts, priority, allocation, split, merge and carrier choices",
+        description: 'Each decision names its rule and version, every candidate weighed with its scores, and why each excluded one was excluded; a review names every rule that fired, its rule set version and why.',
         params: z.object({ id: z.string().min(1) }),
         response: { 200: z.object({ orderId: z.string(), items: z.array(decisionOut) }), 404: errorBody },
       },

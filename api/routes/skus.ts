@@ -13,6 +13,7 @@ const skuFields = z.object({
   bulky: z.boolean().describe('Bulky goods travel by freight'),
   valueFen: fen,
   substitutes: z.array(code).max(20).describe('SKUs that may replace this one, best first'),
+  category: z.string().trim().min(1).max(100).nullable().describe("For the review rules' `categories` fact; null: none"),
 });
 const skuBody = skuFields.extend({
   code,
@@ -21,6 +22,7 @@ const skuBody = skuFields.extend({
   bulky: skuFields.shape.bulky.default(false),
   valueFen: skuFields.shape.valueFen.default(0),
   substitutes: skuFields.shape.substitutes.default([]),
+  category: skuFields.shape.category.optional(),
 });
 const skuPatch = skuFields.partial();
 
@@ -32,6 +34,7 @@ const skuOut = z.object({
   bulky: z.boolean(),
   valueFen: z.number().int(),
   substitutes: z.array(z.string()),
+  category: z.string().nullable(),
   createdAt: z.string(),
   updatedAt: z.string(),
 });
@@ -45,6 +48,7 @@ function out(r: SkuRow): z.infer<typeof skuOut> {
     bulky: r.bulky,
     valueFen: r.value_fen,
     substitutes: r.substitutes,
+    category: r.category,
     createdAt: r.created_at.toISOString(),
     updatedAt: r.updated_at.toISOString(),
   };

@@ -12,6 +12,9 @@ import * as m2026_11_26_1200_buyer_data_audit from './2026_11_26_1200_buyer_data
 import * as m2026_12_01_0400_orders_buyer_idx from './2026_12_01_0400_orders_buyer_idx.js';
 import * as m2026_12_01_0430_stock_waits from './2026_12_01_0430_stock_waits.js';
 import * as m2026_12_01_0500_transfer_progress from './2026_12_01_0500_transfer_progress.js';
+import * as m2026_12_01_0600_customers from './2026_12_01_0600_customers.js';
+import * as m2026_12_01_0700_rule_sets from './2026_12_01_0700_rule_sets.js';
+import * as m2026_12_01_0710_reviews from './2026_12_01_0710_reviews.js';
 
 /**
  * Every migration, by its dated name. Listed statically (not read from the folder) so the same set runs
@@ -31,6 +34,9 @@ export const migrations: Record<string, Migration> = {
   '2026_12_01_0400_orders_buyer_idx': m2026_12_01_0400_orders_buyer_idx,
   '2026_12_01_0430_stock_waits': m2026_12_01_0430_stock_waits,
   '2026_12_01_0500_transfer_progress': m2026_12_01_0500_transfer_progress,
+  '2026_12_01_0600_customers': m2026_12_01_0600_customers,
+  '2026_12_01_0700_rule_sets': m2026_12_01_0700_rule_sets,
+  '2026_12_01_0710_reviews': m2026_12_01_0710_reviews,
 };
 
 export const migrationProvider: MigrationProvider = {

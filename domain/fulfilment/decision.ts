@@ -4,7 +4,7 @@
  * activity that stores it and the workflow that shows it in its state query need nothing else.
  */
 
-export type DecisionKind = 'allocation' | 'split' | 'carrier' | 'merge';
+export type DecisionKind = 'allocation' | 'split' | 'carrier' | 'merge' | 'review' | 'priority';
 
 export interface ScoredCandidate {
   /** Warehouse, carrier, package or order id. */

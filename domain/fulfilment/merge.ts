@@ -60,7 +60,7 @@ export const DEFAULT_MERGE_POLICY: MergePolicy = { id: 'merge.default', version:
  * @example openOrderStatuses(false).includes('deposit_paid') // false
  */
 export function openOrderStatuses(presale: boolean): readonly OrderStatus[] {
-  const base: OrderStatus[] = ['received', 'awaiting_payment', 'paid', 'on_hold', 'short'];
+  const base: OrderStatus[] = ['received', 'awaiting_payment', 'paid', 'pending_review', 'on_hold', 'short'];
   return presale ? [...base, 'deposit_paid'] : base;
 }
 export const OPEN_ORDER_STATUSES = openOrderStatuses(true);

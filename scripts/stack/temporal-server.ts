@@ -53,6 +53,14 @@ const INDEXED: Record<string, proto.temporal.api.enums.v1.IndexedValueType> = {
   [SearchAttributeType.KEYWORD_LIST]: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD_LIST,
 };
 
+/**
+ * Dynamic config the dev server starts with. Task queue priority (`priorityKey`) is on by default in the
+ * server the CLI bundles (1.32), fairness (`fairnessKey`, one key per shop) is not: without this flag a
+ * shop's flood of orders still queues every other shop behind it. `matching.enableFairness` implies
+ * `matching.useNewMatcher` (the priority-aware matcher). Measured by bench/task-priority.bench.ts.
+ */
+export const DEV_SERVER_DYNAMIC_CONFIG = ['matching.enableFairness=true'];
+
 async function tryConnect(address: string, timeoutMs: number): Promise<Connection | undefined> {
   try {
     const conn = await Connection.connect({ address, connectTimeout: timeoutMs });
@@ -130,6 +138,7 @@ export async function startTemporalDevServer(opts: DevServerOptions): Promise<Ru
     args.push('--headless');
   }
   for (const k of ORDERLY_SEARCH_ATTRIBUTES) args.push('--search-attribute', `${k.name}=${TYPE_NAME[k.type]}`);
+  for (const kv of DEV_SERVER_DYNAMIC_CONFIG) args.push('--dynamic-config-value', kv);
 
   log.info({ cli, port: opts.port, dbFile: opts.dbFile }, 'starting the Temporal dev server');
   // nice(1) execs the CLI: the pid, and the signals sent to it, stay the server's.
@@ -186,6 +195,7 @@ async function startWithSdkDownload(opts: DevServerOptions, address: string, uiU
         ...(opts.dbFile ? { dbFilename: opts.dbFile } : {}),
         namespace: opts.namespace,
         searchAttributes: [...ORDERLY_SEARCH_ATTRIBUTES],
+        extraArgs: DEV_SERVER_DYNAMIC_CONFIG.flatMap((kv) => ['--dynamic-config-value', kv]),
         executable: { type: 'cached-download', downloadDir: path.join(opts.dataDir, 'temporal-download') },
       },
     });

@@ -111,14 +111,16 @@ describe('fulfilment master data through REST', () => {
       'decisions',
     );
     const kinds = body.items.map((d: { kind: string }) => d.kind);
-    expect(kinds.slice(0, 4)).toEqual(['allocation', 'split', 'carrier', 'merge']);
-    const allocation = body.items[0];
+    expect(kinds.slice(0, 6)).toEqual(['review', 'priority', 'allocation', 'split', 'carrier', 'merge']);
+    expect(body.items[0]).toMatchObject({ step: 'review:1', ruleVersion: 1, outcome: 'approved' });
+    const allocation = body.items[2];
     expect(allocation).toMatchObject({ ruleId: 'allocation.default', ruleVersion: 1, step: 'plan:1:allocation', chosen: ['FZ-BJ'] });
     expect(allocation.candidates[0]).toMatchObject({ id: 'FZ-BJ', rank: 1, metrics: { chosen: true } });
     expect(allocation.candidates[0].criteria).toHaveProperty('distance');
     expect(allocation.excluded).toEqual(expect.arrayContaining([{ id: 'FZ-HZ', reasons: [expect.objectContaining({ code: 'no-stock' })] }]));
-    const carrier = body.items[2];
-    expect(carrier).toMatchObject({ ruleId: 'carrier.default', chosen: ['FZ-YTO'] });
+    const carrier = body.items[4];
+    // The carrier rule is the order's review rules (rule set version 1: premium from 2,000 yuan).
+    expect(carrier).toMatchObject({ ruleId: 'rules.carrier', ruleVersion: 1, chosen: ['FZ-YTO'] });
     expect(carrier.excluded).toEqual(expect.arrayContaining([{ id: 'FZ-SF', reasons: expect.arrayContaining([expect.objectContaining({ code: 'inactive' })]) }]));
 
     // The workflow's fulfilment query shows the same decisions.

@@ -49,6 +49,7 @@ describe('order lifecycle through the API on a real Temporal server and PostgreS
       'status:awaiting_payment',
       'payment_received',
       'status:paid',
+      'reviewed',
       'status:released',
     ]);
 

@@ -57,7 +57,29 @@ export function readModelMocks() {
         return { applied: true };
       }),
       validateOrder: vi.fn(async (_input: ActivityInput<'validateOrder'>): Promise<ActivityOutput<'validateOrder'>> => []),
+      reviewOrder: vi.fn(async (_input: ActivityInput<'reviewOrder'>): Promise<ActivityOutput<'reviewOrder'>> => approvedReview()),
     },
+  };
+}
+
+/** What reviewOrder answers for an order no rule stops: approved, priority 0, the default figures. */
+export function approvedReview(overrides: Partial<ActivityOutput<'reviewOrder'>> = {}): ActivityOutput<'reviewOrder'> {
+  return {
+    ruleSetVersion: 1,
+    verdict: { kind: 'approve' },
+    tags: [],
+    priority: 0,
+    fired: [],
+    rules: {
+      ruleSetVersion: 1,
+      merge: { neverMerge: false },
+      split: { maxExpressWeightG: 30_000 },
+      carrier: { exclude: [], highValueFen: 200_000 },
+      allocation: { excludeWarehouses: [], reservationAttempts: 3 },
+    },
+    slaMinutes: 120,
+    pricing: { consistent: true, differenceFen: 0, findings: [] },
+    ...overrides,
   };
 }
 

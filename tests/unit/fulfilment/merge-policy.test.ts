@@ -18,7 +18,7 @@ describe('holdFor', () => {
 
 describe('openOrderStatuses', () => {
   it('counts orders not yet in a package; deposit-paid presale only for a presale parcel', () => {
-    expect(openOrderStatuses(false)).toEqual(['received', 'awaiting_payment', 'paid', 'on_hold', 'short']);
+    expect(openOrderStatuses(false)).toEqual(['received', 'awaiting_payment', 'paid', 'pending_review', 'on_hold', 'short']);
     expect(openOrderStatuses(true)).toContain('deposit_paid');
     for (const s of ['allocated', 'released', 'shipped', 'closed', 'cancelled'] as const) expect(openOrderStatuses(true)).not.toContain(s);
   });

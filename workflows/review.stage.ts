@@ -1,0 +1,212 @@
+// The order's review: the rules' verdict after payment and validation, and, where a rule says so, a person's
+// decision through the `reviewDecision` update, with an SLA timer that escalates. Workflow code: deterministic,
+// I/O only through activities.
+import { ApplicationFailure, condition, log, proxyLocalActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import type { Activities } from '../activities/index.js';
+import type { ReviewDecision, ReviewDecisionResult, ReviewResult } from '../activities/review.types.js';
+import { workflowNow } from './clock.js';
+import type { ReviewState } from './order.messages.js';
+import type { OrderRun, ReviewPart } from './order.run.js';
+import { PriorityKey } from './search-attributes.js';
+
+// The review reads the rules and master data and writes the queue row: short database calls, run as local
+// activities so an approved order goes on to allocation without a server round trip.
+const { reviewOrder, recordReviewDecision, escalateReview, openOrderException } = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
+
+/**
+ * What the review looked at, as one string: a platform change to any of it (address, remarks, amounts,
+ * lines, discounts) sends the order back through review; a re-sent identical snapshot does not.
+ */
+export function reviewedContent(run: OrderRun): string {
+  const o = run.facts.order;
+  return o ? JSON.stringify([o.receiver, o.buyerRemark ?? '', o.sellerMemo ?? '', o.amounts, o.lines, o.discounts]) : '';
+}
+
+/** A short, deterministic fingerprint of a string (FNV-1a, 32 bits, hex): workflow code has no crypto. */
+function fingerprint(text: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h.toString(16).padStart(8, '0');
+}
+
+/** How a wait for a reviewer ended. */
+type Wait = 'decided' | 'changed' | 'stopping';
+
+export class ReviewStage implements ReviewPart {
+  private readonly st: ReviewState = { reviewNo: 0, priority: 0, tags: [], fired: [] };
+  /** The decision the update handler accepted for the pending review, not yet acted on. */
+  private decided: ReviewDecision | undefined;
+
+  constructor(private readonly run: OrderRun) {
+    const carried = run.input.resume?.review;
+    if (carried) Object.assign(this.st, carried);
+  }
+
+  state(): ReviewState {
+    return { ...this.st, tags: [...this.st.tags], fired: [...this.st.fired] };
+  }
+
+  get priority(): number {
+    return this.st.priority;
+  }
+
+  get rules(): ReviewState['rules'] {
+    return this.st.rules;
+  }
+
+  /** The update's validator: only an order waiting for a reviewer, whose review has no decision yet, is decided. */
+  validate(d: ReviewDecision): void {
+    if (!this.st.pending) throw ApplicationFailure.nonRetryable(`order ${this.run.orderId} is not waiting for a review (status ${this.run.status})`, 'ReviewNotPending');
+    if (this.decided) throw ApplicationFailure.nonRetryable(`review ${this.st.reviewNo} of order ${this.run.orderId} is already decided`, 'ReviewAlreadyDecided');
+    if (d.decision === 'edit_and_approve' && !d.edits?.receiver && d.edits?.sellerMemo === undefined) {
+      throw ApplicationFailure.nonRetryable('edit_and_approve needs edits (receiver fields or sellerMemo)', 'ReviewEditsMissing');
+    }
+  }
+
+  /** The update's handler: takes the decision (edits applied to the order at once) for the pending review. */
+  decide(d: ReviewDecision): ReviewDecisionResult {
+    this.decided = d;
+    if (d.decision === 'edit_and_approve') this.applyEdits(d);
+    return { orderId: this.run.orderId, reviewNo: this.st.reviewNo, decision: d.decision, status: d.decision === 'reject' ? 'rejected' : 'approved' };
+  }
+
+  private applyEdits(d: ReviewDecision): void {
+    const order = this.run.order;
+    const prefix = `review:${this.st.reviewNo}`;
+    if (d.edits?.receiver) {
+      this.run.onEvent({ eventId: `${prefix}:address`, type: 'address_changed', receiver: { ...order.receiver, ...d.edits.receiver } });
+    }
+    if (d.edits?.sellerMemo !== undefined) this.run.onEvent({ eventId: `${prefix}:memo`, type: 'memo_changed', sellerMemo: d.edits.sellerMemo });
+  }
+
+  /**
+   * Reviews the order until it may go on: undefined when approved (by the rules, a person, or a timed hold
+   * running out), 'stopping' when it was cancelled or shipped elsewhere meanwhile. A platform change while the
+   * order waits (for a reviewer, a timed hold, or after a rejection) sends it through the rules again.
+   */
+  async untilApproved(): Promise<'stopping' | undefined> {
+    const run = this.run;
+    for (;;) {
+      if (run.isStopping()) return 'stopping';
+      const seen = reviewedContent(run);
+      const r = await this.evaluate();
+      const v = r.verdict;
+      if (v.kind === 'approve') return this.approved(seen);
+      if (v.kind === 'hold' && v.minutes !== undefined) {
+        run.holdReason = v.reason;
+        const until = new Date(workflowNow().getTime() + v.minutes * 60_000).toISOString();
+        await run.moveTo('on_hold', { reason: v.reason, until });
+        const changed = await condition(() => run.isStopping() || reviewedContent(run) !== seen, v.minutes * 60_000);
+        run.holdReason = undefined;
+        if (changed) continue;
+        run.note('hold_elapsed', { reason: v.reason });
+        return this.approved(seen);
+      }
+      if (v.kind === 'reject') {
+        await this.holdRejected(`rejected by rule: ${v.reason}`, seen);
+        continue;
+      }
+      const waited = await this.awaitReviewer(r, v.kind === 'manual_review' ? [...v.reasons] : [v.reason], seen);
+      if (waited !== 'decided') continue;
+      const d = this.decided!;
+      this.decided = undefined;
+      const at = workflowNow().toISOString();
+      this.st.decision = { ...d, at, reviewNo: this.st.reviewNo };
+      delete this.st.pending;
+      const status = d.decision === 'reject' ? 'rejected' : 'approved';
+      await recordReviewDecision({ orderId: run.orderId, reviewNo: this.st.reviewNo, status, decision: d.decision, reviewer: d.reviewer, ...(d.comment ? { comment: d.comment } : {}), decidedAt: at });
+      run.note('review_decided', { reviewNo: this.st.reviewNo, decision: d.decision, reviewer: d.reviewer, ...(d.comment ? { comment: d.comment } : {}) });
+      run.holdReason = undefined;
+      run.tagException(null);
+      if (d.decision !== 'reject') return this.approved(reviewedContent(run));
+      // Rejected by a person: held for the cancellation (or a change that sends it back through review).
+      await this.holdRejected(`rejected by ${d.reviewer}${d.comment ? `: ${d.comment}` : ''}`, reviewedContent(run));
+    }
+  }
+
+  /** Remembers what was approved (as a fingerprint), so a later platform change can be told apart. */
+  private approved(content: string): undefined {
+    this.st.approved = fingerprint(content);
+    return undefined;
+  }
+
+  /** Whether the order changed on the platform since it was approved (address, remarks, amounts, lines). */
+  changedSinceApproval(): boolean {
+    return this.st.approved !== undefined && fingerprint(reviewedContent(this.run)) !== this.st.approved;
+  }
+
+  /** One pass of the rules over the order as it is now; the first pass fixes the rule set version. */
+  private async evaluate(): Promise<ReviewResult> {
+    const run = this.run;
+    const reviewNo = ++this.st.reviewNo;
+    const r = await reviewOrder({
+      orderId: run.orderId,
+      order: run.order,
+      reviewNo,
+      now: workflowNow().toISOString(),
+      ...(this.st.ruleSetVersion !== undefined ? { ruleSetVersion: this.st.ruleSetVersion } : {}),
+    });
+    this.st.ruleSetVersion ??= r.ruleSetVersion;
+    this.st.verdict = r.verdict;
+    this.st.tags = r.tags;
+    this.st.fired = r.fired;
+    this.st.rules = r.rules;
+    // Set at start (0) for most orders: upserted only when the rules give another priority (one visibility write less).
+    if (workflowInfo().typedSearchAttributes.get(PriorityKey) !== r.priority) upsertSearchAttributes([{ key: PriorityKey, value: r.priority }]);
+    this.st.priority = r.priority;
+    run.note('reviewed', {
+      reviewNo,
+      ruleSetVersion: r.ruleSetVersion,
+      verdict: r.verdict.kind,
+      priority: r.priority,
+      rules: r.fired.map((h) => h.ruleId),
+      ...(r.tags.length ? { tags: r.tags } : {}),
+      ...(r.pricing.consistent ? {} : { pricingDifferenceFen: r.pricing.differenceFen }),
+    });
+    return r;
+  }
+
+  /** Waits for a reviewer's decision; escalates once when the SLA passes, then keeps waiting. */
+  private async awaitReviewer(r: ReviewResult, reasons: string[], seen: string): Promise<Wait> {
+    const run = this.run;
+    const now = workflowNow();
+    const slaMs = r.slaMinutes * 60_000;
+    this.st.pending = { since: now.toISOString(), slaDueAt: new Date(now.getTime() + slaMs).toISOString(), reasons, escalated: false };
+    run.holdReason = reasons.join('; ');
+    run.tagException('manual_review');
+    await run.moveTo('pending_review', { reviewNo: this.st.reviewNo, reasons, slaDueAt: this.st.pending.slaDueAt });
+    const over = (): Wait | undefined => (this.decided ? 'decided' : run.isStopping() ? 'stopping' : reviewedContent(run) !== seen ? 'changed' : undefined);
+    if (!(await condition(() => over() !== undefined, slaMs))) {
+      const pending = this.st.pending;
+      pending.escalated = true;
+      log.warn('manual review overdue: escalated', { orderId: run.orderId, reviewNo: this.st.reviewNo, slaMinutes: r.slaMinutes });
+      await escalateReview({ orderId: run.orderId, shopId: run.order.shopId, reviewNo: this.st.reviewNo, at: workflowNow().toISOString(), slaMinutes: r.slaMinutes, reasons });
+      run.note('review_escalated', { reviewNo: this.st.reviewNo, slaMinutes: r.slaMinutes });
+      await condition(() => over() !== undefined);
+    }
+    const how = over()!;
+    if (how !== 'decided') {
+      delete this.st.pending;
+      run.holdReason = undefined;
+      if (how === 'changed') run.note('review_restarted', { reason: 'the order changed on the platform' });
+    }
+    return how;
+  }
+
+  /** A rejected order: on hold for a person to cancel it on the platform; a change sends it back through review. */
+  private async holdRejected(reason: string, seen: string): Promise<void> {
+    const run = this.run;
+    run.holdReason = reason;
+    run.tagException('review_rejected');
+    await openOrderException({ orderId: run.orderId, shopId: run.order.shopId, kind: 'review_rejected', detail: { reason, reviewNo: this.st.reviewNo } });
+    await run.moveTo('on_hold', { reason });
+    await condition(() => run.isStopping() || reviewedContent(run) !== seen);
+    run.holdReason = undefined;
+  }
+}
