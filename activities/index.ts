@@ -1,5 +1,6 @@
 import { createBuyerDataActivities } from './buyer-data-activities.js';
 import { createChannelActivities } from './channel-activities.js';
+import { createExceptionActivities } from './exception-activities.js';
 import { createFulfilmentActivities } from './fulfilment-activities.js';
 import { createOrderActivities, type ActivityDeps } from './order-activities.js';
 import { createReviewActivities } from './review-activities.js';
@@ -12,6 +13,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createOrderActivities(deps),
     ...createReviewActivities(deps),
+    ...createExceptionActivities(deps),
     ...createFulfilmentActivities(deps),
     ...createTransferActivities(deps),
     ...createChannelActivities(deps),

@@ -8,7 +8,6 @@ import type { Logger } from '../config/logger.js';
 import type { Db } from '../db/database.js';
 import { appendOrderEvents, upsertOrderSnapshot, type TimelineEvent } from '../db/orders.repository.js';
 import { listSkus } from '../db/stock.repository.js';
-import { openException } from '../db/channels.repository.js';
 
 export interface SyncReadModelInput {
   orderId: string;
@@ -54,12 +53,6 @@ export function createOrderActivities({ db }: ActivityDeps) {
         closedAt: input.closedAt ?? null,
       });
       return { applied };
-    },
-
-    /** Opens an exception for a person about the order (once per kind while open: a retry adds nothing). */
-    async openOrderException(input: { orderId: string; shopId: string; kind: string; detail: Record<string, unknown> }): Promise<{ created: boolean }> {
-      const { created } = await openException(db, { kind: input.kind, shopId: input.shopId, orderId: input.orderId, detail: input.detail });
-      return { created };
     },
 
     /** Completeness of the order against Orderly's master data (known SKUs). Read-only, so always safe to retry. */

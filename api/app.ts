@@ -10,6 +10,7 @@ import { orderRoutes } from './routes/orders.js';
 import { carrierRoutes } from './routes/carriers.js';
 import { customerRoutes } from './routes/customers.js';
 import { reviewRoutes } from './routes/reviews.js';
+import { exceptionRoutes } from './routes/exceptions.js';
 import { ruleRoutes } from './routes/rules.js';
 import { decisionRoutes } from './routes/decisions.js';
 import { inventoryRoutes } from './routes/inventory.js';
@@ -49,6 +50,7 @@ export async function buildApp({ services }: BuildAppOptions): Promise<FastifyIn
         { name: 'orders', description: 'Orders and their events' },
         { name: 'shops', description: 'Shops on their platforms, credentials and sync' },
         { name: 'reviews', description: 'The manual-review queue and reviewers\' decisions' },
+        { name: 'exceptions', description: 'The exception center: the queue by severity and due time, suggestions, assignment, resolution, SLA policy' },
         { name: 'customers', description: 'Buyers the seller knows: VIP level, blacklist, tags (for the review rules)' },
         { name: 'warehouses', description: 'Warehouses, their regions and capacity' },
         { name: 'skus', description: 'Merchant SKUs' },
@@ -80,6 +82,7 @@ export async function buildApp({ services }: BuildAppOptions): Promise<FastifyIn
   await app.register(shopRoutes);
   await app.register(customerRoutes);
   await app.register(reviewRoutes);
+  await app.register(exceptionRoutes);
   await app.register(webhookRoutes);
   return app;
 }

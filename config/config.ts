@@ -91,6 +91,11 @@ export const configSchema = z.object({
   PACKAGE_HOLD_WINDOW: duration.default(parseDuration('30m')),
   /** How often an order short of stock is planned again. */
   FULFILMENT_REPLAN_INTERVAL: duration.default(parseDuration('15m')),
+
+  /** Where escalated exceptions are announced (a JSON POST, signed); unset: only the log and the database. */
+  EXCEPTION_WEBHOOK_URL: z.url().optional(),
+  /** The HMAC-SHA256 key of the `x-orderly-signature` header on those calls. */
+  EXCEPTION_WEBHOOK_SECRET: z.string().min(16).optional(),
 });
 
 export type Config = Readonly<z.infer<typeof configSchema>> & { readonly dataDir: string };

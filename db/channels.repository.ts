@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { Platform } from '../domain/order.js';
 import type { ExceptionRow, ExceptionStatus, PullCursorRow, WritebackCallKind, WritebackRow, WritebackStatus } from './channels.schema.js';
 import type { Db } from './database.js';
+import { resolveOpenExceptionsOfKind } from './exceptions.repository.js';
 
 // Pull cursors ---------------------------------------------------------------------------------------
 
@@ -127,31 +128,15 @@ export async function listOrderWritebacks(db: Db, orderId: string): Promise<Writ
 
 // Exceptions (alerts) -------------------------------------------------------------------------------
 
-/** Opens an exception unless one of the same kind is already open for the shop (and order); returns it. */
-export async function openException(
-  db: Db,
-  e: { kind: string; shopId: string | null; orderId?: string | null; detail: Record<string, unknown> },
-): Promise<{ row: ExceptionRow; created: boolean }> {
-  return db.transaction().execute(async (tx) => {
-    // Serialises concurrent raisers of the same alert so it is opened once.
-    await sql`select pg_advisory_xact_lock(hashtext(${`${e.kind}|${e.shopId ?? ''}|${e.orderId ?? ''}`}))`.execute(tx);
-    let q = tx.selectFrom('exceptions').selectAll().where('kind', '=', e.kind).where('status', '=', 'open');
-    q = e.shopId === null ? q.where('shop_id', 'is', null) : q.where('shop_id', '=', e.shopId);
-    q = e.orderId ? q.where('order_id', '=', e.orderId) : q.where('order_id', 'is', null);
-    const existing = await q.executeTakeFirst();
-    if (existing) return { row: existing, created: false };
-    const row = await tx
-      .insertInto('exceptions')
-      .values({ kind: e.kind, shop_id: e.shopId, order_id: e.orderId ?? null, detail: JSON.stringify(e.detail) })
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    return { row, created: true };
-  });
-}
+/**
+ * Opens an exception unless one of the same kind is already open for the shop (and order); returns it with its
+ * due time and SLA schedule. Lives with the exception center (exceptions.repository.ts); kept here for callers.
+ */
+export { openException } from './exceptions.repository.js';
 
+/** Closes the open exceptions of a kind for a shop whose cause went away (acknowledged by `orderly`); returns how many. */
 export async function resolveExceptions(db: Db, kind: string, shopId: string): Promise<number> {
-  const r = await db.updateTable('exceptions').set({ status: 'resolved' }).where('kind', '=', kind).where('shop_id', '=', shopId).where('status', '=', 'open').executeTakeFirst();
-  return Number(r.numUpdatedRows);
+  return resolveOpenExceptionsOfKind(db, kind, shopId, 'the cause went away');
 }
 
 export async function listExceptions(db: Db, f: { shopId?: string; kind?: string; status?: ExceptionStatus }): Promise<ExceptionRow[]> {

@@ -10,7 +10,8 @@ export type WritebackStatus = 'pending' | 'sent' | 'rejected';
 export type WritebackCallKind = 'whole' | 'split' | 'additional';
 /** Platforms with a logistics company list of their own. */
 export type CarrierCodePlatform = Exclude<Platform, 'manual'>;
-export type ExceptionStatus = 'open' | 'resolved';
+// Exceptions moved to exceptions.schema.ts (the exception center); re-exported for existing callers.
+export type { ExceptionRow, ExceptionStatus, ExceptionsTable } from './exceptions.schema.js';
 
 /**
  * Columns the channels migration adds to `shops`. `shops` itself is declared in schema.ts, so these are
@@ -79,24 +80,12 @@ export interface CarrierPlatformCodesTable {
   updated_at: Timestamp;
 }
 
-export interface ExceptionsTable {
-  id: Generated<string>;
-  kind: string;
-  shop_id: string | null;
-  order_id: string | null;
-  detail: Json<Record<string, unknown>>;
-  status: Generated<ExceptionStatus>;
-  created_at: CreatedAt;
-}
-
 export interface ChannelTables {
   pull_cursors: PullCursorsTable;
   channel_writebacks: ChannelWritebacksTable;
   carrier_platform_codes: CarrierPlatformCodesTable;
-  exceptions: ExceptionsTable;
 }
 
 export type PullCursorRow = Selectable<PullCursorsTable>;
 export type WritebackRow = Selectable<ChannelWritebacksTable>;
 export type CarrierPlatformCodeRow = Selectable<CarrierPlatformCodesTable>;
-export type ExceptionRow = Selectable<ExceptionsTable>;

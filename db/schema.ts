@@ -3,6 +3,7 @@ import type { Platform } from '../domain/order.js';
 import type { OrderStatus } from '../domain/order-status.js';
 import type { ChannelTables } from './channels.schema.js';
 import type { CreatedAt, Json, Timestamp } from './columns.js';
+import type { ExceptionTables } from './exceptions.schema.js';
 import type { FulfilmentTables } from './fulfilment.schema.js';
 import type { ReviewTables } from './reviews.schema.js';
 import type { RuleTables } from './rules.schema.js';
@@ -138,7 +139,7 @@ export interface CustomersTable {
 }
 
 /** Every table. Channel and fulfilment tables are declared in their own files. */
-export interface Database extends ChannelTables, FulfilmentTables, ReviewTables, RuleTables {
+export interface Database extends ChannelTables, ExceptionTables, FulfilmentTables, ReviewTables, RuleTables {
   settings: SettingsTable;
   shops: ShopsTable;
   skus: SkusTable;

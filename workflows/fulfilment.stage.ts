@@ -57,8 +57,11 @@ const CARRIED_DECISIONS = 50;
  * before its next plan: `changed` says so, `review` does it (and gives the stage the rules it then has).
  */
 export interface OrderChangeHook {
-  changed: () => boolean;
-  review: () => Promise<'stopping' | undefined>;
+  changed?: () => boolean;
+  review?: () => Promise<'stopping' | undefined>;
+  /** A person's resolution waits to be carried out (`act`) before the next plan. */
+  pending?: () => boolean;
+  act?: () => Promise<'stopping' | undefined>;
 }
 
 /** How waiting for stock ended: allocated (or otherwise planned), cancelled, or time to continue as new. */
@@ -184,10 +187,11 @@ export class FulfilmentStage {
     while (this.current.status === 'short') {
       if (wakeable && (this.plansThisRun >= plansPerRun || workflowInfo().continueAsNewSuggested)) return 'continue_as_new';
       const woken = () => wakeable && this.wakeups !== this.wakeupsPlanned;
-      await condition(() => isCancelled() || woken() || onChange?.changed() === true, this.current.replanAfterMs);
+      await condition(() => isCancelled() || woken() || onChange?.changed?.() === true || onChange?.pending?.() === true, this.current.replanAfterMs);
       if (isCancelled()) return 'cancelled';
-      // Changed on the platform while waiting: reviewed again (with the rules and priority that gives) first.
-      if (onChange?.changed() && (await onChange.review()) === 'stopping') return 'cancelled';
+      // A person's resolution first (a substitute SKU, cancelled lines), then a review of a platform change.
+      if (onChange?.pending?.() && (await onChange.act!()) === 'stopping') return 'cancelled';
+      if (onChange?.changed?.() && (await onChange.review!()) === 'stopping') return 'cancelled';
       await this.replan();
     }
     return this.current.status === 'cancelled' ? 'cancelled' : 'planned';

@@ -3,6 +3,8 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { DecisionSummary, Shortage } from '../activities/fulfilment.types.js';
 import type { FulfilmentRules, ReviewDecision, ReviewDecisionResult, RuleHit, Verdict } from '../activities/review.types.js';
+import type { ResolutionAction } from '../domain/exceptions/actions.js';
+import type { ExceptionType, FinalAction, OwnerRole } from '../domain/exceptions/model.js';
 import type { CompletenessIssue } from '../domain/completeness.js';
 import type { OrderEvent, OrderEventType, OrderProcessingOptions, PlatformOrderState } from '../domain/order-events.js';
 import type { OrderFacts } from '../domain/order-lifecycle.js';
@@ -41,6 +43,23 @@ export interface ResumedOrderRun {
   runs: number;
   /** The review's outcome (rule set version, priority, rules for fulfilment), for runs that reviewed. */
   review?: ReviewState;
+  /** The order's exceptions: the open ones get their SLA timers again in the next run. */
+  exceptions?: OrderException[];
+}
+
+/** One of the order's exceptions, as its state query shows it (open, or resolved in this run). */
+export interface OrderException {
+  id: string;
+  kind: string;
+  type: ExceptionType;
+  openedAt: string;
+  dueAt: string;
+  /** The escalation level reached (0 until the SLA passes). */
+  level: number;
+  levels: { level: number; at: string; ownerRole: OwnerRole }[];
+  resolved?: { action: ResolutionAction; by: string; at: string; comment?: string };
+  /** What the policy does if it is still open after the last level, and when. */
+  finalAction?: { action: FinalAction; at: string };
 }
 
 /** The order's review, as its state query shows it. */
@@ -90,6 +109,8 @@ export interface OrderState {
   refunding?: string[];
   /** The rules' verdict, priority and the rules that fired; a pending manual review. */
   review?: ReviewState;
+  /** Exceptions the order raised: type, due time, escalation level, resolution. */
+  exceptions?: OrderException[];
   /** Allocation, packages and decisions, once the order reached fulfilment. */
   fulfilment?: FulfilmentState;
   appliedEventIds: string[];
@@ -219,6 +240,29 @@ export const transferUpdateSignal = defineSignal<[TransferUpdate]>('transferUpda
  * by its validator unless the order is waiting for a review that has no decision yet.
  */
 export const reviewDecisionUpdate = defineUpdate<ReviewDecisionResult, [ReviewDecision]>('reviewDecision');
+/** A person's (or a rule's) resolution of one of the order's open exceptions. */
+export interface ExceptionResolution {
+  exceptionId: string;
+  action: ResolutionAction;
+  /** What the action needs (a suggestion's params, or the edits of edit_order). */
+  params?: Record<string, unknown>;
+  resolvedBy: string;
+  comment?: string;
+}
+
+export interface ExceptionResolutionResult {
+  orderId: string;
+  exceptionId: string;
+  action: ResolutionAction;
+  /** `resolved`: done and the exception closed; `accepted`: the order is carrying it out (re-plan, re-ship). */
+  status: 'resolved' | 'accepted';
+}
+
+/**
+ * Resolves one of the order's open exceptions. Refused by its validator unless the exception is open on this
+ * order and the action fits its type and the order's state; the workflow carries the action out.
+ */
+export const resolveExceptionUpdate = defineUpdate<ExceptionResolutionResult, [ExceptionResolution]>('resolveException');
 /** The whole live state of the order, for ops and the API. */
 export const stateQuery = defineQuery<OrderState>('state');
 /** Allocation, packages and decisions alone, once the order reached fulfilment. */

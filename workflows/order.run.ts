@@ -10,7 +10,7 @@ import type { OrderStatus } from '../domain/order-status.js';
 import type { CanonicalOrder } from '../domain/order.js';
 import { workflowNow } from './clock.js';
 import type { FulfilmentStage } from './fulfilment.stage.js';
-import type { OrderResult, OrderState, OrderWorkflowInput, ResumedOrderRun, ReviewState, TimelineEntry } from './order.messages.js';
+import type { OrderException, OrderResult, OrderState, OrderWorkflowInput, ResumedOrderRun, ReviewState, TimelineEntry } from './order.messages.js';
 import { ExceptionTypeKey, orderAttributes, OrderStatusKey, WarehouseKey } from './search-attributes.js';
 
 // Read-model writes are short database calls: local activities run them in the worker without a round trip
@@ -38,6 +38,8 @@ const INTERCEPT_ON_CHANGE_PATCH = 'intercept-on-change';
 const CHANGES_AFTER_RELEASE_PATCH = 'changes-after-release';
 /** Runs recorded before the review stage went from validation straight to fulfilment. */
 const REVIEW_PATCH = 'review-stage';
+/** Runs recorded before holds were typed exceptions with SLA timers and resolutions. */
+const EXCEPTION_CENTRE_PATCH = 'exception-centre';
 /** Runs recorded before a change to an approved order waiting for stock sent it back through review. */
 const REVIEW_ON_CHANGE_PATCH = 'review-on-change';
 /** Runs recorded before the `allocated` status showed `released` as soon as the order joined its package. */
@@ -70,6 +72,8 @@ export class OrderRun {
   fulfilment: FulfilmentStage | undefined;
   /** The review stage (its state query part, and what it decided for fulfilment). */
   reviewStage: ReviewPart | undefined;
+  /** The order's exceptions (state query part), once the exception centre runs them. */
+  exceptionsPart: { state(): OrderException[] } | undefined;
   private closedReason: string | undefined;
   private closedAt: string | undefined;
   private releasedAt: string | undefined;
@@ -115,6 +119,7 @@ export class OrderRun {
       fulfilment,
       runs: (this.input.resume?.runs ?? 0) + 1,
       ...(this.reviewed() ? { review: this.reviewStage!.state() } : {}),
+      ...(this.exceptionsPart?.state().length ? { exceptions: this.exceptionsPart.state() } : {}),
     };
   }
 
@@ -147,6 +152,17 @@ export class OrderRun {
   /** Whether an approved order waiting for stock goes through review again when the platform changes it. */
   reReviewsOnChange(): boolean {
     return this.reviewed() && patched(REVIEW_ON_CHANGE_PATCH);
+  }
+
+  /** Whether holds are typed exceptions with SLA timers and resolutions (runs from before only tagged them). */
+  exceptionCentre(): boolean {
+    return patched(EXCEPTION_CENTRE_PATCH);
+  }
+
+  /** Edits the order's lines on a person's resolution (a substitute SKU): the next plan reads them. */
+  editLines(lines: CanonicalOrder['lines']): void {
+    const order = this.order;
+    this.facts = { ...this.facts, order: { ...order, lines }, revision: this.facts.revision + 1 };
   }
 
   /** Whether the order has been reviewed, in this run or the one it continues. */
@@ -197,6 +213,7 @@ export class OrderRun {
       ...(this.issues.length ? { issues: this.issues } : {}),
       ...(this.refundInProgress ? { refunding: f.refundingWholeOrder ? ['*'] : [...f.refundingLines] } : {}),
       ...(this.reviewed() ? { review: this.reviewStage!.state() } : {}),
+      ...(this.exceptionsPart?.state().length ? { exceptions: this.exceptionsPart.state() } : {}),
       ...(this.fulfilment ? { fulfilment: this.fulfilment.state() } : {}),
       appliedEventIds: f.appliedEventIds.slice(-MAX_IDS_IN_QUERY),
       ignoredEvents: this.ignored,

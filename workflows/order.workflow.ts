@@ -4,13 +4,24 @@ import { hasBlockingIssues } from '../domain/completeness.js';
 import { taskPriorityOf } from '../domain/fulfilment/task-priority.js';
 import { workflowNow } from './clock.js';
 import { FulfilmentStage, type OrderChangeHook } from './fulfilment.stage.js';
-import { orderEventSignal, reviewDecisionUpdate, stateQuery, type OrderResult, type OrderWorkflow, type OrderWorkflowInput, type ReviewDecision } from './order.messages.js';
+import {
+  orderEventSignal,
+  resolveExceptionUpdate,
+  reviewDecisionUpdate,
+  stateQuery,
+  type ExceptionResolution,
+  type OrderResult,
+  type OrderWorkflow,
+  type OrderWorkflowInput,
+  type ReviewDecision,
+} from './order.messages.js';
+import { OrderExceptions, type OrderSituation } from './order.exceptions.js';
 import { OrderRun } from './order.run.js';
 import { ReviewStage } from './review.stage.js';
 import type { ChangeAfterRelease } from '../domain/order-lifecycle.js';
 
 // Validation is a short database read: a local activity, no server round trip.
-const { validateOrder, openOrderException } = proxyLocalActivities<Activities>({
+const { validateOrder, openOrderException, shipmentWarningLead } = proxyLocalActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
@@ -26,6 +37,60 @@ const { writeBackShipment } = proxyActivities<Activities>({
 /** A stage of the order's path: undefined to go on, or the order's result when it ended there. */
 type Stage = (run: OrderRun) => Promise<OrderResult | undefined>;
 
+/** The run's stages beside `OrderRun`: its review and its exceptions. */
+interface Parts {
+  review: ReviewStage;
+  exceptions: OrderExceptions;
+}
+
+/** Where the order stands, for the exception resolution's validator. */
+function situationOf(run: OrderRun): OrderSituation {
+  if (run.status === 'short') return 'short';
+  if (run.status !== 'on_hold') return 'other';
+  if (run.holdReason === 'shipment failed') return 'shipment_failed';
+  if (run.holdReason === 'incomplete' || run.holdReason === 'refund in progress') return 'held';
+  return run.fulfilment?.outcome.status === 'unroutable' ? 'unroutable' : 'other';
+}
+
+/**
+ * Carries out an accepted resolution on the order's data (a cancellation, edits, a substitute SKU, cancelled
+ * lines) and closes its exception. A person's change is not a platform change: it needs no new review.
+ */
+async function carryOut(run: OrderRun, parts: Parts, r: ExceptionResolution): Promise<void> {
+  const e = parts.exceptions.exception(r.exceptionId);
+  if (!e) return;
+  const id = `exception:${e.id}:${r.action}`;
+  const p = r.params ?? {};
+  switch (r.action) {
+    case 'cancel_order':
+      run.onEvent({ eventId: id, type: 'cancelled', reason: r.comment ?? `cancelled by ${r.resolvedBy} (${e.type})` });
+      break;
+    case 'cancel_lines':
+      run.onEvent({ eventId: id, type: 'refunded', lineIds: (p.lineRefs as string[]).map(String), reason: `lines cancelled by ${r.resolvedBy}` });
+      break;
+    case 'substitute_sku': {
+      const lines = run.order.lines.map((l, i) => ((l.lineId ?? String(i + 1)) === p.lineRef ? { ...l, skuCode: String(p.skuCode) } : l));
+      run.editLines(lines);
+      break;
+    }
+    case 'edit_order':
+    case 'choose_address': {
+      const receiver = (r.action === 'choose_address' ? p : (p.receiver ?? {})) as Record<string, unknown>;
+      const fields = ['name', 'phone', 'province', 'city', 'district', 'town', 'detail', 'postalCode'] as const;
+      const edits = Object.fromEntries(fields.filter((f) => typeof receiver[f] === 'string').map((f) => [f, receiver[f] as string]));
+      if (Object.keys(edits).length) run.onEvent({ eventId: `${id}:address`, type: 'address_changed', receiver: { ...run.order.receiver, ...edits } });
+      const memo = typeof p.sellerMemo === 'string' ? { sellerMemo: p.sellerMemo } : {};
+      const remark = typeof p.buyerRemark === 'string' ? { buyerRemark: p.buyerRemark } : {};
+      if (Object.keys(memo).length || Object.keys(remark).length) run.onEvent({ eventId: `${id}:memo`, type: 'memo_changed', ...memo, ...remark });
+      break;
+    }
+    default:
+      break;
+  }
+  parts.review.acceptCurrent();
+  await parts.exceptions.close(e, r.action, r.resolvedBy, r.comment);
+}
+
 /**
  * One order, from its first event to shipment. Started by signal-with-start with the id
  * `order:<platform>:<shopId>:<platformOrderId>`; every event arrives as the `orderEvent` signal, in any
@@ -38,6 +103,14 @@ export const orderWorkflow: OrderWorkflow = async function orderWorkflow(input: 
   const review = new ReviewStage(run);
   run.reviewStage = review;
   setHandler(reviewDecisionUpdate, (d: ReviewDecision) => review.decide(d), { validator: (d: ReviewDecision) => review.validate(d), description: 'A reviewer decides an order waiting for manual review' });
+  const exceptions = new OrderExceptions(run, () => situationOf(run));
+  run.exceptionsPart = exceptions;
+  setHandler(resolveExceptionUpdate, async (r: ExceptionResolution) => exceptions.accept(r), {
+    validator: (r: ExceptionResolution) => exceptions.validate(r),
+    description: "Resolves one of the order's open exceptions with a suggested or manual action",
+  });
+  const parts: Parts = { review, exceptions };
+  exceptions.perform = (r) => carryOut(run, parts, r);
 
   // A payment or a cancellation may arrive before the order itself (a continued run has it already).
   if (!run.resumed) await condition(() => run.facts.order !== undefined || run.isCancelled(), input.paymentTimeoutMs);
@@ -45,9 +118,9 @@ export const orderWorkflow: OrderWorkflow = async function orderWorkflow(input: 
   run.tagOrder();
 
   // A run continued while waiting for stock was paid, validated and reviewed by the run before it.
-  const reviewed: Stage = (r) => reviewByRules(r, review);
-  const fulfilled: Stage = (r) => fulfil(r, review);
-  const stages: Stage[] = run.resumed ? [fulfilled, ship] : [awaitPayment, validateUntilClean, reviewed, fulfilled, ship];
+  const stages: Stage[] = run.resumed
+    ? [(r) => fulfil(r, parts), (r) => ship(r, parts)]
+    : [(r) => awaitPayment(r, parts), (r) => validateUntilClean(r, parts), (r) => reviewByRules(r, review), (r) => fulfil(r, parts), (r) => ship(r, parts)];
   for (const stage of stages) {
     const ended = await stage(run);
     if (ended) return ended;
@@ -56,11 +129,11 @@ export const orderWorkflow: OrderWorkflow = async function orderWorkflow(input: 
 };
 
 /** Payment: a normal order waits for it until its timeout; a presale order pays a deposit, then the balance. */
-async function awaitPayment(run: OrderRun): Promise<OrderResult | undefined> {
+async function awaitPayment(run: OrderRun, parts: Parts): Promise<OrderResult | undefined> {
   const first = run.order;
   const timeout = run.input.paymentTimeoutMs;
   if (first.presale) {
-    const ended = await awaitPresalePayment(run, first.presale.balanceDueAt);
+    const ended = await awaitPresalePayment(run, parts, first.presale.balanceDueAt);
     if (ended) return ended;
   } else if (!run.facts.paidAt && !run.isStopping()) {
     run.deadlineIn(timeout);
@@ -73,7 +146,7 @@ async function awaitPayment(run: OrderRun): Promise<OrderResult | undefined> {
 }
 
 /** A presale order: the deposit within the payment timeout, then the balance by its deadline. */
-async function awaitPresalePayment(run: OrderRun, balanceDueAt: string | undefined): Promise<OrderResult | undefined> {
+async function awaitPresalePayment(run: OrderRun, parts: Parts, balanceDueAt: string | undefined): Promise<OrderResult | undefined> {
   const timeout = run.input.paymentTimeoutMs;
   const depositOrBalance = () => run.facts.depositPaidAt !== undefined || run.facts.balancePaidAt !== undefined;
   if (!depositOrBalance() && !run.isStopping()) {
@@ -87,7 +160,7 @@ async function awaitPresalePayment(run: OrderRun, balanceDueAt: string | undefin
   await run.moveTo('deposit_paid', { balanceDueAt: run.paymentDeadline });
   if (run.facts.options.processAtDeposit) {
     // The shop checks presale orders at deposit time so problems surface weeks before the balance day.
-    const held = await validateUntilClean(run);
+    const held = await validateUntilClean(run, parts);
     if (held) return held;
   }
   if (!(await run.waitFor(() => run.facts.balancePaidAt !== undefined, due))) return run.isStopping() ? endStopped(run, undefined) : run.close('unpaid: balance deadline passed');
@@ -98,23 +171,34 @@ async function awaitPresalePayment(run: OrderRun, balanceDueAt: string | undefin
  * Validation: complete data, no refund in flight. A held order waits for a fix (an address change, a fresh
  * snapshot, a closed refund) or a cancellation, and is validated again.
  */
-async function validateUntilClean(run: OrderRun): Promise<OrderResult | undefined> {
+async function validateUntilClean(run: OrderRun, parts: Parts): Promise<OrderResult | undefined> {
+  const { exceptions } = parts;
+  let released = false;
   for (;;) {
     if (run.isStopping()) return endStopped(run, undefined);
     const seen = run.facts.revision;
     run.issues = await validateOrder({ orderId: run.orderId, order: run.order });
     const blocking = hasBlockingIssues(run.issues);
-    if (!blocking && !run.refundInProgress) break;
+    if (released || (!blocking && !run.refundInProgress)) break;
     run.holdReason = blocking ? 'incomplete' : 'refund in progress';
     run.tagException(blocking ? 'incomplete' : 'refund');
     const blockingCodes = run.issues.filter((i) => i.severity === 'blocking').map((i) => i.code);
     await run.moveTo('on_hold', { reason: run.holdReason, ...(blocking ? { issues: blockingCodes } : {}) });
-    await condition(() => run.isStopping() || run.facts.revision !== seen || (!blocking && !run.refundInProgress));
+    const centre = run.exceptionCentre();
+    if (centre) await exceptions.raise(blocking ? 'incomplete' : 'refund', blocking ? { issues: run.issues.filter((i) => i.severity === 'blocking') } : { refunding: run.facts.refundingLines });
+    await condition(() => run.isStopping() || run.facts.revision !== seen || (!blocking && !run.refundInProgress) || (centre && exceptions.hasPending()));
+    // A person's resolution: released as it is, or edited (validated again), or cancelled.
+    for (let r = exceptions.next(); r; r = exceptions.next()) {
+      await carryOut(run, parts, r);
+      if (r.action === 'release_hold') released = true;
+    }
   }
   if (run.holdReason) {
     run.holdReason = undefined;
     run.tagException(null);
-    run.note('hold_cleared');
+    run.note(released ? 'hold_released' : 'hold_cleared');
+    await exceptions.clear('incomplete', 'the order was fixed');
+    await exceptions.clear('refund', 'the refund was closed');
   }
   if (run.issues.length) run.note('validation_warnings', { issues: run.issues.map((i) => i.code) });
   return undefined;
@@ -134,7 +218,8 @@ async function reviewByRules(run: OrderRun, review: ReviewStage): Promise<OrderR
  * Fulfilment: allocate, reserve, split and merge into packages (waiting for stock when short); the order is
  * `allocated` while its packages wait in their hold windows and `released` once the warehouse has them.
  */
-async function fulfil(run: OrderRun, review: ReviewStage): Promise<OrderResult | undefined> {
+async function fulfil(run: OrderRun, parts: Parts): Promise<OrderResult | undefined> {
+  const { review, exceptions } = parts;
   const paidAt = run.facts.paidAt ?? run.order.paidAt;
   const input = {
     orderId: run.orderId,
@@ -155,9 +240,15 @@ async function fulfil(run: OrderRun, review: ReviewStage): Promise<OrderResult |
       run.tagException('out_of_stock');
       await run.moveTo('short', { shortages: stage.outcome.shortages.map((s) => ({ skuCode: s.skuCode, short: s.short })) });
     }
-    const waited = await stage.waitForStock(run.isStopping, run.input.plansPerRun, reviewAgainOnChange(run, review, stage));
+    const centre = run.exceptionCentre();
+    if (centre) await exceptions.raise('out_of_stock', { shortages: stage.outcome.shortages });
+    const hooks = { ...reviewAgainOnChange(run, review, stage), ...(centre ? resolvedWhileShort(run, parts) : {}) };
+    const waited = await stage.waitForStock(run.isStopping, run.input.plansPerRun, hooks);
     if (waited === 'continue_as_new') return continueWaiting(run, stage);
-    if (waited === 'planned') run.tagException(null);
+    if (waited === 'planned') {
+      run.tagException(null);
+      await exceptions.clear('out_of_stock', 'stock found: planned');
+    }
   } else if (run.resumed) {
     run.tagException(null);
   }
@@ -169,9 +260,19 @@ async function fulfil(run: OrderRun, review: ReviewStage): Promise<OrderResult |
   if (stage.outcome.status === 'unroutable') {
     run.holdReason = stage.outcome.reason;
     await run.moveTo('on_hold', { reason: run.holdReason });
-    await condition(run.isStopping);
+    if (run.exceptionCentre()) {
+      await exceptions.raise('unroutable', { reason: stage.outcome.reason });
+      // Only a cancellation resolves it in this version: the order is not planned again.
+      for (;;) {
+        await condition(() => run.isStopping() || exceptions.hasPending());
+        if (run.isStopping()) break;
+        for (let r = exceptions.next(); r; r = exceptions.next()) await carryOut(run, parts, r);
+      }
+    } else {
+      await condition(run.isStopping);
+    }
   }
-  if (run.isStopping()) return endStopped(run, stage);
+  if (run.isStopping()) return endStopped(run, stage, parts);
   // A line refunded while the parcels were being packed is in a parcel the order no longer has: reported once
   // the warehouse has it, like a refund after release.
   const gone = stage.linesNotIn(run.order);
@@ -185,7 +286,7 @@ async function fulfil(run: OrderRun, review: ReviewStage): Promise<OrderResult |
   }
   await run.allocate(warehouses, { packages: stage.state().packages.map((p) => ({ packageId: p.packageId, warehouseCode: p.warehouseCode, windowEnd: p.windowEnd })) });
   await condition(() => stage.handedOver() || run.isStopping());
-  if (!stage.handedOver()) return endStopped(run, stage);
+  if (!stage.handedOver()) return endStopped(run, stage, parts);
   await run.release(undefined, { packages: outcome.packageIds });
   return undefined;
 }
@@ -213,6 +314,20 @@ function reviewAgainOnChange(run: OrderRun, review: ReviewStage, stage: Fulfilme
 }
 
 /**
+ * A person's resolution of the OUT_OF_STOCK exception while the order waits: substitute a SKU or cancel the
+ * short lines (the next plan reads the order as it is then), keep waiting, or cancel the order.
+ */
+function resolvedWhileShort(run: OrderRun, parts: Parts): Pick<OrderChangeHook, 'pending' | 'act'> {
+  return {
+    pending: () => parts.exceptions.hasPending(),
+    act: async () => {
+      for (let r = parts.exceptions.next(); r; r = parts.exceptions.next()) await carryOut(run, parts, r);
+      return run.isStopping() ? 'stopping' : undefined;
+    },
+  };
+}
+
+/**
  * Carries a short order to a fresh run (continue-as-new) so its history stays small however long it waits:
  * the next run starts at fulfilment with the order's facts, timeline and fulfilment so far.
  */
@@ -224,11 +339,18 @@ async function continueWaiting(run: OrderRun, stage: FulfilmentStage): Promise<n
 }
 
 /** Shipment: every package reports back; the tracking numbers are written back to the platform. */
-async function ship(run: OrderRun): Promise<OrderResult | undefined> {
+async function ship(run: OrderRun, parts: Parts): Promise<OrderResult | undefined> {
   const stage = run.fulfilment!;
-  await reportChangesUntilShipped(run, stage);
+  const promised = run.order.promisedShipAt;
+  if (promised && run.exceptionCentre()) {
+    // SHIPMENT_OVERDUE opens the policy's warning lead before the platform's promised ship time.
+    const { minutes } = await shipmentWarningLead();
+    const warnAt = new Date(Date.parse(promised) - minutes * 60_000).toISOString();
+    void parts.exceptions.watchPromise(warnAt, () => stage.settled() || run.isCancelled(), { promisedShipAt: promised, packages: stage.state().packages.map((p) => p.packageId) });
+  }
+  await reportChangesUntilShipped(run, stage, parts);
   const shipment = await stage.awaitShipment(run.isCancelled);
-  if (shipment.status === 'cancelled') return cancelFulfilment(run, stage);
+  if (shipment.status === 'cancelled') return cancelFulfilment(run, stage, parts);
   if (shipment.status === 'shipped' || shipment.status === 'failed') {
     const parcels = shipment.shipments.length + (shipment.status === 'failed' ? shipment.failed.length : 0);
     for (const sh of shipment.shipments) await writeBack(run, sh, parcels);
@@ -239,8 +361,9 @@ async function ship(run: OrderRun): Promise<OrderResult | undefined> {
     run.holdReason = 'shipment failed';
     run.tagException('shipment_failed');
     await run.moveTo('on_hold', { reason: run.holdReason, failed: shipment.failed });
+    if (run.exceptionCentre()) await parts.exceptions.raise('shipment_failed', { failed: shipment.failed });
     await condition(run.isCancelled);
-    return cancelFulfilment(run, stage);
+    return cancelFulfilment(run, stage, parts);
   }
   return undefined;
 }
@@ -250,7 +373,7 @@ async function ship(run: OrderRun): Promise<OrderResult | undefined> {
  * the parcel no longer matches the order: each one opens an exception for a person, who decides whether to
  * intercept and re-ship.
  */
-async function reportChangesUntilShipped(run: OrderRun, stage: FulfilmentStage): Promise<void> {
+async function reportChangesUntilShipped(run: OrderRun, stage: FulfilmentStage, parts: Parts): Promise<void> {
   let reported = 0;
   const unreported = () => run.facts.changesAfterRelease.length > reported && run.reportsChangesAfterRelease();
   for (;;) {
@@ -260,7 +383,7 @@ async function reportChangesUntilShipped(run: OrderRun, stage: FulfilmentStage):
     reported = run.facts.changesAfterRelease.length;
     run.tagException('changed_after_release');
     const packages = stage.state().packages.map((p) => p.packageId);
-    await openOrderException({ orderId: run.orderId, shopId: run.order.shopId, kind: 'changed_after_release', detail: { changes, packages } });
+    await raise(run, parts, 'changed_after_release', { changes, packages });
     run.note('changed_after_release', { changes, packages });
     if (run.interceptsOnChange()) await interceptChanged(run, stage, changes);
   }
@@ -276,9 +399,15 @@ async function interceptChanged(run: OrderRun, stage: FulfilmentStage, changes: 
   if (requested.length) run.note('interception_requested', { packages: requested, reason });
 }
 
+/** Opens an exception: with its SLA timers in runs of the exception centre, only recorded in runs from before. */
+async function raise(run: OrderRun, parts: Parts | undefined, kind: string, detail: Record<string, unknown>): Promise<void> {
+  if (parts && run.exceptionCentre()) await parts.exceptions.raise(kind, detail);
+  else await openOrderException({ orderId: run.orderId, shopId: run.order.shopId, kind, detail });
+}
+
 /** Ends an order stopped before release: cancelled, or shipped on the platform outside Orderly. */
-async function endStopped(run: OrderRun, stage: FulfilmentStage | undefined): Promise<OrderResult> {
-  if (run.isCancelled()) return stage ? cancelFulfilment(run, stage) : run.cancel();
+async function endStopped(run: OrderRun, stage: FulfilmentStage | undefined, parts?: Parts): Promise<OrderResult> {
+  if (run.isCancelled()) return stage ? cancelFulfilment(run, stage, parts) : run.cancel();
   if (stage) await stage.cancel('shipped on the platform');
   return run.endShippedElsewhere();
 }
@@ -289,7 +418,7 @@ async function endStopped(run: OrderRun, stage: FulfilmentStage | undefined): Pr
  * (the stock is given back) or shipped all the same (the shipment consumes it, the order ends shipped and a
  * person is told).
  */
-async function cancelFulfilment(run: OrderRun, stage: FulfilmentStage): Promise<OrderResult> {
+async function cancelFulfilment(run: OrderRun, stage: FulfilmentStage, parts?: Parts): Promise<OrderResult> {
   const protocol = run.followsInterceptions();
   await stage.cancel(run.cancelReason, { keepIntercepted: protocol });
   if (!protocol || stage.intercepting().length === 0) return run.cancel();
@@ -300,7 +429,7 @@ async function cancelFulfilment(run: OrderRun, stage: FulfilmentStage): Promise<
   if (settled.shippedAnyway.length === 0) return run.cancel();
   run.tagException('intercept_failed');
   const detail = { reason: run.cancelReason, packages: settled.shippedAnyway };
-  await openOrderException({ orderId: run.orderId, shopId: run.order.shopId, kind: 'intercept_failed', detail });
+  await raise(run, parts, 'intercept_failed', detail);
   await run.moveTo('shipped', { ...detail, afterCancellation: true });
   return run.finish();
 }

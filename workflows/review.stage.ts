@@ -136,6 +136,11 @@ export class ReviewStage implements ReviewPart {
     return undefined;
   }
 
+  /** Takes the order as it is now as approved: a person changed it (an exception's resolution), not the platform. */
+  acceptCurrent(): void {
+    if (this.st.approved !== undefined) this.st.approved = fingerprint(reviewedContent(this.run));
+  }
+
   /** Whether the order changed on the platform since it was approved (address, remarks, amounts, lines). */
   changedSinceApproval(): boolean {
     return this.st.approved !== undefined && fingerprint(reviewedContent(this.run)) !== this.st.approved;

@@ -9,6 +9,7 @@ import { createDispatcher, type Dispatcher } from '../../ingest/dispatcher.js';
 import { canonicalOrder, orderWorkflowId, type CanonicalOrder, type CanonicalOrderInput } from '../../domain/order.js';
 import { stateQuery, type OrderState, type OrderWorkflow } from '../../workflows/order.messages.js';
 import { makeOrder } from '../helpers/orders.js';
+import { exceptionTypeOf } from '../../domain/exceptions/model.js';
 
 export type ActivityInput<K extends keyof Activities> = Parameters<Activities[K]>[0];
 export type ActivityOutput<K extends keyof Activities> = Awaited<ReturnType<Activities[K]>>;
@@ -58,7 +59,25 @@ export function readModelMocks() {
       }),
       validateOrder: vi.fn(async (_input: ActivityInput<'validateOrder'>): Promise<ActivityOutput<'validateOrder'>> => []),
       reviewOrder: vi.fn(async (_input: ActivityInput<'reviewOrder'>): Promise<ActivityOutput<'reviewOrder'>> => approvedReview()),
+      ...quietExceptionMocks(),
     },
+  };
+}
+
+/** Exceptions opened as the database would, due far in the future (no escalation during a test), and closed. */
+export function quietExceptionMocks() {
+  let n = 0;
+  const later = '2100-01-01T00:00:00.000Z';
+  return {
+    openOrderException: vi.fn(async (input: ActivityInput<'openOrderException'>): Promise<ActivityOutput<'openOrderException'>> => ({
+      created: true,
+      id: `ex-${++n}`,
+      type: exceptionTypeOf(input.kind),
+      dueAt: later,
+      levels: [{ level: 1, at: later, ownerRole: 'ops_lead' }],
+    })),
+    escalateOrderException: vi.fn(async (_i: ActivityInput<'escalateOrderException'>): Promise<ActivityOutput<'escalateOrderException'>> => ({ escalated: true })),
+    recordExceptionResolution: vi.fn(async (_i: ActivityInput<'recordExceptionResolution'>): Promise<ActivityOutput<'recordExceptionResolution'>> => ({ recorded: true })),
   };
 }
 

@@ -1,0 +1,167 @@
+// The order's exceptions on the time-skipping test server: a hold opens a typed exception with an owner and a
+// due time, its SLA timers escalate it level by level, and a resolution through the `resolveException` update
+// (validated: it must fit the exception and the order now) is carried out by the order.
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { exceptionTypeOf } from '../../domain/exceptions/model.js';
+import { resolveExceptionUpdate, type ExceptionResolution } from '../../workflows/order.messages.js';
+import { HOUR, MINUTE, startTimeSkipping, waitFor, withWorker } from '../helpers/time-skipping.js';
+import { dispatcher, orderHandle, orderState, paidNow, readModelMocks, shortThenPlannedMocks, statusesOn, type ActivityInput, type ActivityOutput } from './mocks.js';
+
+let env: TestWorkflowEnvironment;
+beforeEach(async () => {
+  env = await startTimeSkipping();
+});
+afterEach(async () => {
+  await env?.teardown();
+});
+
+/** Exceptions as the database would open them: ids in order, due after 2 h, levels at 2, 4 and 8 hours. */
+function exceptionMocks() {
+  let n = 0;
+  return {
+    openOrderException: vi.fn(async (input: ActivityInput<'openOrderException'>): Promise<ActivityOutput<'openOrderException'>> => {
+      const now = await env.currentTimeMs();
+      const at = (h: number) => new Date(now + h * HOUR).toISOString();
+      return {
+        created: true,
+        id: `ex-${++n}`,
+        type: exceptionTypeOf(input.kind),
+        dueAt: at(2),
+        levels: [
+          { level: 1, at: at(2), ownerRole: 'ops_lead' },
+          { level: 2, at: at(4), ownerRole: 'ops_lead' },
+          { level: 3, at: at(8), ownerRole: 'admin' },
+        ],
+      };
+    }),
+    escalateOrderException: vi.fn(async (_i: ActivityInput<'escalateOrderException'>): Promise<ActivityOutput<'escalateOrderException'>> => ({ escalated: true })),
+    recordExceptionResolution: vi.fn(async (_i: ActivityInput<'recordExceptionResolution'>): Promise<ActivityOutput<'recordExceptionResolution'>> => ({ recorded: true })),
+  };
+}
+
+const incomplete = [{ code: 'address_detail_missing' as const, field: 'receiver.detail', message: 'street missing', severity: 'blocking' as const }];
+
+async function start(tq: string) {
+  const { order, orderId } = await paidNow(env);
+  await dispatcher(env, tq, 60 * MINUTE).dispatch(orderId, { eventId: `${orderId}#created`, type: 'created', order });
+  return { order, orderId };
+}
+
+const refused = async (p: Promise<unknown>) => {
+  const e = await p.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
+  expect(e).toBeInstanceOf(WorkflowUpdateFailedError);
+  return ((e as WorkflowUpdateFailedError).cause as Error).message;
+};
+
+describe('order exceptions', () => {
+  it('opens an owned, due exception for a hold, escalates it level by level, and releases the hold on a resolution', async () => {
+    const rm = readModelMocks();
+    rm.activities.validateOrder.mockImplementation(async () => incomplete);
+    const ex = exceptionMocks();
+    const f = shortThenPlannedMocks(env, 0, MINUTE);
+    await withWorker(env, { ...rm.activities, ...f, ...ex }, async (tq) => {
+      const { orderId } = await start(tq);
+      const held = await waitFor(() => orderState(env, orderId), (s) => s.status === 'on_hold' && (s.exceptions?.length ?? 0) > 0, 'held with an exception');
+      expect(held.exceptions).toEqual([expect.objectContaining({ id: 'ex-1', kind: 'incomplete', type: 'INCOMPLETE_INFO', level: 0 })]);
+      expect(ex.openOrderException).toHaveBeenCalledWith(expect.objectContaining({ orderId, kind: 'incomplete' }));
+
+      // Level 1 at 2 h, level 2 at 4 h, in order, each once.
+      await env.sleep(1.5 * HOUR);
+      expect(ex.escalateOrderException).not.toHaveBeenCalled();
+      await env.sleep(HOUR);
+      await waitFor(() => Promise.resolve(ex.escalateOrderException.mock.calls.length), (n) => n === 1, 'level 1');
+      await env.sleep(2 * HOUR);
+      await waitFor(() => Promise.resolve(ex.escalateOrderException.mock.calls.length), (n) => n === 2, 'level 2');
+      expect(ex.escalateOrderException.mock.calls.map(([c]) => [c.level, c.ownerRole])).toEqual([
+        [1, 'ops_lead'],
+        [2, 'ops_lead'],
+      ]);
+      const escalated = await waitFor(() => orderState(env, orderId), (s) => s.exceptions?.[0]?.level === 2, 'level 2 in the state');
+      expect(escalated.status).toBe('on_hold');
+
+      const handle = orderHandle(env, orderId);
+      // Refused, and nothing changes: an action that does not fit, one that needs another situation, an unknown id.
+      const bad: ExceptionResolution[] = [
+        { exceptionId: 'ex-1', action: 'substitute_sku', params: { lineRef: '1', skuCode: 'X' }, resolvedBy: 'li' },
+        { exceptionId: 'ex-1', action: 'edit_order', resolvedBy: 'li' },
+        { exceptionId: 'ex-9', action: 'release_hold', resolvedBy: 'li' },
+      ];
+      const reasons = [];
+      for (const r of bad) reasons.push(await refused(handle.executeUpdate(resolveExceptionUpdate, { args: [r] })));
+      expect(reasons[0]).toMatch(/does not resolve an exception of type INCOMPLETE_INFO/);
+      expect(reasons[1]).toMatch(/needs params/);
+      expect(reasons[2]).toMatch(/not one of order/);
+      expect((await orderState(env, orderId)).status).toBe('on_hold');
+
+      const ok = await handle.executeUpdate(resolveExceptionUpdate, { args: [{ exceptionId: 'ex-1', action: 'release_hold', resolvedBy: 'li.ops', comment: 'street confirmed by phone' }] });
+      expect(ok).toEqual({ orderId, exceptionId: 'ex-1', action: 'release_hold', status: 'accepted' });
+      expect(await refused(handle.executeUpdate(resolveExceptionUpdate, { args: [{ exceptionId: 'ex-1', action: 'release_hold', resolvedBy: 'wang' }] }))).toMatch(/already resolved/);
+      const done = await waitFor(() => orderState(env, orderId), (s) => s.status === 'allocated', 'allocated after the release');
+      expect(statusesOn(done)).toEqual(['paid', 'on_hold', 'allocated']);
+      expect(done.exceptions?.[0]?.resolved).toMatchObject({ action: 'release_hold', by: 'li.ops' });
+      expect(ex.recordExceptionResolution).toHaveBeenCalledWith(expect.objectContaining({ exceptionId: 'ex-1', action: 'release_hold', resolvedBy: 'li.ops' }));
+      // Resolved: no level 3.
+      await env.sleep(5 * HOUR);
+      expect(ex.escalateOrderException).toHaveBeenCalledTimes(2);
+    });
+  });
+
+  it('substitutes a SKU for a short order: planned again at once with the substitute, the exception closed', async () => {
+    const rm = readModelMocks();
+    const ex = exceptionMocks();
+    const f = shortThenPlannedMocks(env, 1, 15 * MINUTE);
+    await withWorker(env, { ...rm.activities, ...f, ...ex }, async (tq) => {
+      const { order, orderId } = await start(tq);
+      const short = await waitFor(() => orderState(env, orderId), (s) => s.status === 'short' && (s.exceptions?.length ?? 0) > 0, 'short with an exception');
+      expect(short.exceptions?.[0]).toMatchObject({ type: 'OUT_OF_STOCK', kind: 'out_of_stock' });
+      const line = order.lines[0]!;
+      const lineRef = line.lineId ?? '1';
+      await orderHandle(env, orderId).executeUpdate(resolveExceptionUpdate, {
+        args: [{ exceptionId: 'ex-1', action: 'substitute_sku', params: { lineRef, skuCode: 'TEA-LJ-250-GIFT' }, resolvedBy: 'li.ops' }],
+      });
+      const done = await waitFor(() => orderState(env, orderId), (s) => s.status === 'allocated', 'allocated with the substitute');
+      const second = f.planFulfilment.mock.calls[1]![0];
+      expect(second.order.lines[0]!.skuCode).toBe('TEA-LJ-250-GIFT');
+      expect(second.order.lines.slice(1)).toEqual(order.lines.slice(1));
+      // At once: not after the 15-minute re-plan interval.
+      expect(Date.parse(done.timeline.find((e) => e.type === 'status:allocated')!.at) - Date.parse(done.timeline.find((e) => e.type === 'status:short')!.at)).toBeLessThan(MINUTE);
+      expect(done.exceptions?.[0]?.resolved).toMatchObject({ action: 'substitute_sku', by: 'li.ops' });
+      // The person's change is not a platform change: no second review.
+      expect(rm.activities.reviewOrder).toHaveBeenCalledTimes(1);
+    });
+  });
+
+  it('cancels a held order on a cancel_order resolution, and closes an exception whose cause went away', async () => {
+    const rm = readModelMocks();
+    rm.activities.validateOrder.mockImplementation(async () => incomplete);
+    const ex = exceptionMocks();
+    const f = shortThenPlannedMocks(env, 0, MINUTE);
+    await withWorker(env, { ...rm.activities, ...f, ...ex }, async (tq) => {
+      const { orderId } = await start(tq);
+      await waitFor(() => orderState(env, orderId), (s) => (s.exceptions?.length ?? 0) > 0, 'held');
+      await orderHandle(env, orderId).executeUpdate(resolveExceptionUpdate, { args: [{ exceptionId: 'ex-1', action: 'cancel_order', resolvedBy: 'li.ops', comment: 'buyer unreachable' }] });
+      expect((await orderHandle(env, orderId).result()).status).toBe('cancelled');
+      expect(f.planFulfilment).not.toHaveBeenCalled();
+      expect(ex.recordExceptionResolution).toHaveBeenCalledWith(expect.objectContaining({ exceptionId: 'ex-1', action: 'cancel_order' }));
+    });
+
+    // Fixed by the platform (a new address): the exception closes by itself, recorded as Orderly's.
+    const rm2 = readModelMocks();
+    let fixed = false;
+    rm2.activities.validateOrder.mockImplementation(async () => (fixed ? [] : incomplete));
+    const ex2 = exceptionMocks();
+    await withWorker(env, { ...rm2.activities, ...shortThenPlannedMocks(env, 0, MINUTE), ...ex2 }, async (tq) => {
+      const { order, orderId } = await start(tq);
+      await waitFor(() => orderState(env, orderId), (s) => (s.exceptions?.length ?? 0) > 0, 'held');
+      fixed = true;
+      await dispatcher(env, tq, 60 * MINUTE).dispatch(orderId, { eventId: `${orderId}#addr`, type: 'address_changed', receiver: { ...order.receiver, detail: '文三路 478 号' } });
+      const done = await waitFor(() => orderState(env, orderId), (s) => s.status === 'allocated', 'allocated after the fix');
+      expect(done.exceptions?.[0]?.resolved).toMatchObject({ action: 'acknowledge', by: 'orderly' });
+    });
+  });
+});

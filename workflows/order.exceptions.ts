@@ -1,0 +1,209 @@
+// The order's exceptions: every hold it is in is an exception of a type with an owner and a due time; the run
+// holds a timer per open exception and escalates it level by level; a person (or a rule) resolves it through
+// the `resolveException` update, which the run carries out. Workflow code: deterministic, I/O only through
+// activities.
+import { ApplicationFailure, condition, log, proxyLocalActivities } from '@temporalio/workflow';
+import type { Activities } from '../activities/index.js';
+import { ACTIONS_BY_TYPE, actionFits, type ResolutionAction } from '../domain/exceptions/actions.js';
+import { exceptionTypeOf } from '../domain/exceptions/model.js';
+import { workflowNow } from './clock.js';
+import type { ExceptionResolution, ExceptionResolutionResult, OrderException } from './order.messages.js';
+import type { OrderRun } from './order.run.js';
+
+const { openOrderException, escalateOrderException, recordExceptionResolution } = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
+
+/** Where the order stands, for the validator: which actions make sense now. */
+export type OrderSituation = 'held' | 'short' | 'unroutable' | 'shipment_failed' | 'other';
+
+/** Actions that need the order in a given situation (the rest only need the exception to be open). */
+const NEEDS: Partial<Record<ResolutionAction, readonly OrderSituation[]>> = {
+  release_hold: ['held'],
+  wait_for_stock: ['short'],
+  substitute_sku: ['short'],
+  cancel_lines: ['short', 'held'],
+  choose_address: ['held'],
+  edit_order: ['held', 'short'],
+};
+
+/** Actions done at once by the update's handler, whatever the order waits for. */
+const IMMEDIATE: readonly ResolutionAction[] = ['acknowledge', 'wait_for_stock', 'cancel_order'];
+
+/** Actions this version of the order workflow carries out; others are refused (409) with the reason. */
+const CARRIED_OUT: readonly ResolutionAction[] = [
+  'release_hold',
+  'edit_order',
+  'choose_address',
+  'cancel_order',
+  'wait_for_stock',
+  'substitute_sku',
+  'cancel_lines',
+  'acknowledge',
+];
+
+export class OrderExceptions {
+  private readonly all: OrderException[] = [];
+  /** Accepted resolutions the run has not carried out yet, in arrival order. */
+  private readonly queue: ExceptionResolution[] = [];
+
+  constructor(
+    private readonly run: OrderRun,
+    /** Where the order stands now (the validator's view). */
+    private readonly situation: () => OrderSituation,
+  ) {
+    // A continued run takes the exceptions of the run before; the open ones get their timers again.
+    for (const e of run.input.resume?.exceptions ?? []) {
+      this.all.push(e);
+      if (!e.resolved) void this.watch(e);
+    }
+  }
+
+  /** The state query's part: open exceptions and those resolved in this run. */
+  state(): OrderException[] {
+    return this.all.map((e) => ({ ...e, levels: [...e.levels] }));
+  }
+
+  /** The open exception of a kind, if any. */
+  openOf(kind: string): OrderException | undefined {
+    return this.all.find((e) => e.kind === kind && !e.resolved);
+  }
+
+  /**
+   * Opens an exception (the activity dedupes an open one of the same kind) and starts its SLA timers: at each
+   * level's time it escalates (new owner, a notification, a log line) unless resolved first.
+   */
+  async raise(kind: string, detail: Record<string, unknown>): Promise<OrderException | undefined> {
+    const existing = this.openOf(kind);
+    if (existing) return existing;
+    const run = this.run;
+    const r = await openOrderException({ orderId: run.orderId, shopId: run.order.shopId, kind, detail, order: run.order });
+    if (!r.id || !r.dueAt) return undefined;
+    const e: OrderException = {
+      id: r.id,
+      kind,
+      type: r.type ?? exceptionTypeOf(kind),
+      openedAt: workflowNow().toISOString(),
+      dueAt: r.dueAt,
+      level: 0,
+      levels: r.levels ?? [],
+      ...(r.finalAction && r.finalAction.action !== 'none' ? { finalAction: r.finalAction } : {}),
+    };
+    this.all.push(e);
+    run.note('exception_opened', { exceptionId: e.id, type: e.type, dueAt: e.dueAt });
+    void this.watch(e);
+    return e;
+  }
+
+  /** Escalates `e` at each level's time until it is resolved. */
+  private async watch(e: OrderException): Promise<void> {
+    for (const step of e.levels.filter((l) => l.level > e.level)) {
+      const wait = Date.parse(step.at) - workflowNow().getTime();
+      if (await condition(() => e.resolved !== undefined, Math.max(wait, 1))) return;
+      await escalateOrderException({ exceptionId: e.id, orderId: this.run.orderId, shopId: this.run.order.shopId, type: e.type, level: step.level, ownerRole: step.ownerRole });
+      e.level = step.level;
+      log.warn('exception escalated', { orderId: this.run.orderId, exceptionId: e.id, type: e.type, level: step.level, ownerRole: step.ownerRole });
+      this.run.note('exception_escalated', { exceptionId: e.id, type: e.type, level: step.level, ownerRole: step.ownerRole });
+    }
+    await this.applyFinalAction(e);
+  }
+
+  /**
+   * The policy's final action, once the last level has passed unresolved: queued like a person's resolution
+   * (recorded as the policy's), when the order carries it out and it fits the exception and the order now.
+   */
+  private async applyFinalAction(e: OrderException): Promise<void> {
+    const final = e.finalAction;
+    if (!final) return;
+    const wait = Date.parse(final.at) - workflowNow().getTime();
+    if (await condition(() => e.resolved !== undefined, Math.max(wait, 1))) return;
+    const action: ResolutionAction | undefined = final.action === 'close_unpaid' || final.action === 'cancel_order' ? 'cancel_order' : undefined;
+    const resolution: ExceptionResolution | undefined = action && { exceptionId: e.id, action, resolvedBy: 'policy', comment: `final action ${final.action} of the exception policy` };
+    try {
+      if (!resolution) throw new Error(`${final.action} is not carried out by the order workflow yet`);
+      this.validate(resolution);
+      await this.accept(resolution);
+      this.run.note('exception_final_action', { exceptionId: e.id, type: e.type, action: final.action });
+    } catch (err) {
+      log.warn('exception final action not applied', { orderId: this.run.orderId, exceptionId: e.id, action: final.action, reason: err instanceof Error ? err.message : String(err) });
+      this.run.note('exception_final_action_skipped', { exceptionId: e.id, action: final.action, reason: err instanceof Error ? err.message : String(err) });
+    }
+  }
+
+  /**
+   * Warns before a promised ship time: unless `shipped()` by `warnAt`, SHIPMENT_OVERDUE opens (and is closed
+   * when the order ships after all). Runs beside the order's wait for its parcels.
+   */
+  async watchPromise(warnAt: string, shipped: () => boolean, detail: Record<string, unknown>): Promise<void> {
+    const wait = Date.parse(warnAt) - workflowNow().getTime();
+    if (await condition(shipped, Math.max(wait, 1))) return;
+    await this.raise('shipment_overdue', { ...detail, warnedAt: workflowNow().toISOString() });
+    await condition(shipped);
+    await this.clear('shipment_overdue', 'the order shipped');
+  }
+
+  /** The update's validator: the exception is open on this order, the action fits its type and the order now. */
+  validate(r: ExceptionResolution): void {
+    const e = this.all.find((x) => x.id === r.exceptionId);
+    const refuse = (message: string) => {
+      throw ApplicationFailure.nonRetryable(message, 'ResolutionRefused');
+    };
+    if (!e) return refuse(`exception ${r.exceptionId} is not one of order ${this.run.orderId}'s`);
+    if (e.resolved || this.queue.some((q) => q.exceptionId === e.id)) return refuse(`exception ${e.id} is already resolved`);
+    if (!actionFits(e.type, r.action)) return refuse(`${r.action} does not resolve an exception of type ${e.type} (it takes ${ACTIONS_BY_TYPE[e.type].join(', ')})`);
+    if (!CARRIED_OUT.includes(r.action)) return refuse(`${r.action} is not carried out by the order workflow yet; choose another action`);
+    const needs = NEEDS[r.action];
+    const now = this.situation();
+    if (needs && !needs.includes(now)) return refuse(`${r.action} needs the order ${needs.join(' or ')}, but it is ${now === 'other' ? this.run.status : now}`);
+    if (r.action === 'substitute_sku' && (typeof r.params?.lineRef !== 'string' || typeof r.params?.skuCode !== 'string')) return refuse('substitute_sku needs params.lineRef and params.skuCode');
+    if (r.action === 'cancel_lines' && !Array.isArray(r.params?.lineRefs)) return refuse('cancel_lines needs params.lineRefs');
+    if ((r.action === 'choose_address' || r.action === 'edit_order') && typeof r.params !== 'object') return refuse(`${r.action} needs params`);
+  }
+
+  /** Carries out a resolution that needs no particular wait (a cancellation, an acknowledgement); set by the workflow. */
+  perform: ((r: ExceptionResolution) => Promise<void>) | undefined;
+
+  /**
+   * The update's handler. An acknowledgement, `wait_for_stock` or a cancellation is done at once, wherever the
+   * order waits; the rest is queued for the run, which carries it out where it waits (held, short).
+   */
+  async accept(r: ExceptionResolution): Promise<ExceptionResolutionResult> {
+    const done = { orderId: this.run.orderId, exceptionId: r.exceptionId, action: r.action };
+    if (IMMEDIATE.includes(r.action) && this.perform) {
+      await this.perform(r);
+      return { ...done, status: 'resolved' };
+    }
+    this.queue.push(r);
+    return { ...done, status: 'accepted' };
+  }
+
+  /** Whether a resolution waits to be carried out. */
+  hasPending(): boolean {
+    return this.queue.length > 0;
+  }
+
+  /** The next accepted resolution, for the run to carry out. */
+  next(): ExceptionResolution | undefined {
+    return this.queue.shift();
+  }
+
+  /** Closes an exception: a person's or a rule's resolution, or the order's own (the hold cleared by itself). */
+  async close(e: OrderException, action: ResolutionAction, by: string, comment?: string): Promise<void> {
+    if (e.resolved) return;
+    const at = workflowNow().toISOString();
+    e.resolved = { action, by, at, ...(comment ? { comment } : {}) };
+    await recordExceptionResolution({ exceptionId: e.id, orderId: this.run.orderId, action, resolvedBy: by, at, ...(comment ? { comment } : {}) });
+    this.run.note('exception_resolved', { exceptionId: e.id, type: e.type, action, by });
+  }
+
+  /** Closes the open exception of a kind because its cause went away (stock arrived, data fixed, refund closed). */
+  async clear(kind: string, reason: string): Promise<void> {
+    const e = this.openOf(kind);
+    if (e) await this.close(e, 'acknowledge', 'orderly', reason);
+  }
+
+  exception(id: string): OrderException | undefined {
+    return this.all.find((e) => e.id === id);
+  }
+}
