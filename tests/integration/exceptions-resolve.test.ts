@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stateQuery } from '../../workflows/order.messages.js';
 import { get, orderStatusOf, post, seedBasics, seedSku, seedStock, submitOrder, teaOrder } from '../helpers/fulfilment.js';
-import { createTestStack, eventually, type TestStack } from '../helpers/stack.js';
+import { createTestStack, eventually, maybeRecordHistory, type TestStack } from '../helpers/stack.js';
 
 let stack: TestStack;
 
@@ -64,6 +64,7 @@ describe('exceptions of real orders, resolved through the API', () => {
     const [after] = await eventually(() => exceptionsOf(id), (l) => l[0]?.status === 'resolved', 10_000, 'resolved');
     expect(after!.events.map((e) => e.event)).toEqual(['opened', 'resolved']);
     expect((await resolve(ex!.id, { action: 'wait_for_stock', resolvedBy: 'wang' })).status).toBe(409);
+    await maybeRecordHistory(stack.client, id, 'order-short-substituted');
   });
 
   it('holds an order without its street, suggests completing it, and goes on once edited', async () => {

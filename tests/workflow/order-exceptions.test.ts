@@ -5,7 +5,7 @@ import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { exceptionTypeOf } from '../../domain/exceptions/model.js';
-import { resolveExceptionUpdate, type ExceptionResolution } from '../../workflows/order.messages.js';
+import { packageUpdateSignal, resolveExceptionUpdate, type ExceptionResolution } from '../../workflows/order.messages.js';
 import { HOUR, MINUTE, startTimeSkipping, waitFor, withWorker } from '../helpers/time-skipping.js';
 import { dispatcher, orderHandle, orderState, paidNow, readModelMocks, shortThenPlannedMocks, statusesOn, type ActivityInput, type ActivityOutput } from './mocks.js';
 
@@ -18,7 +18,7 @@ afterEach(async () => {
 });
 
 /** Exceptions as the database would open them: ids in order, due after 2 h, levels at 2, 4 and 8 hours. */
-function exceptionMocks() {
+function exceptionMocks(finalAction?: { action: 'cancel_order' | 'close_unpaid'; afterHours: number }) {
   let n = 0;
   return {
     openOrderException: vi.fn(async (input: ActivityInput<'openOrderException'>): Promise<ActivityOutput<'openOrderException'>> => {
@@ -34,6 +34,7 @@ function exceptionMocks() {
           { level: 2, at: at(4), ownerRole: 'ops_lead' },
           { level: 3, at: at(8), ownerRole: 'admin' },
         ],
+        ...(finalAction ? { finalAction: { action: finalAction.action, at: at(finalAction.afterHours) } } : {}),
       };
     }),
     escalateOrderException: vi.fn(async (_i: ActivityInput<'escalateOrderException'>): Promise<ActivityOutput<'escalateOrderException'>> => ({ escalated: true })),
@@ -162,6 +163,75 @@ describe('order exceptions', () => {
       await dispatcher(env, tq, 60 * MINUTE).dispatch(orderId, { eventId: `${orderId}#addr`, type: 'address_changed', receiver: { ...order.receiver, detail: '文三路 478 号' } });
       const done = await waitFor(() => orderState(env, orderId), (s) => s.status === 'allocated', 'allocated after the fix');
       expect(done.exceptions?.[0]?.resolved).toMatchObject({ action: 'acknowledge', by: 'orderly' });
+    });
+  });
+
+  it('applies the policy’s final action once the last level has passed, recorded as the policy’s', async () => {
+    const rm = readModelMocks();
+    rm.activities.validateOrder.mockImplementation(async () => incomplete);
+    const ex = exceptionMocks({ action: 'cancel_order', afterHours: 9 });
+    await withWorker(env, { ...rm.activities, ...shortThenPlannedMocks(env, 0, MINUTE), ...ex }, async (tq) => {
+      const { orderId } = await start(tq);
+      await waitFor(() => orderState(env, orderId), (s) => (s.exceptions?.length ?? 0) > 0, 'held');
+      await env.sleep(8.5 * HOUR);
+      await waitFor(() => Promise.resolve(ex.escalateOrderException.mock.calls.length), (n) => n === 3, 'three levels');
+      expect((await orderState(env, orderId)).status).toBe('on_hold');
+      await env.sleep(HOUR);
+      expect((await orderHandle(env, orderId).result()).status).toBe('cancelled');
+      expect(ex.recordExceptionResolution).toHaveBeenCalledWith(expect.objectContaining({ exceptionId: 'ex-1', action: 'cancel_order', resolvedBy: 'policy' }));
+    });
+  });
+
+  it('warns that a released order will miss its promised ship time, and closes the warning when it ships', async () => {
+    const rm = readModelMocks();
+    const ex = exceptionMocks();
+    const f = shortThenPlannedMocks(env, 0, MINUTE);
+    const shipmentWarningLead = vi.fn(async (): Promise<ActivityOutput<'shipmentWarningLead'>> => ({ minutes: 120 }));
+    const writeBackShipment = vi.fn(async (_i: ActivityInput<'writeBackShipment'>): Promise<ActivityOutput<'writeBackShipment'>> => ({ status: 'sent', attempts: 1 }));
+    await withWorker(env, { ...rm.activities, ...f, ...ex, shipmentWarningLead, writeBackShipment }, async (tq) => {
+      const now = await env.currentTimeMs();
+      const promisedShipAt = new Date(now + 3 * HOUR).toISOString().replace(/\.\d+Z$/, 'Z');
+      const { order, orderId } = await paidNow(env);
+      await dispatcher(env, tq, 60 * MINUTE).dispatch(orderId, { eventId: `${orderId}#created`, type: 'created', order: { ...order, promisedShipAt } });
+      await waitFor(() => orderState(env, orderId), (s) => s.status === 'allocated', 'allocated');
+      const packageId = `pkg-${orderId}`;
+      const handle = orderHandle(env, orderId);
+      await handle.signal(packageUpdateSignal, { packageId, type: 'released', carrierCode: 'YTO', memberOrderIds: [orderId] });
+      await waitFor(() => orderState(env, orderId), (s) => s.status === 'released', 'released');
+      // The warning lead is 2 hours: nothing after 30 minutes, SHIPMENT_OVERDUE after 70.
+      await env.sleep(30 * MINUTE);
+      expect(ex.openOrderException).not.toHaveBeenCalled();
+      await env.sleep(40 * MINUTE);
+      const warned = await waitFor(() => orderState(env, orderId), (s) => s.exceptions?.some((e) => e.type === 'SHIPMENT_OVERDUE') === true, 'overdue warning');
+      expect(warned.exceptions?.[0]).toMatchObject({ kind: 'shipment_overdue', level: 0 });
+      expect(ex.openOrderException.mock.calls[0]![0].detail).toMatchObject({ promisedShipAt, packages: [packageId] });
+      await handle.signal(packageUpdateSignal, { packageId, type: 'shipped', carrierCode: 'YTO', trackingNo: 'YT0000000000001', at: new Date(await env.currentTimeMs()).toISOString() });
+      expect((await handle.result()).status).toBe('shipped');
+      expect(ex.recordExceptionResolution).toHaveBeenCalledWith(expect.objectContaining({ exceptionId: 'ex-1', action: 'acknowledge', resolvedBy: 'orderly' }));
+    });
+  });
+
+  it('opens WAREHOUSE_REJECTED when the warehouse cannot ship a parcel, and refuses an action the order does not carry out yet', async () => {
+    const rm = readModelMocks();
+    const ex = exceptionMocks();
+    const f = {
+      ...shortThenPlannedMocks(env, 0, MINUTE),
+      // The failed parcel is the warehouse's already: nothing to leave or stop.
+      leavePackages: vi.fn(async (_i: ActivityInput<'leavePackages'>): Promise<ActivityOutput<'leavePackages'>> => []),
+      interceptPackages: vi.fn(async (_i: ActivityInput<'interceptPackages'>): Promise<ActivityOutput<'interceptPackages'>> => ({ requested: [] })),
+    };
+    await withWorker(env, { ...rm.activities, ...f, ...ex }, async (tq) => {
+      const { orderId } = await start(tq);
+      await waitFor(() => orderState(env, orderId), (s) => s.status === 'allocated', 'allocated');
+      const packageId = `pkg-${orderId}`;
+      const handle = orderHandle(env, orderId);
+      await handle.signal(packageUpdateSignal, { packageId, type: 'released', carrierCode: 'YTO', memberOrderIds: [orderId] });
+      await handle.signal(packageUpdateSignal, { packageId, type: 'failed', reason: 'parcel damaged in the warehouse', at: new Date(await env.currentTimeMs()).toISOString() });
+      const held = await waitFor(() => orderState(env, orderId), (s) => s.exceptions?.some((e) => e.type === 'WAREHOUSE_REJECTED') === true, 'warehouse rejected');
+      expect(held.status).toBe('on_hold');
+      expect(await refused(handle.executeUpdate(resolveExceptionUpdate, { args: [{ exceptionId: 'ex-1', action: 'reship', params: { carrierCode: 'SF' }, resolvedBy: 'li' }] }))).toMatch(/not carried out by the order workflow yet/);
+      await handle.executeUpdate(resolveExceptionUpdate, { args: [{ exceptionId: 'ex-1', action: 'cancel_order', resolvedBy: 'li', comment: 'refunded on the platform' }] });
+      expect((await handle.result()).status).toBe('cancelled');
     });
   });
 });

@@ -217,7 +217,7 @@ describe('a change on the platform while the warehouse has the parcel', () => {
       await handle.signal(packageUpdateSignal, { packageId, type: 'intercepted', at: '2026-11-11T09:00:00Z' });
       const held = await waitFor(() => orderState(env, orderId), (s) => s.status === 'on_hold', 'on hold');
       expect(held.holdReason).toBe('shipment failed');
-      expect(held.timeline.at(-1)?.detail).toMatchObject({ failed: [{ packageId, reason: 'intercepted: order changed after release: amount' }] });
+      expect(held.timeline.findLast((e) => e.type === 'status:on_hold')?.detail).toMatchObject({ failed: [{ packageId, reason: 'intercepted: order changed after release: amount' }] });
       // Its stock stays reserved for the person's decision (re-ship or cancel).
       expect(f.releaseStock).not.toHaveBeenCalled();
       expect(f.writeBackShipment).not.toHaveBeenCalled();
