@@ -197,6 +197,11 @@ export class FulfilmentStage {
     return this.current.status === 'cancelled' ? 'cancelled' : 'planned';
   }
 
+  /** Plans again now (an unroutable order whose address a person corrected). */
+  async planAgain(): Promise<void> {
+    await this.replan();
+  }
+
   /** Takes the rules, priority and task priority of a new review for the plans still to come. */
   useRules(rules: FulfilmentRules | undefined, priority: number, taskPriority: TaskPriority | undefined): void {
     this.input = { ...this.input, ...(rules ? { rules } : {}), priority, ...(taskPriority ? { taskPriority } : {}) };

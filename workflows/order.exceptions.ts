@@ -24,8 +24,8 @@ const NEEDS: Partial<Record<ResolutionAction, readonly OrderSituation[]>> = {
   wait_for_stock: ['short'],
   substitute_sku: ['short'],
   cancel_lines: ['short', 'held'],
-  choose_address: ['held'],
-  edit_order: ['held', 'short'],
+  choose_address: ['held', 'unroutable'],
+  edit_order: ['held', 'short', 'unroutable'],
 };
 
 /** Actions done at once by the update's handler, whatever the order waits for. */

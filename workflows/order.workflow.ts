@@ -234,43 +234,49 @@ async function fulfil(run: OrderRun, parts: Parts): Promise<OrderResult | undefi
   };
   const stage = await FulfilmentStage.run(input, run.input.resume?.fulfilment);
   run.fulfilment = stage;
-  if (stage.outcome.status === 'short') {
-    // A continued run is short already: the status and its exception tag came with it.
-    if (!run.resumed) {
-      run.tagException('out_of_stock');
-      await run.moveTo('short', { shortages: stage.outcome.shortages.map((s) => ({ skuCode: s.skuCode, short: s.short })) });
-    }
-    const centre = run.exceptionCentre();
-    if (centre) await exceptions.raise('out_of_stock', { shortages: stage.outcome.shortages });
-    const hooks = { ...reviewAgainOnChange(run, review, stage), ...(centre ? resolvedWhileShort(run, parts) : {}) };
-    const waited = await stage.waitForStock(run.isStopping, run.input.plansPerRun, hooks);
-    if (waited === 'continue_as_new') return continueWaiting(run, stage);
-    if (waited === 'planned') {
-      run.tagException(null);
-      await exceptions.clear('out_of_stock', 'stock found: planned');
-    }
-  } else if (run.resumed) {
-    run.tagException(null);
-  }
-  if (stage.outcome.status === 'awaiting_transfer') {
-    // Stock on its way from another warehouse: the packages are joined once it is in the target's stock.
-    run.note('awaiting_transfers', { transfers: stage.state().transfers ?? [] });
-    if (await stage.awaitTransfers(run.isStopping)) run.note('transfers_received', { transfers: (stage.state().transfers ?? []).map((t) => t.transferId) });
-  }
-  if (stage.outcome.status === 'unroutable') {
-    run.holdReason = stage.outcome.reason;
-    await run.moveTo('on_hold', { reason: run.holdReason });
-    if (run.exceptionCentre()) {
-      await exceptions.raise('unroutable', { reason: stage.outcome.reason });
-      // Only a cancellation resolves it in this version: the order is not planned again.
-      for (;;) {
-        await condition(() => run.isStopping() || exceptions.hasPending());
-        if (run.isStopping()) break;
-        for (let r = exceptions.next(); r; r = exceptions.next()) await carryOut(run, parts, r);
+  // Short, awaiting transfers or unroutable; an unroutable order whose address a person corrects is planned
+  // again and goes through these once more.
+  for (;;) {
+    if (stage.outcome.status === 'short') {
+      // A continued run is short already: the status and its exception tag came with it.
+      if (!run.resumed) {
+        run.tagException('out_of_stock');
+        await run.moveTo('short', { shortages: stage.outcome.shortages.map((s) => ({ skuCode: s.skuCode, short: s.short })) });
       }
-    } else {
-      await condition(run.isStopping);
+      const centre = run.exceptionCentre();
+      if (centre) await exceptions.raise('out_of_stock', { shortages: stage.outcome.shortages });
+      const hooks = { ...reviewAgainOnChange(run, review, stage), ...(centre ? resolvedWhileShort(run, parts) : {}) };
+      const waited = await stage.waitForStock(run.isStopping, run.input.plansPerRun, hooks);
+      if (waited === 'continue_as_new') return continueWaiting(run, stage);
+      if (waited === 'planned') {
+        run.tagException(null);
+        await exceptions.clear('out_of_stock', 'stock found: planned');
+      }
+    } else if (run.resumed) {
+      run.tagException(null);
     }
+    if (stage.outcome.status === 'awaiting_transfer') {
+      // Stock on its way from another warehouse: the packages are joined once it is in the target's stock.
+      run.note('awaiting_transfers', { transfers: stage.state().transfers ?? [] });
+      if (await stage.awaitTransfers(run.isStopping)) run.note('transfers_received', { transfers: (stage.state().transfers ?? []).map((t) => t.transferId) });
+    }
+    if (stage.outcome.status === 'unroutable') {
+      run.holdReason = stage.outcome.reason;
+      await run.moveTo('on_hold', { reason: run.holdReason });
+      if (run.exceptionCentre()) {
+        await exceptions.raise('unroutable', { reason: stage.outcome.reason });
+        // Held until a person gives the address (planned again at once) or cancels the order.
+        if (await addressGiven(run, parts)) {
+          run.holdReason = undefined;
+          run.note('planned_again', { reason: 'address corrected' });
+          await stage.planAgain();
+          continue;
+        }
+      } else {
+        await condition(run.isStopping);
+      }
+    }
+    break;
   }
   if (run.isStopping()) return endStopped(run, stage, parts);
   // A line refunded while the parcels were being packed is in a parcel the order no longer has: reported once
@@ -311,6 +317,23 @@ function reviewAgainOnChange(run: OrderRun, review: ReviewStage, stage: Fulfilme
       return undefined;
     },
   };
+}
+
+/**
+ * Waits, for an unroutable order, for a person's resolution: true once an address was given (choose_address,
+ * edit_order), false when the order was cancelled or stopped.
+ */
+async function addressGiven(run: OrderRun, parts: Parts): Promise<boolean> {
+  for (;;) {
+    await condition(() => run.isStopping() || parts.exceptions.hasPending());
+    if (run.isStopping()) return false;
+    let given = false;
+    for (let r = parts.exceptions.next(); r; r = parts.exceptions.next()) {
+      await carryOut(run, parts, r);
+      if (r.action === 'choose_address' || r.action === 'edit_order') given = true;
+    }
+    if (given && !run.isStopping()) return true;
+  }
 }
 
 /**

@@ -234,4 +234,26 @@ describe('order exceptions', () => {
       expect((await handle.result()).status).toBe('cancelled');
     });
   });
+
+  it('plans an unroutable order again once a person gives its address', async () => {
+    const rm = readModelMocks();
+    const ex = exceptionMocks();
+    const f = shortThenPlannedMocks(env, 0, MINUTE);
+    f.planFulfilment.mockImplementationOnce(async () => ({ status: 'unroutable', reason: 'receiver address not recognised: 火星省', decisions: [] }));
+    await withWorker(env, { ...rm.activities, ...f, ...ex }, async (tq) => {
+      const { orderId } = await start(tq);
+      const held = await waitFor(() => orderState(env, orderId), (s) => s.exceptions?.some((e) => e.type === 'ADDRESS_AMBIGUOUS') === true, 'unroutable');
+      expect(held.status).toBe('on_hold');
+      const handle = orderHandle(env, orderId);
+      expect(await refused(handle.executeUpdate(resolveExceptionUpdate, { args: [{ exceptionId: 'ex-1', action: 'release_hold', resolvedBy: 'li' }] }))).toMatch(/needs the order held/);
+      await handle.executeUpdate(resolveExceptionUpdate, {
+        args: [{ exceptionId: 'ex-1', action: 'choose_address', params: { province: '浙江省', city: '杭州市', district: '西湖区', regionCode: '330106' }, resolvedBy: 'li.cs' }],
+      });
+      const done = await waitFor(() => orderState(env, orderId), (s) => s.status === 'allocated', 'allocated at the given address');
+      expect(f.planFulfilment).toHaveBeenCalledTimes(2);
+      expect(f.planFulfilment.mock.calls[1]![0].order.receiver).toMatchObject({ province: '浙江省', city: '杭州市', district: '西湖区' });
+      expect(done.exceptions?.[0]?.resolved).toMatchObject({ action: 'choose_address', by: 'li.cs' });
+      expect(statusesOn(done)).toEqual(['paid', 'on_hold', 'allocated']);
+    });
+  });
 });
