@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import type { SimOrder, SimPlatform } from './generator.js';
+import { BAD_ADDRESS_KINDS, type BadAddressKind, type SimOrder, type SimPlatform } from './generator.js';
 import { PlatformSimulator, pushesKind, type PushKind, type PushResult, type SimShop } from './server.js';
 import { startWarehouse, WAREHOUSE_DEFAULTS, type WarehousePlayer, type WarehouseReport } from './warehouse.js';
 
@@ -48,6 +48,11 @@ export interface DriveOptions {
   alreadyShippedRate?: number;
   refundLineRate?: number;
   lateAddressRate?: number;
+  /**
+   * Set by `--bad-address`: share of orders (pushed or pulled, any platform) whose receiver address is unusable:
+   * no street, a province that contradicts the city, or no real region (`BAD_ADDRESS_KINDS`, equal parts).
+   */
+  badAddressRate?: number;
 }
 
 /**
@@ -81,6 +86,15 @@ export function chooseScenario(u: number, opts: Pick<DriveOptions, 'alreadyShipp
   if (!picked || o.status !== 'paid' || o.presale || !SCENARIO_PLATFORMS[picked].includes(o.platform)) return undefined;
   if (picked === 'refund_line' && o.lines.length < 2) return undefined;
   return picked;
+}
+
+/**
+ * Whether an order gets a bad address, and which, from one draw `u` in [0, 1): below `rate`, the kinds take
+ * equal consecutive slices of it; otherwise none.
+ */
+export function chooseBadAddress(u: number, rate: number | undefined): BadAddressKind | undefined {
+  if (!rate || u >= rate) return undefined;
+  return BAD_ADDRESS_KINDS[Math.min(BAD_ADDRESS_KINDS.length - 1, Math.floor((u / rate) * BAD_ADDRESS_KINDS.length))];
 }
 
 export interface WarehouseFlags {
@@ -130,6 +144,8 @@ Drives a running Orderly (start it with \`npm start\`) with the four-platform si
                         payment (Taobao: then the refund paid out; PDD: order-level; not Douyin), 0..1 (default 0)
   --late-address <f>    share of paid pushed orders whose receiver changes a little later, 0..1 (default 0)
                         (the three shares split the same orders: together at most 1; taobao, douyin, pdd only)
+  --bad-address <f>     share of orders whose receiver address is unusable: no street, a province that contradicts
+                        the city, or no real region (equal parts), 0..1 (default 0)
   -h, --help            this text
 
 Example: npm run simulate -- --platform douyin --rate 50 --duration 60
@@ -173,6 +189,7 @@ export function parseSimulateArgs(argv: readonly string[], now = Date.now()): Pa
         'already-shipped': { type: 'string' },
         'refund-line': { type: 'string' },
         'late-address': { type: 'string' },
+        'bad-address': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -233,6 +250,7 @@ export function parseSimulateArgs(argv: readonly string[], now = Date.now()): Pa
       ...(values['already-shipped'] !== undefined ? { alreadyShippedRate: num('already-shipped', values['already-shipped'], 0, 0, 1) } : {}),
       ...(values['refund-line'] !== undefined ? { refundLineRate: num('refund-line', values['refund-line'], 0, 0, 1) } : {}),
       ...(values['late-address'] !== undefined ? { lateAddressRate: num('late-address', values['late-address'], 0, 0, 1) } : {}),
+      ...(values['bad-address'] !== undefined ? { badAddressRate: num('bad-address', values['bad-address'], 0, 0, 1) } : {}),
     };
     const scenarioTotal = (options.alreadyShippedRate ?? 0) + (options.refundLineRate ?? 0) + (options.lateAddressRate ?? 0);
     // A little slack for decimal shares such as 0.7 + 0.2 + 0.1.
@@ -276,6 +294,8 @@ export interface GeneratedOrder {
   pushed: boolean;
   duplicated: boolean;
   outOfOrder: boolean;
+  /** With --bad-address: how its receiver address was spoiled, if it was. */
+  badAddress?: BadAddressKind;
   /** The scenario it played, if any (and, for refund-line, the refunded line). */
   scenario?: SimScenario;
   refundLineId?: string;
@@ -352,6 +372,8 @@ export interface DriveReport {
   holds: HoldReport;
   /** With --already-shipped, --refund-line or --late-address: what each scenario sent and where its orders ended. */
   scenarios?: Partial<Record<SimScenario, ScenarioReport>>;
+  /** With --bad-address: orders given a bad address, per kind, and the status each ended in. */
+  badAddresses?: { orders: number; byKind: Partial<Record<BadAddressKind, number>>; byStatus: Record<string, number> };
   /** With --warehouse: what the warehouse player did and what came of it. */
   warehouse?: WarehouseReport & {
     /** Of this run's orders, those Orderly lists as `shipped`. */
@@ -586,6 +608,13 @@ export async function drive(opts: DriveOptions, hooks: DriveHooks = {}): Promise
     scenarioChooser = (Math.imul(scenarioChooser, 1664525) + 1013904223) >>> 0;
     return scenarioChooser / 4294967296;
   };
+  // Bad addresses too: turning them on changes no other choice.
+  let addressChooser = (opts.seed ^ 0x27d4eb2f) >>> 0;
+  const addressDraw = (): number => {
+    addressChooser = (Math.imul(addressChooser, 1664525) + 1013904223) >>> 0;
+    return addressChooser / 4294967296;
+  };
+
   const scenariosOn = SIM_SCENARIOS.some((k) => (k === 'already_shipped' ? opts.alreadyShippedRate : k === 'refund_line' ? opts.refundLineRate : opts.lateAddressRate));
   const scenarioCounts: Record<SimScenario, { orders: number; messages: number; refundsPaid: number }> = {
     already_shipped: { orders: 0, messages: 0, refundsPaid: 0 },
@@ -772,6 +801,11 @@ export async function drive(opts: DriveOptions, hooks: DriveHooks = {}): Promise
       maybeRepeatBuyer(s.shop.shopId, o);
       const pushed = s.shop.syncMode !== 'pull';
       const g: GeneratedOrder = { platform: s.shop.platform, shopId: s.shop.shopId, platformOrderId: o.id, orderId: `order:${s.shop.platform}:${s.shop.shopId}:${o.id}`, pushed, duplicated: false, outOfOrder: false };
+      const bad = opts.badAddressRate ? chooseBadAddress(addressDraw(), opts.badAddressRate) : undefined;
+      if (bad) {
+        sim.generator.spoilAddress(o, bad);
+        g.badAddress = bad;
+      }
       if (pushed && scenariosOn) {
         const scenario = chooseScenario(scenarioDraw(), opts, o);
         if (scenario) g.scenario = scenario;
@@ -852,6 +886,17 @@ export async function drive(opts: DriveOptions, hooks: DriveHooks = {}): Promise
       }
     }
 
+    let badAddresses: DriveReport['badAddresses'];
+    if (opts.badAddressRate) {
+      const spoiled = orders.filter((g) => g.badAddress);
+      badAddresses = { orders: spoiled.length, byKind: {}, byStatus: {} };
+      for (const g of spoiled) {
+        badAddresses.byKind[g.badAddress!] = (badAddresses.byKind[g.badAddress!] ?? 0) + 1;
+        const st = found.get(g.orderId)?.status ?? 'missing';
+        badAddresses.byStatus[st] = (badAddresses.byStatus[st] ?? 0) + 1;
+      }
+    }
+
     const generatedByPlatform: Partial<Record<SimPlatform, number>> = {};
     for (const o of orders) generatedByPlatform[o.platform] = (generatedByPlatform[o.platform] ?? 0) + 1;
     phase = 'done';
@@ -882,6 +927,7 @@ export async function drive(opts: DriveOptions, hooks: DriveHooks = {}): Promise
       orders,
       holds,
       ...(scenarios ? { scenarios } : {}),
+      ...(badAddresses ? { badAddresses } : {}),
       ...(warehouseReport ? { warehouse: warehouseReport } : {}),
     };
   } finally {
@@ -1021,6 +1067,10 @@ export function formatReport(r: DriveReport): string {
       if (!sc) continue;
       lines.push(`${pad(`  ${k.replace('_', '-')}`)}${sc.orders} orders ${what[k]} (${sent[k](sc)}); ended: ${counts(sc.byStatus)}`);
     }
+  }
+  if (r.badAddresses) {
+    const b = r.badAddresses;
+    lines.push(`${pad('Bad addresses')}${b.orders} orders (${counts(b.byKind)}); ended: ${counts(b.byStatus)}`);
   }
   if (r.warehouse) {
     const w = r.warehouse;

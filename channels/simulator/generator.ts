@@ -111,6 +111,18 @@ export function plainReceiverOf(id: string, masked: { name: string; phone: strin
     detail: `${street}${1 + Math.floor(rnd() * 998)}号${1 + Math.floor(rnd() * 30)}幢${1 + Math.floor(rnd() * 3)}单元${101 + Math.floor(rnd() * 1800)}室`,
   };
 }
+/**
+ * Ways a receiver address can be unusable, as buyers and platforms produce them: the street left out, a
+ * province that contradicts the city and district (picked from the wrong list), and region names that are
+ * no region of China at all.
+ */
+export const BAD_ADDRESS_KINDS = ['no_street', 'ambiguous', 'unrecognised'] as const;
+export type BadAddressKind = (typeof BAD_ADDRESS_KINDS)[number];
+const NOWHERE: ReadonlyArray<[string, string, string]> = [
+  ['火星省', '奥林匹斯市', '山脚区'],
+  ['测试省', '测试市', '测试区'],
+  ['未知', '未知', '未知'],
+];
 const REMARKS = ['请尽快发货', '周末不收货', '不要放驿站', '发顺丰', '送人的，不要放价格单', '谢谢'];
 const MEMOS = ['老客户 送小样', '已核对库存', '加急', '赠品：试吃装'];
 
@@ -210,6 +222,33 @@ export class OrderGenerator {
       order.presale = { depositFen: Math.max(1, Math.round(paidFen * 0.2)), depositPaidAt: at, balanceDueAt: new Date(at.getTime() + 3 * 86400_000) };
     }
     return order;
+  }
+
+  /**
+   * Makes a just-created order's receiver address unusable in the way `kind` says: `no_street` empties the street
+   * (shown and behind the mask), `ambiguous` moves the city and district under another province, `unrecognised`
+   * replaces the region with names of no real region. Drawn from the order id, not from the main sequence, so
+   * turning this on alters no other order.
+   */
+  spoilAddress(o: SimOrder, kind: BadAddressKind): void {
+    const pick = (n: number) => idHash(`${o.id}:bad-address`) % n;
+    const r = o.receiver;
+    switch (kind) {
+      case 'no_street':
+        o.receiver = { ...r, detail: '' };
+        o.plain = { ...o.plain, detail: '' };
+        break;
+      case 'ambiguous': {
+        const provinces = [...new Set(REGIONS.map(([p]) => p))].filter((p) => p !== r.province);
+        o.receiver = { ...r, province: provinces[pick(provinces.length)]! };
+        break;
+      }
+      case 'unrecognised': {
+        const [province, city, district] = NOWHERE[pick(NOWHERE.length)]!;
+        o.receiver = { ...r, province, city, district };
+        break;
+      }
+    }
   }
 
   /** The order as shipped by the seller on the platform itself, outside Orderly: one parcel with every line. */

@@ -54,7 +54,8 @@ export function douyinCiphertexts(o: SimOrder): Record<SimField, string> {
   return {
     name: `##${cipherBody(o, 'name', 88)}*${douyinKeyInfo(o)}#1##`,
     phone: `$$${cipherBody(o, 'phone', 88)}*${douyinKeyInfo(o)}$1$$`,
-    detail: `##${cipherBody(o, 'detail', 132)}*${douyinKeyInfo(o)}#1##`,
+    // An order without a street has nothing to encrypt: the platform sends no ciphertext for it.
+    detail: o.plain.detail ? `##${cipherBody(o, 'detail', 132)}*${douyinKeyInfo(o)}#1##` : '',
   };
 }
 
@@ -63,7 +64,7 @@ export function pddCiphertexts(o: SimOrder): Record<SimField, string> {
   return {
     name: `~AgAAAA${cipherBody(o, 'name')}~0~`,
     phone: `$${o.plain.phone.slice(-4)}$AgAAAA${cipherBody(o, 'phone')}$1$`,
-    detail: `~AgAAAA${cipherBody(o, 'detail', 64)}~0~`,
+    detail: o.plain.detail ? `~AgAAAA${cipherBody(o, 'detail', 64)}~0~` : '',
   };
 }
 
