@@ -19,6 +19,7 @@ import {
 import { parseAddress, type LatLng } from '../domain/address/index.js';
 import {
   allocate,
+  carrierRulesForParcel,
   chooseCarrier,
   DEFAULT_CARRIER_RULE,
   DEFAULT_MERGE_POLICY,
@@ -30,6 +31,7 @@ import {
   splitIntoPackages,
   type CarrierRule,
   type DecisionRecord,
+  type OrderCarrierRules,
   type PackageLine,
   type SplitRule,
 } from '../domain/fulfilment/index.js';
@@ -293,6 +295,7 @@ export function createFulfilmentActivities({ db, temporal, config, logger }: Act
         valueFen: parcel.valueFen,
         holdWindowMs,
         ...(policy.hold === 'when_buyer_has_open_orders' ? { holdOnlyForBuyer: { buyerKey: order.buyerKey, openStatuses: openOrderStatuses(order.presale !== undefined) } } : {}),
+        ...(input.rules?.carrier ? { carrierRules: input.rules.carrier } : {}),
       });
       const windowEnd = joined.windowEnd.toISOString();
       const args: [PackageWorkflowInput] = [{ packageId: joined.packageId, windowEnd }];
@@ -394,8 +397,14 @@ export function createFulfilmentActivities({ db, temporal, config, logger }: Act
       if (!found) throw unknownPackage(packageId);
       const { pkg, members } = found;
       const shipping = members.filter((m) => m.status === 'joined');
-      const carriers = (await listCarriers(db)).map(toDomainCarrier);
-      const choice = chooseCarrier(
+      const all = (await listCarriers(db)).map(toDomainCarrier);
+      // Within what every member order's carrier rules allow (the defaults for orders without rules).
+      const { rule, notAllowed } = carrierRulesForParcel(
+        shipping.map((m) => (m.carrier_rules as OrderCarrierRules | null) ?? undefined),
+        all.map((c) => c.code),
+      );
+      const carriers = all.filter((c) => !notAllowed.has(c.code));
+      const chosen = chooseCarrier(
         {
           packageKey: packageId,
           service: pkg.logistics_class,
@@ -404,7 +413,10 @@ export function createFulfilmentActivities({ db, temporal, config, logger }: Act
           destinationRegionCode: pkg.destination_region_code,
         },
         carriers,
+        rule,
       );
+      const reasons = [{ code: 'excluded-by-rule', message: `excluded by a member order's carrier rules (rule set version ${rule.version})` }];
+      const choice = notAllowed.size ? { ...chosen, decision: { ...chosen.decision, excluded: [...chosen.decision.excluded, ...[...notAllowed].map((id) => ({ id, reasons }))] } } : chosen;
       for (const m of members) await recordDecisions(db, m.order_id, [{ stepKey: `package:${packageId}:carrier`, record: choice.decision }]);
       const released = await advancePackage(db, packageId, 'released', { carrierCode: choice.carrierCode });
       return { carrierCode: choice.carrierCode, decision: choice.decision, released };

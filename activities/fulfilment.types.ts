@@ -2,6 +2,7 @@
 // from the implementation so workflow code imports types only, never database or Temporal client code.
 import type { DecisionRecord, LineAssignment, LogisticsClass, PackageLine, Shortage, TransferProposal } from '../domain/fulfilment/index.js';
 import type { CanonicalOrder } from '../domain/order.js';
+import type { OrderCarrierRules } from '../domain/fulfilment/carrier.js';
 import type { TaskPriority } from '../domain/fulfilment/task-priority.js';
 import type { FulfilmentRules } from './review.types.js';
 
@@ -88,8 +89,8 @@ export interface JoinPackageInput {
   destinationRegionCode: string;
   parcel: PlannedParcel;
   flags: MergeFlags;
-  /** The order's merge rules: never merge, or its own hold window. */
-  rules?: Pick<FulfilmentRules, 'merge'>;
+  /** The order's merge rules (never merge, or its own hold window) and carrier rules (kept for the release). */
+  rules?: Pick<FulfilmentRules, 'merge'> & { carrier?: OrderCarrierRules };
   /** The order's Temporal task priority: a package it opens runs (and is released) with it. */
   taskPriority?: TaskPriority;
 }

@@ -123,6 +123,8 @@ export interface PackageMembersTable {
   status: ColumnType<MemberStatus, MemberStatus | undefined, MemberStatus>;
   joined_at: CreatedAt;
   left_at: Timestamp | null;
+  /** The member order's carrier rules (2026_12_01_0900_member_carrier_rules); null: the defaults. */
+  carrier_rules: ColumnType<Json | null, string | null | undefined, string | null>;
 }
 
 export interface DecisionsTable {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type { LogisticsClass, PackageLine } from '../domain/fulfilment/index.js';
 import type { OrderStatus } from '../domain/order-status.js';
+import type { OrderCarrierRules } from '../domain/fulfilment/carrier.js';
 import type { Db } from './database.js';
 import type { PackageMemberRow, PackageRow, PackageStatus } from './fulfilment.schema.js';
 import { isUniqueViolation } from './pg-errors.js';
@@ -27,7 +28,12 @@ export interface JoinRequest {
    * sealed at once otherwise. Looked up only when a package is opened, under the same transaction.
    */
   holdOnlyForBuyer?: { buyerKey: string; openStatuses: readonly OrderStatus[] };
+  /** The order's carrier rules, honoured when the package's carrier is chosen at release. */
+  carrierRules?: MemberCarrierRules;
 }
+
+/** What one member order's rules say about its package's carrier. */
+export type MemberCarrierRules = OrderCarrierRules;
 
 export interface JoinResult {
   packageId: string;
@@ -136,6 +142,7 @@ export async function joinPackage(db: Db, r: JoinRequest): Promise<JoinResult> {
             lines: JSON.stringify(r.lines),
             weight_g: r.weightG,
             value_fen: r.valueFen,
+            carrier_rules: r.carrierRules ? JSON.stringify(r.carrierRules) : null,
           })
           .execute();
         return { packageId: pkg.id, windowEnd: pkg.window_end, opened, alreadyMember: false, joinedOrders, ...(buyerOpenOrders ? { buyerOpenOrders } : {}) };

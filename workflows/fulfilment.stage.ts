@@ -393,7 +393,7 @@ export class FulfilmentStage {
       destinationRegionCode,
       parcel,
       flags,
-      ...(rules ? { rules: { merge: rules.merge } } : {}),
+      ...(rules ? { rules: { merge: rules.merge, carrier: { ...rules.carrier, ruleSetVersion: rules.ruleSetVersion } } } : {}),
       ...(taskPriority ? { taskPriority } : {}),
     });
     this.st.packages.push({

@@ -16,6 +16,7 @@ import * as m2026_12_01_0600_customers from './2026_12_01_0600_customers.js';
 import * as m2026_12_01_0700_rule_sets from './2026_12_01_0700_rule_sets.js';
 import * as m2026_12_01_0710_reviews from './2026_12_01_0710_reviews.js';
 import * as m2026_12_01_0800_exception_center from './2026_12_01_0800_exception_center.js';
+import * as m2026_12_01_0900_member_carrier_rules from './2026_12_01_0900_member_carrier_rules.js';
 
 /**
  * Every migration, by its dated name. Listed statically (not read from the folder) so the same set runs
@@ -39,6 +40,7 @@ export const migrations: Record<string, Migration> = {
   '2026_12_01_0700_rule_sets': m2026_12_01_0700_rule_sets,
   '2026_12_01_0710_reviews': m2026_12_01_0710_reviews,
   '2026_12_01_0800_exception_center': m2026_12_01_0800_exception_center,
+  '2026_12_01_0900_member_carrier_rules': m2026_12_01_0900_member_carrier_rules,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -124,3 +124,31 @@ export function chooseCarrier(request: CarrierRequest, carriers: readonly Carrie
     },
   };
 }
+
+/** What one order's carrier rules say (from its review): chosen carriers, excluded ones, the premium threshold. */
+export interface OrderCarrierRules {
+  readonly ruleSetVersion: number;
+  /** Only these carriers; absent: any. */
+  readonly choose?: readonly string[];
+  readonly exclude: readonly string[];
+  /** Parcels worth this much or more need a premium carrier; absent: no premium requirement. */
+  readonly highValueFen?: number;
+}
+
+/**
+ * The carrier rule and the carriers left out for a parcel several orders share: a carrier any member excludes,
+ * or that a member choosing carriers did not choose, is left out; the lowest premium threshold of any member
+ * applies. Members without rules (orders from before review rules) bring the default rule.
+ *
+ * @example carrierRulesForParcel([{ ruleSetVersion: 2, exclude: ['ZTO'] }], ['SF', 'ZTO']).notAllowed // Set { 'ZTO' }
+ */
+export function carrierRulesForParcel(members: readonly (OrderCarrierRules | undefined)[], carrierCodes: readonly string[]): { rule: CarrierRule; notAllowed: Set<string> } {
+  const ruled = members.filter((m): m is OrderCarrierRules => m !== undefined);
+  if (ruled.length === 0) return { rule: DEFAULT_CARRIER_RULE, notAllowed: new Set() };
+  const thresholds = members.map((m) => (m ? (m.highValueFen ?? Number.MAX_SAFE_INTEGER) : DEFAULT_CARRIER_RULE.highValueFen));
+  const notAllowed = new Set(carrierCodes.filter((c) => ruled.some((m) => m.exclude.includes(c) || (m.choose !== undefined && !m.choose.includes(c)))));
+  return {
+    rule: { id: 'rules.carrier', version: Math.max(...ruled.map((m) => m.ruleSetVersion)), highValueFen: Math.min(...thresholds) },
+    notAllowed,
+  };
+}

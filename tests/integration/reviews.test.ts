@@ -4,7 +4,8 @@
 // rule set version it started with while a new one is published.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stateQuery } from '../../workflows/order.messages.js';
-import { get, orderStatusOf, post, seedBasics, submitOrder, teaOrder } from '../helpers/fulfilment.js';
+import { get, orderStatusOf, post, seedBasics, seedCarrier, submitOrder, teaOrder } from '../helpers/fulfilment.js';
+import { fulfilmentQuery } from '../../workflows/order.messages.js';
 import { createTestStack, eventually, maybeRecordHistory, type TestStack } from '../helpers/stack.js';
 
 let stack: TestStack;
@@ -106,5 +107,33 @@ describe('automatic review', () => {
     const old = (await get(stack, '/v1/rules/versions/1')).body as { document: { rules: Array<{ id: string; enabled: boolean }> } };
     expect(old.document.rules.find((r) => r.id === 'review.buyer-remark')?.enabled).toBe(true);
     expect((await post(stack, '/v1/rules/rollback', { toVersion: 1 })).status).toBe(200);
+  });
+
+  it('releases the package with a carrier the order’s carrier rules allow', async () => {
+    await seedCarrier(stack, {
+      code: 'FZ-ZTO',
+      name: 'ZTO Express',
+      services: ['express'],
+      maxWeightG: 50_000,
+      rates: [{ service: 'express', regions: [], firstWeightG: 1000, firstFen: 900, stepG: 1000, stepFen: 200 }],
+    });
+    const current = (await get(stack, '/v1/rules')).body as { document: { rules: unknown[] } };
+    const draft = { ...current.document, rules: [...current.document.rules, { id: 'carrier.no-yto', stage: 'carrier', order: 20, enabled: true, then: [{ type: 'exclude_carrier', carriers: ['FZ-YTO'] }] }] };
+    const saved = await put('/v1/rules/draft', draft);
+    expect(saved.status, JSON.stringify(saved.body)).toBe(201);
+    expect((await post(stack, '/v1/rules/publish', { version: saved.body.version })).status).toBe(200);
+    try {
+      const id = await submitOrder(stack, teaOrder('buyer-r9', '文三路 9 号'));
+      await eventually(() => status(id), (x) => x === 'released', 20_000, 'released');
+      const f = await stack.client.workflow.getHandle(id).query(fulfilmentQuery);
+      // YTO is cheaper, but this order's rules exclude it; the release's decision says so.
+      expect(f.packages.map((p) => p.carrierCode)).toEqual(['FZ-ZTO']);
+      const log = (await get(stack, `/v1/orders/${encodeURIComponent(id)}/decisions`)).body.items as Array<{ step: string; ruleId: string; excluded: Array<{ id: string; reasons: Array<{ code: string }> }> }>;
+      const release = log.find((d) => d.step.endsWith(':carrier') && d.step.startsWith('package:'));
+      expect(release).toMatchObject({ ruleId: 'rules.carrier' });
+      expect(release!.excluded).toEqual(expect.arrayContaining([{ id: 'FZ-YTO', reasons: [expect.objectContaining({ code: 'excluded-by-rule' })] }]));
+    } finally {
+      expect((await post(stack, '/v1/rules/rollback', {})).status).toBe(200);
+    }
   });
 });
