@@ -2,7 +2,8 @@
 // PostgreSQL or a platform behind them.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowHandle } from '@temporalio/client';
-import { vi } from 'vitest';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { expect, vi } from 'vitest';
 import type { Activities } from '../../activities/index.js';
 import type { DecisionSummary, PlanResult } from '../../activities/fulfilment.types.js';
 import { createDispatcher, type Dispatcher } from '../../ingest/dispatcher.js';
@@ -179,6 +180,23 @@ export function shortThenPlannedMocks(env: TestWorkflowEnvironment, shortPlans: 
     joinPackage: vi.fn(async (input: ActivityInput<'joinPackage'>) => joinedAlone(input, `pkg-${input.orderId}`, new Date(await env.currentTimeMs()).toISOString())),
     releaseStock: vi.fn(async (_input: ActivityInput<'releaseStock'>): Promise<ActivityOutput<'releaseStock'>> => ({ released: 0 })),
   };
+}
+
+/** Starts the order workflow of an order paid now (as its creation event arrives) on the task queue. */
+export async function startPaidOrder(env: TestWorkflowEnvironment, taskQueue: string) {
+  const { order, orderId } = await paidNow(env);
+  await dispatcher(env, taskQueue, 60 * 60_000).dispatch(orderId, { eventId: `${orderId}#created`, type: 'created', order });
+  return { order, orderId };
+}
+
+/** The reason an update was refused by its validator; fails unless it was refused. */
+export async function refused(p: Promise<unknown>): Promise<string> {
+  const e = await p.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
+  expect(e).toBeInstanceOf(WorkflowUpdateFailedError);
+  return ((e as WorkflowUpdateFailedError).cause as Error).message;
 }
 
 /** A canonical order paid at the test server's current time (whole seconds, as platforms send them). */

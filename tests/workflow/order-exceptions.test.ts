@@ -1,13 +1,12 @@
 // The order's exceptions on the time-skipping test server: a hold opens a typed exception with an owner and a
 // due time, its SLA timers escalate it level by level, and a resolution through the `resolveException` update
 // (validated: it must fit the exception and the order now) is carried out by the order.
-import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { exceptionTypeOf } from '../../domain/exceptions/model.js';
 import { packageUpdateSignal, resolveExceptionUpdate, type ExceptionResolution } from '../../workflows/order.messages.js';
 import { HOUR, MINUTE, startTimeSkipping, waitFor, withWorker } from '../helpers/time-skipping.js';
-import { dispatcher, orderHandle, orderState, paidNow, readModelMocks, shortThenPlannedMocks, statusesOn, type ActivityInput, type ActivityOutput } from './mocks.js';
+import { dispatcher, orderHandle, orderState, paidNow, readModelMocks, shortThenPlannedMocks, statusesOn, type ActivityInput, type ActivityOutput, refused, startPaidOrder } from './mocks.js';
 
 let env: TestWorkflowEnvironment;
 beforeEach(async () => {
@@ -44,20 +43,7 @@ function exceptionMocks(finalAction?: { action: 'cancel_order' | 'close_unpaid';
 
 const incomplete = [{ code: 'address_detail_missing' as const, field: 'receiver.detail', message: 'street missing', severity: 'blocking' as const }];
 
-async function start(tq: string) {
-  const { order, orderId } = await paidNow(env);
-  await dispatcher(env, tq, 60 * MINUTE).dispatch(orderId, { eventId: `${orderId}#created`, type: 'created', order });
-  return { order, orderId };
-}
-
-const refused = async (p: Promise<unknown>) => {
-  const e = await p.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(WorkflowUpdateFailedError);
-  return ((e as WorkflowUpdateFailedError).cause as Error).message;
-};
+const start = (taskQueue: string) => startPaidOrder(env, taskQueue);
 
 describe('order exceptions', () => {
   it('opens an owned, due exception for a hold, escalates it level by level, and releases the hold on a resolution', async () => {

@@ -1,13 +1,12 @@
 // The order's review stage on the time-skipping test server: the rules' verdict, a reviewer's decision through
 // the `reviewDecision` update (validated: only a pending review, only once), the SLA escalation, timed holds
 // and a platform change that sends the order back through review.
-import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { reviewDecisionUpdate } from '../../workflows/order.messages.js';
 import { ExceptionTypeKey, PriorityKey } from '../../workflows/search-attributes.js';
 import { MINUTE, startTimeSkipping, waitFor, withWorker } from '../helpers/time-skipping.js';
-import { approvedReview, dispatcher, orderHandle, orderState, paidNow, readModelMocks, shortThenPlannedMocks, statusesOn, timeOf, type ActivityInput, type ActivityOutput } from './mocks.js';
+import { approvedReview, dispatcher, orderHandle, orderState, readModelMocks, shortThenPlannedMocks, statusesOn, timeOf, type ActivityInput, type ActivityOutput, refused, startPaidOrder } from './mocks.js';
 
 let env: TestWorkflowEnvironment;
 beforeEach(async () => {
@@ -35,20 +34,7 @@ function reviewMocks(answers: Array<ActivityOutput<'reviewOrder'>>) {
   };
 }
 
-async function start(taskQueue: string) {
-  const { order, orderId } = await paidNow(env);
-  await dispatcher(env, taskQueue, 60 * MINUTE).dispatch(orderId, { eventId: `${orderId}#created`, type: 'created', order });
-  return { order, orderId };
-}
-
-const refused = async (p: Promise<unknown>) => {
-  const e = await p.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(WorkflowUpdateFailedError);
-  return ((e as WorkflowUpdateFailedError).cause as Error).message;
-};
+const start = (taskQueue: string) => startPaidOrder(env, taskQueue);
 
 describe('the review stage', () => {
   it('goes straight on when the rules approve, with the priority they set on the order', async () => {
