@@ -128,6 +128,9 @@ export class FulfilmentStage {
   private awaitingJoin?: { parcels: PlannedParcel[]; destinationRegionCode: string };
 
   private remote: ReturnType<typeof remoteActivities>;
+  /** The planned parcel behind each package the order joined, for a parcel sent again. */
+  private readonly parcels = new Map<string, { parcel: PlannedParcel; destinationRegionCode: string }>();
+  private reships = 0;
 
   private constructor(private input: FulfilmentInput) {
     this.remote = remoteActivities(input.taskPriority);
@@ -195,6 +198,23 @@ export class FulfilmentStage {
       await this.replan();
     }
     return this.current.status === 'cancelled' ? 'cancelled' : 'planned';
+  }
+
+  /**
+   * Sends again the parcels the warehouse could not ship or stopped (their stock is still reserved for the
+   * order): each in a new package of its own from the same warehouse, with `carrierCode` when a person chose
+   * one. Returns the new packages' ids.
+   */
+  async reship(carrierCode?: string): Promise<string[]> {
+    const again: string[] = [];
+    for (const p of this.st.packages.filter((x) => x.status === 'failed' || x.status === 'intercepted')) {
+      const planned = this.parcels.get(p.packageId);
+      if (!planned) continue;
+      p.status = 'reshipped';
+      const parcel = { ...planned.parcel, key: `${planned.parcel.key}:again-${++this.reships}` };
+      again.push(await this.join(parcel, planned.destinationRegionCode, carrierCode ? { carrierCode } : {}));
+    }
+    return again;
   }
 
   /** Plans again now (an unroutable order whose address a person corrected). */
@@ -333,7 +353,7 @@ export class FulfilmentStage {
   private open(): OrderPackage[] {
     // A parcel asked back because the order changed is still on its way until the warehouse answers.
     const waiting = (p: OrderPackage) => p.status !== 'intercept_requested' || (p.interceptForChange !== undefined && this.st.cancelled === undefined);
-    return this.st.packages.filter((p) => p.status !== 'shipped' && p.status !== 'failed' && p.status !== 'left' && p.status !== 'intercepted' && waiting(p));
+    return this.st.packages.filter((p) => p.status !== 'shipped' && p.status !== 'failed' && p.status !== 'left' && p.status !== 'intercepted' && p.status !== 'reshipped' && waiting(p));
   }
 
   private currentOrder(): CanonicalOrder {
@@ -381,11 +401,14 @@ export class FulfilmentStage {
   }
 
   /** Joins (or opens) the package one planned parcel belongs to. */
-  private async join(parcel: PlannedParcel, destinationRegionCode: string): Promise<string> {
+  private async join(parcel: PlannedParcel, destinationRegionCode: string, reship?: { carrierCode?: string }): Promise<string> {
     const { orderId } = this.input;
     const order = this.currentOrder();
-    const flags = { refundInProgress: this.input.refundInProgress ?? false, sealed: this.input.sealed ?? false };
+    // A parcel sent again goes in a package of its own, with the carrier a person chose when they chose one.
+    const flags = { refundInProgress: this.input.refundInProgress ?? false, sealed: reship !== undefined || (this.input.sealed ?? false) };
     const rules = this.input.rules;
+    const version = rules?.ruleSetVersion ?? 0;
+    const carrier = reship?.carrierCode ? { ruleSetVersion: version, choose: [reship.carrierCode], exclude: [] } : rules ? { ...rules.carrier, ruleSetVersion: version } : undefined;
     const taskPriority = this.input.taskPriority;
     const j = await this.remote.joinPackage({
       orderId,
@@ -393,9 +416,10 @@ export class FulfilmentStage {
       destinationRegionCode,
       parcel,
       flags,
-      ...(rules ? { rules: { merge: rules.merge, carrier: { ...rules.carrier, ruleSetVersion: rules.ruleSetVersion } } } : {}),
+      ...(rules || carrier ? { rules: { merge: rules?.merge ?? { neverMerge: false }, ...(carrier ? { carrier } : {}) } } : {}),
       ...(taskPriority ? { taskPriority } : {}),
     });
+    this.parcels.set(j.packageId, { parcel, destinationRegionCode });
     this.st.packages.push({
       packageId: j.packageId,
       packageKey: parcel.key,

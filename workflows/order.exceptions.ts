@@ -26,6 +26,7 @@ const NEEDS: Partial<Record<ResolutionAction, readonly OrderSituation[]>> = {
   cancel_lines: ['short', 'held'],
   choose_address: ['held', 'unroutable'],
   edit_order: ['held', 'short', 'unroutable'],
+  reship: ['shipment_failed'],
 };
 
 /** Actions done at once by the update's handler, whatever the order waits for. */
@@ -41,6 +42,7 @@ const CARRIED_OUT: readonly ResolutionAction[] = [
   'substitute_sku',
   'cancel_lines',
   'acknowledge',
+  'reship',
 ];
 
 export class OrderExceptions {

@@ -123,7 +123,17 @@ export interface OrderResult {
   status: OrderStatus;
 }
 
-export type OrderPackageStatus = 'joined' | 'released' | 'picked' | 'shipped' | 'failed' | 'left' | 'intercept_requested' | 'intercepted';
+export type OrderPackageStatus =
+  | 'joined'
+  | 'released'
+  | 'picked'
+  | 'shipped'
+  | 'failed'
+  | 'left'
+  | 'intercept_requested'
+  | 'intercepted'
+  /** Failed or stopped, and sent again in a new package. */
+  | 'reshipped';
 
 /** One of the order's packages, as the order sees it. */
 export interface OrderPackage {

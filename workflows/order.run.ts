@@ -86,7 +86,14 @@ export class OrderRun {
   /** Timeline entries not yet written to the read model. */
   private unsynced: TimelineEntry[] = [];
 
+  /**
+   * The review and exception-centre patches, asked once as the run starts: a patch asked right after a local
+   * activity may fall in another workflow task on replay than it did when it ran, and the replay fails.
+   */
+  private readonly features: { review: boolean; reviewOnChange: boolean; exceptionCentre: boolean };
+
   constructor(readonly input: OrderWorkflowInput) {
+    this.features = { review: patched(REVIEW_PATCH), reviewOnChange: patched(REVIEW_ON_CHANGE_PATCH), exceptionCentre: patched(EXCEPTION_CENTRE_PATCH) };
     const r = input.resume;
     if (!r) return;
     // Continued as new while waiting for stock: the run goes on where the last one stood.
@@ -146,17 +153,17 @@ export class OrderRun {
 
   /** Whether the order goes through review (runs from before went from validation to fulfilment). */
   reviews(): boolean {
-    return patched(REVIEW_PATCH);
+    return this.features.review;
   }
 
   /** Whether an approved order waiting for stock goes through review again when the platform changes it. */
   reReviewsOnChange(): boolean {
-    return this.reviewed() && patched(REVIEW_ON_CHANGE_PATCH);
+    return this.reviewed() && this.features.reviewOnChange;
   }
 
   /** Whether holds are typed exceptions with SLA timers and resolutions (runs from before only tagged them). */
   exceptionCentre(): boolean {
-    return patched(EXCEPTION_CENTRE_PATCH);
+    return this.features.exceptionCentre;
   }
 
   /** Edits the order's lines on a person's resolution (a substitute SKU): the next plan reads them. */

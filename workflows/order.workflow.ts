@@ -372,23 +372,50 @@ async function ship(run: OrderRun, parts: Parts): Promise<OrderResult | undefine
     void parts.exceptions.watchPromise(warnAt, () => stage.settled() || run.isCancelled(), { promisedShipAt: promised, packages: stage.state().packages.map((p) => p.packageId) });
   }
   await reportChangesUntilShipped(run, stage, parts);
-  const shipment = await stage.awaitShipment(run.isCancelled);
-  if (shipment.status === 'cancelled') return cancelFulfilment(run, stage, parts);
-  if (shipment.status === 'shipped' || shipment.status === 'failed') {
-    const parcels = shipment.shipments.length + (shipment.status === 'failed' ? shipment.failed.length : 0);
-    for (const sh of shipment.shipments) await writeBack(run, sh, parcels);
-  }
-  if (shipment.status === 'shipped') await run.moveTo('shipped', { packages: shipment.shipments });
-  if (shipment.status === 'failed') {
+  const written = new Set<string>();
+  for (;;) {
+    const shipment = await stage.awaitShipment(run.isCancelled);
+    if (shipment.status === 'cancelled') return cancelFulfilment(run, stage, parts);
+    if (shipment.status === 'shipped' || shipment.status === 'failed') {
+      const parcels = shipment.shipments.length + (shipment.status === 'failed' ? shipment.failed.length : 0);
+      // A parcel sent again: those that shipped before were written back then.
+      for (const sh of shipment.shipments.filter((x) => !written.has(x.packageId))) {
+        written.add(sh.packageId);
+        await writeBack(run, sh, parcels);
+      }
+    }
+    if (shipment.status === 'shipped') await run.moveTo('shipped', { packages: shipment.shipments });
+    if (shipment.status !== 'failed') return undefined;
     // The warehouse could not ship a parcel: a person decides (re-ship, refund, cancel).
     run.holdReason = 'shipment failed';
     run.tagException('shipment_failed');
     await run.moveTo('on_hold', { reason: run.holdReason, failed: shipment.failed });
-    if (run.exceptionCentre()) await parts.exceptions.raise('shipment_failed', { failed: shipment.failed });
-    await condition(run.isCancelled);
-    return cancelFulfilment(run, stage, parts);
+    const again = run.exceptionCentre() ? await reshipWanted(run, parts, shipment.failed) : undefined;
+    if (!again) {
+      await condition(run.isCancelled);
+      return cancelFulfilment(run, stage, parts);
+    }
+    const packages = await stage.reship(again.carrierCode);
+    run.holdReason = undefined;
+    run.tagException(null);
+    await run.moveTo('released', { reshipped: shipment.failed.map((f) => f.packageId), packages, ...(again.carrierCode ? { carrierCode: again.carrierCode } : {}) });
   }
-  return undefined;
+}
+
+/**
+ * Opens WAREHOUSE_REJECTED for the parcels that did not ship and waits for a person: `reship` (with a carrier
+ * when one was chosen), or undefined when the order is cancelled instead.
+ */
+async function reshipWanted(run: OrderRun, parts: Parts, failed: unknown[]): Promise<{ carrierCode?: string } | undefined> {
+  await parts.exceptions.raise('shipment_failed', { failed });
+  for (;;) {
+    await condition(() => run.isCancelled() || parts.exceptions.hasPending());
+    if (run.isCancelled()) return undefined;
+    for (let r = parts.exceptions.next(); r; r = parts.exceptions.next()) {
+      await carryOut(run, parts, r);
+      if (r.action === 'reship') return typeof r.params?.carrierCode === 'string' ? { carrierCode: r.params.carrierCode } : {};
+    }
+  }
 }
 
 /**

@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { exceptionTypeOf } from '../../domain/exceptions/model.js';
 import { packageUpdateSignal, resolveExceptionUpdate, type ExceptionResolution } from '../../workflows/order.messages.js';
 import { HOUR, MINUTE, startTimeSkipping, waitFor, withWorker } from '../helpers/time-skipping.js';
-import { dispatcher, orderHandle, orderState, paidNow, readModelMocks, shortThenPlannedMocks, statusesOn, type ActivityInput, type ActivityOutput, refused, startPaidOrder } from './mocks.js';
+import { dispatcher, joinedAlone, orderHandle, orderState, paidNow, readModelMocks, shortThenPlannedMocks, statusesOn, type ActivityInput, type ActivityOutput, refused, startPaidOrder } from './mocks.js';
 
 let env: TestWorkflowEnvironment;
 beforeEach(async () => {
@@ -215,7 +215,7 @@ describe('order exceptions', () => {
       await handle.signal(packageUpdateSignal, { packageId, type: 'failed', reason: 'parcel damaged in the warehouse', at: new Date(await env.currentTimeMs()).toISOString() });
       const held = await waitFor(() => orderState(env, orderId), (s) => s.exceptions?.some((e) => e.type === 'WAREHOUSE_REJECTED') === true, 'warehouse rejected');
       expect(held.status).toBe('on_hold');
-      expect(await refused(handle.executeUpdate(resolveExceptionUpdate, { args: [{ exceptionId: 'ex-1', action: 'reship', params: { carrierCode: 'SF' }, resolvedBy: 'li' }] }))).toMatch(/not carried out by the order workflow yet/);
+      expect(await refused(handle.executeUpdate(resolveExceptionUpdate, { args: [{ exceptionId: 'ex-1', action: 'refund', resolvedBy: 'li' }] }))).toMatch(/not carried out by the order workflow yet/);
       await handle.executeUpdate(resolveExceptionUpdate, { args: [{ exceptionId: 'ex-1', action: 'cancel_order', resolvedBy: 'li', comment: 'refunded on the platform' }] });
       expect((await handle.result()).status).toBe('cancelled');
     });
@@ -240,6 +240,47 @@ describe('order exceptions', () => {
       expect(f.planFulfilment.mock.calls[1]![0].order.receiver).toMatchObject({ province: '浙江省', city: '杭州市', district: '西湖区' });
       expect(done.exceptions?.[0]?.resolved).toMatchObject({ action: 'choose_address', by: 'li.cs' });
       expect(statusesOn(done)).toEqual(['paid', 'on_hold', 'allocated']);
+    });
+  });
+
+  it('sends a rejected parcel again with the carrier a person chose, and ships', async () => {
+    const rm = readModelMocks();
+    const ex = exceptionMocks();
+    const f = shortThenPlannedMocks(env, 0, MINUTE);
+    const writeBackShipment = vi.fn(async (_i: ActivityInput<'writeBackShipment'>): Promise<ActivityOutput<'writeBackShipment'>> => ({ status: 'sent', attempts: 1 }));
+    await withWorker(env, { ...rm.activities, ...f, ...ex, writeBackShipment }, async (tq) => {
+      const { orderId } = await start(tq);
+      await waitFor(() => orderState(env, orderId), (s) => s.status === 'allocated', 'allocated');
+      const first = `pkg-${orderId}`;
+      const handle = orderHandle(env, orderId);
+      await handle.signal(packageUpdateSignal, { packageId: first, type: 'released', carrierCode: 'YTO', memberOrderIds: [orderId] });
+      await handle.signal(packageUpdateSignal, { packageId: first, type: 'failed', reason: 'YTO refused the parcel', at: new Date(await env.currentTimeMs()).toISOString() });
+      await waitFor(() => orderState(env, orderId), (s) => s.exceptions?.some((e) => e.type === 'WAREHOUSE_REJECTED') === true, 'warehouse rejected');
+
+      // The next package the mock opens gets another id.
+      f.joinPackage.mockImplementationOnce(async (input) => joinedAlone(input, `pkg-again-${orderId}`, new Date(await env.currentTimeMs()).toISOString()));
+      const ok = await handle.executeUpdate(resolveExceptionUpdate, { args: [{ exceptionId: 'ex-1', action: 'reship', params: { carrierCode: 'SF' }, resolvedBy: 'wang.wh' }] });
+      expect(ok.status).toBe('accepted');
+      await waitFor(() => orderState(env, orderId), (s) => s.status === 'released', 'released again');
+      const again = f.joinPackage.mock.calls[1]![0];
+      expect(again.parcel.key).toMatch(/:again-1$/);
+      expect(again.flags.sealed).toBe(true);
+      expect(again.rules?.carrier).toMatchObject({ choose: ['SF'], exclude: [] });
+
+      const second = `pkg-again-${orderId}`;
+      await handle.signal(packageUpdateSignal, { packageId: second, type: 'released', carrierCode: 'SF', memberOrderIds: [orderId] });
+      await handle.signal(packageUpdateSignal, { packageId: second, type: 'shipped', carrierCode: 'SF', trackingNo: 'SF1400000000009', at: new Date(await env.currentTimeMs()).toISOString() });
+      expect((await handle.result()).status).toBe('shipped');
+      // Read after completion: the state comes from a replay of the whole history, so this also replays it.
+      const end = await orderState(env, orderId);
+      expect(end.fulfilment?.packages.map((p) => [p.packageId, p.status])).toEqual([
+        [first, 'reshipped'],
+        [second, 'shipped'],
+      ]);
+      expect(writeBackShipment).toHaveBeenCalledTimes(1);
+      expect(writeBackShipment.mock.calls[0]![0]).toMatchObject({ packageId: second, carrierCode: 'SF', trackingNo: 'SF1400000000009' });
+      expect(end.exceptions?.[0]?.resolved).toMatchObject({ action: 'reship', by: 'wang.wh' });
+      expect(statusesOn(end)).toEqual(['paid', 'allocated', 'released', 'on_hold', 'released', 'shipped']);
     });
   });
 });
