@@ -131,9 +131,20 @@ export function createReviewActivities({ db, logger }: ActivityDeps) {
      * A pending review passed its SLA: marked escalated, an exception opened (`review_overdue`) and logged at
      * warn, once per review.
      */
-    async escalateReview(input: { orderId: string; shopId: string; reviewNo: number; at: string; slaMinutes: number; reasons: string[] }): Promise<{ escalated: boolean }> {
+    async escalateReview(input: {
+      orderId: string;
+      shopId: string;
+      reviewNo: number;
+      at: string;
+      slaMinutes: number;
+      reasons: string[];
+      /** The order workflow opens the exception itself (and holds its SLA timers); runs from before did not. */
+      workflowRaises?: boolean;
+    }): Promise<{ escalated: boolean }> {
       const first = await markReviewEscalated(db, input.orderId, input.reviewNo, input.at);
-      await openException(db, { kind: 'review_overdue', shopId: input.shopId, orderId: input.orderId, detail: { reviewNo: input.reviewNo, slaMinutes: input.slaMinutes, reasons: input.reasons } });
+      if (!input.workflowRaises) {
+        await openException(db, { kind: 'review_overdue', shopId: input.shopId, orderId: input.orderId, detail: { reviewNo: input.reviewNo, slaMinutes: input.slaMinutes, reasons: input.reasons } });
+      }
       if (first) log.warn({ orderId: input.orderId, reviewNo: input.reviewNo, slaMinutes: input.slaMinutes }, 'manual review overdue: escalated');
       return { escalated: first };
     },

@@ -111,6 +111,10 @@ export const orderWorkflow: OrderWorkflow = async function orderWorkflow(input: 
   });
   const parts: Parts = { review, exceptions };
   exceptions.perform = (r) => carryOut(run, parts, r);
+  if (run.exceptionCentre()) {
+    review.raise = (kind, detail) => raise(run, parts, kind, detail);
+    review.clear = (kind, reason) => exceptions.clear(kind, reason);
+  }
 
   // A payment or a cancellation may arrive before the order itself (a continued run has it already).
   if (!run.resumed) await condition(() => run.facts.order !== undefined || run.isCancelled(), input.paymentTimeoutMs);

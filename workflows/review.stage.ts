@@ -40,6 +40,13 @@ type Wait = 'decided' | 'changed' | 'stopping';
 
 export class ReviewStage implements ReviewPart {
   private readonly st: ReviewState = { reviewNo: 0, priority: 0, tags: [], fired: [] };
+  /**
+   * Opens an exception through the order's exceptions (with their SLA timers); set by the workflow for runs of
+   * the exception centre, absent for runs from before (the exception is then only recorded).
+   */
+  raise: ((kind: string, detail: Record<string, unknown>) => Promise<void>) | undefined;
+  /** Closes the open exception of a kind because its cause went away (set with `raise`). */
+  clear: ((kind: string, reason: string) => Promise<void>) | undefined;
   /** The decision the update handler accepted for the pending review, not yet acted on. */
   private decided: ReviewDecision | undefined;
 
@@ -121,6 +128,7 @@ export class ReviewStage implements ReviewPart {
       delete this.st.pending;
       const status = d.decision === 'reject' ? 'rejected' : 'approved';
       await recordReviewDecision({ orderId: run.orderId, reviewNo: this.st.reviewNo, status, decision: d.decision, reviewer: d.reviewer, ...(d.comment ? { comment: d.comment } : {}), decidedAt: at });
+      await this.clear?.('review_overdue', 'the review was decided');
       run.note('review_decided', { reviewNo: this.st.reviewNo, decision: d.decision, reviewer: d.reviewer, ...(d.comment ? { comment: d.comment } : {}) });
       run.holdReason = undefined;
       run.tagException(null);
@@ -191,7 +199,9 @@ export class ReviewStage implements ReviewPart {
       const pending = this.st.pending;
       pending.escalated = true;
       log.warn('manual review overdue: escalated', { orderId: run.orderId, reviewNo: this.st.reviewNo, slaMinutes: r.slaMinutes });
-      await escalateReview({ orderId: run.orderId, shopId: run.order.shopId, reviewNo: this.st.reviewNo, at: workflowNow().toISOString(), slaMinutes: r.slaMinutes, reasons });
+      const detail = { reviewNo: this.st.reviewNo, slaMinutes: r.slaMinutes, reasons };
+      await escalateReview({ orderId: run.orderId, shopId: run.order.shopId, at: workflowNow().toISOString(), ...detail, ...(this.raise ? { workflowRaises: true } : {}) });
+      if (this.raise) await this.raise('review_overdue', detail);
       run.note('review_escalated', { reviewNo: this.st.reviewNo, slaMinutes: r.slaMinutes });
       await condition(() => over() !== undefined);
     }
@@ -209,7 +219,9 @@ export class ReviewStage implements ReviewPart {
     const run = this.run;
     run.holdReason = reason;
     run.tagException('review_rejected');
-    await openOrderException({ orderId: run.orderId, shopId: run.order.shopId, kind: 'review_rejected', detail: { reason, reviewNo: this.st.reviewNo } });
+    const detail = { reason, reviewNo: this.st.reviewNo };
+    if (this.raise) await this.raise('review_rejected', detail);
+    else await openOrderException({ orderId: run.orderId, shopId: run.order.shopId, kind: 'review_rejected', detail });
     await run.moveTo('on_hold', { reason });
     await condition(() => run.isStopping() || reviewedContent(run) !== seen);
     run.holdReason = undefined;

@@ -49,8 +49,8 @@ export interface DriveOptions {
   refundLineRate?: number;
   lateAddressRate?: number;
   /**
-   * Set by `--bad-address`: share of orders (pushed or pulled, any platform) whose receiver address is unusable:
-   * no street, a province that contradicts the city, or no real region (`BAD_ADDRESS_KINDS`, equal parts).
+   * Set by `--bad-address`: share of paid orders (pushed or pulled, any platform) whose receiver address is
+   * unusable: no street, a province that contradicts the city, or no real region (`BAD_ADDRESS_KINDS`, equal parts).
    */
   badAddressRate?: number;
 }
@@ -90,10 +90,11 @@ export function chooseScenario(u: number, opts: Pick<DriveOptions, 'alreadyShipp
 
 /**
  * Whether an order gets a bad address, and which, from one draw `u` in [0, 1): below `rate`, the kinds take
- * equal consecutive slices of it; otherwise none.
+ * equal consecutive slices of it; otherwise none. Only orders paid in full (no presale, not awaiting payment)
+ * get one, so that every bad address meets Orderly's checks within the run.
  */
-export function chooseBadAddress(u: number, rate: number | undefined): BadAddressKind | undefined {
-  if (!rate || u >= rate) return undefined;
+export function chooseBadAddress(u: number, rate: number | undefined, o: Pick<SimOrder, 'status' | 'presale'>): BadAddressKind | undefined {
+  if (!rate || u >= rate || o.status !== 'paid' || o.presale) return undefined;
   return BAD_ADDRESS_KINDS[Math.min(BAD_ADDRESS_KINDS.length - 1, Math.floor((u / rate) * BAD_ADDRESS_KINDS.length))];
 }
 
@@ -144,8 +145,8 @@ Drives a running Orderly (start it with \`npm start\`) with the four-platform si
                         payment (Taobao: then the refund paid out; PDD: order-level; not Douyin), 0..1 (default 0)
   --late-address <f>    share of paid pushed orders whose receiver changes a little later, 0..1 (default 0)
                         (the three shares split the same orders: together at most 1; taobao, douyin, pdd only)
-  --bad-address <f>     share of orders whose receiver address is unusable: no street, a province that contradicts
-                        the city, or no real region (equal parts), 0..1 (default 0)
+  --bad-address <f>     share of paid orders whose receiver address is unusable: no street, a province that
+                        contradicts the city, or no real region (equal parts), 0..1 (default 0)
   -h, --help            this text
 
 Example: npm run simulate -- --platform douyin --rate 50 --duration 60
@@ -801,7 +802,7 @@ export async function drive(opts: DriveOptions, hooks: DriveHooks = {}): Promise
       maybeRepeatBuyer(s.shop.shopId, o);
       const pushed = s.shop.syncMode !== 'pull';
       const g: GeneratedOrder = { platform: s.shop.platform, shopId: s.shop.shopId, platformOrderId: o.id, orderId: `order:${s.shop.platform}:${s.shop.shopId}:${o.id}`, pushed, duplicated: false, outOfOrder: false };
-      const bad = opts.badAddressRate ? chooseBadAddress(addressDraw(), opts.badAddressRate) : undefined;
+      const bad = opts.badAddressRate ? chooseBadAddress(addressDraw(), opts.badAddressRate, o) : undefined;
       if (bad) {
         sim.generator.spoilAddress(o, bad);
         g.badAddress = bad;

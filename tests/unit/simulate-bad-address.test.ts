@@ -33,14 +33,21 @@ describe('npm run simulate --bad-address', () => {
   });
 
   it('gives the kinds equal slices of the share, and none above it', () => {
-    expect(chooseBadAddress(0, 0.3)).toBe('no_street');
-    expect(chooseBadAddress(0.099, 0.3)).toBe('no_street');
-    expect(chooseBadAddress(0.1, 0.3)).toBe('ambiguous');
-    expect(chooseBadAddress(0.25, 0.3)).toBe('unrecognised');
-    expect(chooseBadAddress(0.3, 0.3)).toBeUndefined();
-    expect(chooseBadAddress(0.9999, 1)).toBe('unrecognised');
-    expect(chooseBadAddress(0, 0)).toBeUndefined();
-    expect(chooseBadAddress(0, undefined)).toBeUndefined();
+    const paid = { status: 'paid' as const };
+    expect(chooseBadAddress(0, 0.3, paid)).toBe('no_street');
+    expect(chooseBadAddress(0.099, 0.3, paid)).toBe('no_street');
+    expect(chooseBadAddress(0.1, 0.3, paid)).toBe('ambiguous');
+    expect(chooseBadAddress(0.25, 0.3, paid)).toBe('unrecognised');
+    expect(chooseBadAddress(0.3, 0.3, paid)).toBeUndefined();
+    expect(chooseBadAddress(0.9999, 1, paid)).toBe('unrecognised');
+    expect(chooseBadAddress(0, 0, paid)).toBeUndefined();
+    expect(chooseBadAddress(0, undefined, paid)).toBeUndefined();
+  });
+
+  it('spoils only orders paid in full', () => {
+    expect(chooseBadAddress(0, 1, { status: 'awaiting_payment' })).toBeUndefined();
+    expect(chooseBadAddress(0, 1, { status: 'paid', presale: { depositFen: 100, balanceDueAt: new Date() } })).toBeUndefined();
+    expect(chooseBadAddress(0, 1, { status: 'paid' })).toBe('no_street');
   });
 });
 

@@ -74,7 +74,9 @@ describe('the review stage', () => {
       await env.sleep(10 * MINUTE);
       await waitFor(() => orderState(env, orderId), (x) => x.review?.pending?.escalated === true, 'escalated');
       expect(review.escalateReview).toHaveBeenCalledTimes(1);
-      expect(review.escalateReview.mock.calls[0]![0]).toMatchObject({ orderId, reviewNo: 1, slaMinutes: 30 });
+      expect(review.escalateReview.mock.calls[0]![0]).toMatchObject({ orderId, reviewNo: 1, slaMinutes: 30, workflowRaises: true });
+      // The REVIEW_OVERDUE exception is the order's own, with SLA timers of its own.
+      expect(review.openOrderException).toHaveBeenCalledWith(expect.objectContaining({ orderId, kind: 'review_overdue' }));
       await env.sleep(120 * MINUTE);
       expect(review.escalateReview).toHaveBeenCalledTimes(1);
       expect((await orderState(env, orderId)).status).toBe('pending_review');
