@@ -3,6 +3,7 @@
 import type { Db } from '../db/database.js';
 import { listCarriers, listSkus, listWarehouses, stockLevels, toDomainCarrier } from '../db/stock.repository.js';
 import { parseAddress } from '../domain/address/index.js';
+import { DEFAULT_TIME_ZONE, localDay } from '../domain/local-day.js';
 import { checkCompleteness, type CompletenessIssue } from '../domain/completeness.js';
 import type { ExceptionType } from '../domain/exceptions/model.js';
 import { suggestFor, type SuggestInput } from '../domain/exceptions/suggest.js';
@@ -18,11 +19,6 @@ const text = (v: unknown): string => (typeof v === 'string' ? v : typeof v === '
 async function parcelFreight(db: Db): Promise<number> {
   const prices = (await listCarriers(db)).filter((c) => c.active).flatMap((c) => toDomainCarrier(c).rates.map((r) => r.firstFen));
   return prices.length ? Math.min(...prices) : 1000;
-}
-
-/** Today in China time, `YYYY-MM-DD`. */
-function today(now: Date): string {
-  return new Date(now.getTime() + 8 * 3600_000).toISOString().slice(0, 10);
 }
 
 /** The suggestion context of one exception, or undefined when the order is not at hand (shop-level exceptions). */
@@ -47,7 +43,7 @@ async function contextFor(db: Db, type: ExceptionType, order: CanonicalOrder | u
         warehouses: warehouses.filter((w) => w.active).map((w) => ({ code: w.code })),
         extraParcelFreightFen: freight,
         transferFreightFen: freight * 2,
-        today: today(new Date()),
+        today: localDay(new Date(), DEFAULT_TIME_ZONE),
       };
     }
     case 'ADDRESS_AMBIGUOUS': {

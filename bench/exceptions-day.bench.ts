@@ -27,17 +27,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { drive, formatReport, parseSimulateArgs, type DriveReport } from '../channels/simulator/drive.js';
 import { startWarehouse, trackingNumber, warehouseEventId, type WarehousePlayer, type WarehouseReport } from '../channels/simulator/warehouse.js';
-import { loadConfig } from '../config/config.js';
-import { createLogger } from '../config/logger.js';
-import { createDb, migrateToLatest } from '../db/database.js';
-import { seedDemoData } from '../db/seed.js';
-import { startEmbeddedPostgres, type RunningPg } from '../scripts/stack/postgres.js';
-import { startTemporalDevServer, type RunningTemporal } from '../scripts/stack/temporal-server.js';
-import { freePort } from '../tests/helpers/ports.js';
-import { answers200, startService, waitUntil, type Service } from './services.js';
+import { startOrderly, type StopList } from './services.js';
 import { pct } from './stats.js';
 
 const env = (name: string, def: string) => process.env[name] ?? def;
@@ -61,7 +53,7 @@ const BUDGET_MS = 235_000;
 
 const say = (s: string) => process.stdout.write(`${s}\n`);
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-const stops: Array<{ what: string; stop: () => Promise<unknown> }> = [];
+const stops: StopList = [];
 const stopAll = async () => {
   for (const s of stops.reverse()) await s.stop().catch((e: unknown) => say(`stopping ${s.what}: ${String(e)}`));
   stops.length = 0;
@@ -435,40 +427,9 @@ async function reportDay(facts: DayFacts): Promise<boolean> {
 let exitCode = 0;
 const started = Date.now();
 try {
-  const config = loadConfig(process.env, { LOG_LEVEL: 'warn' });
-  const logger = createLogger(config);
-  const [pgPort, temporalPort, apiPort] = [await freePort(), await freePort(), await freePort()];
-  say(`starting PostgreSQL and Temporal (dev server in memory) ...`);
-  const pg: RunningPg = await startEmbeddedPostgres({ dir: path.join(runDir, 'pg'), port: pgPort, logger, ephemeral: true });
-  keepOnlyOwnSignalHandlers();
-  stops.push({ what: 'PostgreSQL', stop: () => pg.stop() });
-  const temporal: RunningTemporal = await startTemporalDevServer({ port: temporalPort, namespace: 'default', dataDir: config.dataDir, cliPath: process.env.TEMPORAL_CLI_PATH, logger });
-  stops.push({ what: 'Temporal', stop: () => temporal.stop() });
-
-  await pg.ensureDatabase('orderly_exceptions_day');
-  const databaseUrl = pg.urlFor('orderly_exceptions_day');
-  const db = createDb(databaseUrl, 2);
-  await migrateToLatest(db);
-  await seedDemoData(db, { carriers: true });
-  await db.destroy();
-
-  const orderlyEnv: NodeJS.ProcessEnv = {
-    ...process.env,
-    NODE_ENV: 'production',
-    LOG_LEVEL: 'warn',
-    LOG_FORMAT: 'json',
-    DATABASE_URL: databaseUrl,
-    TEMPORAL_ADDRESS: temporal.address,
-    TEMPORAL_NAMESPACE: 'default',
-    TEMPORAL_TASK_QUEUE: 'orderly-orders',
-    ORDERLY_MASTER_KEY: randomBytes(32).toString('base64'),
-    ORDER_PAYMENT_TIMEOUT: '1h',
-    PACKAGE_HOLD_WINDOW: '5s',
-  };
-  const services: Service[] = [startService('API', 'api/server.ts', { ...orderlyEnv, PORT: String(apiPort) }), startService('worker', 'workers/main.ts', orderlyEnv)];
-  for (const s of services) stops.push({ what: s.name, stop: () => s.stop(15_000) });
-  api = `http://127.0.0.1:${apiPort}`;
-  await waitUntil('the API is ready (GET /readyz)', services, () => answers200(`${api}/readyz`), 120_000);
+  const orderly = await startOrderly({ runDir, database: 'orderly_exceptions_day', stops, say, afterPostgres: keepOnlyOwnSignalHandlers, env: { PACKAGE_HOLD_WINDOW: '5s' } });
+  api = orderly.api;
+  const services = orderly.services;
 
   const policyVersion = await putShortPolicy();
   const rulesVersion = await shortenReviewSla();

@@ -15,16 +15,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { drive, formatReport, parseSimulateArgs, type DriveReport } from '../channels/simulator/drive.js';
-import { loadConfig } from '../config/config.js';
-import { createLogger } from '../config/logger.js';
-import { createDb, migrateToLatest } from '../db/database.js';
-import { seedDemoData } from '../db/seed.js';
-import { startEmbeddedPostgres, type RunningPg } from '../scripts/stack/postgres.js';
-import { startTemporalDevServer, type RunningTemporal } from '../scripts/stack/temporal-server.js';
-import { freePort } from '../tests/helpers/ports.js';
-import { answers200, startService, waitUntil, type Service } from './services.js';
+import { startOrderly, type StopList } from './services.js';
 
 const env = (name: string, def: string) => process.env[name] ?? def;
 const RATE = env('BENCH_RATE', '20');
@@ -35,7 +27,7 @@ const SEED = env('BENCH_SEED', '2026');
 const WAIT = env('BENCH_WAIT', '60');
 
 const say = (s: string) => process.stdout.write(`${s}\n`);
-const stops: Array<{ what: string; stop: () => Promise<unknown> }> = [];
+const stops: StopList = [];
 const stopAll = async () => {
   for (const s of stops.reverse()) await s.stop().catch((e: unknown) => say(`stopping ${s.what}: ${String(e)}`));
   stops.length = 0;
@@ -55,41 +47,7 @@ stops.push({ what: 'run directory', stop: async () => fs.rmSync(runDir, { recurs
 
 let exitCode = 0;
 try {
-  const config = loadConfig(process.env, { LOG_LEVEL: 'warn' });
-  const logger = createLogger(config);
-  const [pgPort, temporalPort, apiPort] = [await freePort(), await freePort(), await freePort()];
-  say(`starting PostgreSQL and Temporal (dev server in memory) ...`);
-  const pg: RunningPg = await startEmbeddedPostgres({ dir: path.join(runDir, 'pg'), port: pgPort, logger, ephemeral: true });
-  keepOnlyOwnSignalHandlers();
-  stops.push({ what: 'PostgreSQL', stop: () => pg.stop() });
-  const temporal: RunningTemporal = await startTemporalDevServer({ port: temporalPort, namespace: 'default', dataDir: config.dataDir, cliPath: process.env.TEMPORAL_CLI_PATH, logger });
-  stops.push({ what: 'Temporal', stop: () => temporal.stop() });
-
-  await pg.ensureDatabase('orderly_hold_bench');
-  const databaseUrl = pg.urlFor('orderly_hold_bench');
-  const db = createDb(databaseUrl, 2);
-  await migrateToLatest(db);
-  // With carriers: orders are allocated, packed and held as in a configured shop.
-  await seedDemoData(db, { carriers: true });
-  await db.destroy();
-
-  const orderlyEnv: NodeJS.ProcessEnv = {
-    ...process.env,
-    NODE_ENV: 'production',
-    LOG_LEVEL: 'warn',
-    LOG_FORMAT: 'json',
-    DATABASE_URL: databaseUrl,
-    TEMPORAL_ADDRESS: temporal.address,
-    TEMPORAL_NAMESPACE: 'default',
-    TEMPORAL_TASK_QUEUE: 'orderly-orders',
-    ORDERLY_MASTER_KEY: randomBytes(32).toString('base64'),
-    ORDER_PAYMENT_TIMEOUT: '1h',
-    PACKAGE_HOLD_WINDOW: HOLD_WINDOW,
-  };
-  const services: Service[] = [startService('API', 'api/server.ts', { ...orderlyEnv, PORT: String(apiPort) }), startService('worker', 'workers/main.ts', orderlyEnv)];
-  for (const s of services) stops.push({ what: s.name, stop: () => s.stop(15_000) });
-  const api = `http://127.0.0.1:${apiPort}`;
-  await waitUntil('the API is ready (GET /readyz)', services, () => answers200(`${api}/readyz`), 120_000);
+  const { api, services } = await startOrderly({ runDir, database: 'orderly_hold_bench', stops, say, afterPostgres: keepOnlyOwnSignalHandlers, env: { PACKAGE_HOLD_WINDOW: HOLD_WINDOW } });
   // The worker is ready when it has registered; a first order would otherwise wait for it. Give it the time
   // the API took, then the simulator's own wait covers the rest.
   say(`Orderly ready at ${api}; PACKAGE_HOLD_WINDOW=${HOLD_WINDOW}`);

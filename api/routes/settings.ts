@@ -1,11 +1,11 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { getSetting, getSettingVersion, putSetting } from '../../db/settings.repository.js';
+import { getSetting, putSetting, type Setting } from '../../db/settings.repository.js';
 import { DEFAULT_ALLOCATION_STRATEGY } from '../../domain/fulfilment/allocation.js';
 import { ALLOCATION_STRATEGY_KEY, allocationStrategyInput, type AllocationStrategyInput } from '../../domain/fulfilment/strategy.js';
 import { MERGE_POLICY_KEY, mergePolicyFrom, mergePolicyInput, type MergePolicyInput } from '../../domain/fulfilment/merge-policy.js';
-import { AppError } from '../errors.js';
 import { errorBody } from './fulfilment.common.js';
+import { settingVersionRoute } from './setting-versions.js';
 
 const strategyOut = allocationStrategyInput.extend({
   version: z.number().int(),
@@ -23,7 +23,6 @@ const mergePolicyOut = z.object({
   updatedAt: z.string().nullable(),
 });
 
-const versionParams = z.object({ version: z.coerce.number().int().min(1).max(2_147_483_647).describe('A version the setting had') });
 
 export const settingsRoutes: FastifyPluginAsyncZod = async (app) => {
   const { db, config } = app.services;
@@ -71,23 +70,15 @@ export const settingsRoutes: FastifyPluginAsyncZod = async (app) => {
     },
   );
 
-  app.get(
-    '/v1/settings/merge-policy/versions/:version',
-    {
-      schema: {
-        tags: ['settings'],
-        summary: 'One version of the merge policy, as it was written',
-        description: 'Every version a merge decision names can be read back. The built-in default is not a stored version.',
-        params: versionParams,
-        response: { 200: mergePolicyOut, 404: errorBody },
-      },
-    },
-    async (req) => {
-      const stored = await getSettingVersion<MergePolicyInput>(db, MERGE_POLICY_KEY, req.params.version);
-      if (!stored) throw new AppError('not_found', `the merge policy has no stored version ${req.params.version}`);
-      return mergePolicyView(stored);
-    },
-  );
+  settingVersionRoute(app, db, {
+    path: '/v1/settings/merge-policy',
+    key: MERGE_POLICY_KEY,
+    what: 'merge policy',
+    tags: ['settings'],
+    description: 'Every version a merge decision names can be read back. The built-in default is not a stored version.',
+    out: mergePolicyOut,
+    view: (stored) => mergePolicyView(stored as Setting<MergePolicyInput>),
+  });
 
   app.get(
     '/v1/settings/allocation-strategy',
@@ -123,21 +114,13 @@ export const settingsRoutes: FastifyPluginAsyncZod = async (app) => {
     },
   );
 
-  app.get(
-    '/v1/settings/allocation-strategy/versions/:version',
-    {
-      schema: {
-        tags: ['settings'],
-        summary: 'One version of the allocation strategy, as it was written',
-        description: 'Every version an allocation decision names can be read back. The built-in default (allocation.default) is not a stored version.',
-        params: versionParams,
-        response: { 200: strategyOut, 404: errorBody },
-      },
-    },
-    async (req) => {
-      const stored = await getSettingVersion<AllocationStrategyInput>(db, ALLOCATION_STRATEGY_KEY, req.params.version);
-      if (!stored) throw new AppError('not_found', `the allocation strategy has no stored version ${req.params.version}`);
-      return { ...stored.value, version: stored.version, source: 'configured' as const, updatedAt: stored.updatedAt.toISOString() };
-    },
-  );
+  settingVersionRoute(app, db, {
+    path: '/v1/settings/allocation-strategy',
+    key: ALLOCATION_STRATEGY_KEY,
+    what: 'allocation strategy',
+    tags: ['settings'],
+    description: 'Every version an allocation decision names can be read back. The built-in default (allocation.default) is not a stored version.',
+    out: strategyOut,
+    view: (stored) => ({ ...(stored.value as AllocationStrategyInput), version: stored.version, source: 'configured' as const, updatedAt: stored.updatedAt.toISOString() }),
+  });
 };
