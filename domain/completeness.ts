@@ -28,10 +28,16 @@ export interface CompletenessContext {
   knownSkus?: ReadonlySet<string>;
 }
 
+/** Whether a value has any visible character: whitespace (full-width included), NUL and zero-width characters are none. */
+function visible(value: string): boolean {
+  return value.replace(/[\s\p{Cc}\p{Cf}]/gu, '') !== '';
+}
+
 /**
- * What an order lacks before it can be fulfilled. Masked values (`张**`, `138****5678`) and the platform's
- * ciphertexts (`receiver.encrypted`) count as present: platforms mask or encrypt PII and the carrier gets it
- * through the platform's own channel (or its decrypt call, where a step truly needs plaintext).
+ * What an order lacks before it can be fulfilled. Masked values (`张**`, `138****5678`, `文三路***号`) and the
+ * platform's ciphertexts (`receiver.encrypted`) count as present: platforms mask or encrypt PII and the carrier
+ * gets it through the platform's own channel (or its decrypt call, where a step truly needs plaintext). The
+ * opaque address id (`receiver.addressKey`) does not stand in for a street that was never sent.
  *
  * @example checkCompleteness(order, { knownSkus: new Set(['TEA-LJ-250']) })
  *   // [{ code: 'sku_unknown', field: 'lines[1].skuCode', severity: 'blocking', ... }]
@@ -43,14 +49,16 @@ export function checkCompleteness(order: CanonicalOrder, ctx: CompletenessContex
   const r = order.receiver;
   // A field the platform sent only as ciphertext is present: its decrypt call gives it to whoever needs it.
   const sealed = r.encrypted ?? {};
-  const present = (shown: string, cipher: string | undefined): boolean => shown.trim() !== '' || (cipher ?? '').trim() !== '';
+  const present = (shown: string, cipher: string | undefined): boolean => visible(shown) || visible(cipher ?? '');
 
   if (!order.buyerKey.trim()) add('buyer_missing', 'buyerKey', 'no buyer id: the order cannot be merged or checked against blacklists', 'warning');
   if (!present(r.name, sealed.name)) add('receiver_name_missing', 'receiver.name', 'receiver name is missing');
   if (!present(r.phone, sealed.phone)) add('receiver_phone_missing', 'receiver.phone', 'receiver phone is missing');
   // A county directly under a province may come without a city; the address library completes it later.
-  if (!r.province.trim() && !r.city.trim() && !r.district.trim()) add('region_missing', 'receiver.province', 'province, city and district are all missing');
-  if (!present(r.detail, sealed.detail) && !r.addressKey) add('address_detail_missing', 'receiver.detail', 'street address is missing');
+  if (!visible(r.province) && !visible(r.city) && !visible(r.district)) add('region_missing', 'receiver.province', 'province, city and district are all missing');
+  // The opaque address id (Taobao oaid, PDD/Douyin open_address_id) only names the address for the platform's
+  // decrypt call and its waybills; it is no evidence of a street. A masked street (文三路***号, ****) is one.
+  if (!present(r.detail, sealed.detail)) add('address_detail_missing', 'receiver.detail', 'street address is missing');
 
   if (order.lines.length === 0) add('no_lines', 'lines', 'the order has no lines');
   order.lines.forEach((l, i) => {

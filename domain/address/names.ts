@@ -19,12 +19,13 @@ const SUFFIXES = [
 ];
 
 /**
- * Normalises free text for matching: full-width to half-width (NFKC), no whitespace.
+ * Normalises free text for matching: full-width to half-width (NFKC), no whitespace (full-width included), and
+ * no control or invisible format characters (NUL, zero-width spaces, byte-order marks) that pasted text carries.
  *
- * @example normaliseText(' 北京市 朝阳区 ') // '北京市朝阳区'
+ * @example normaliseText(' 北京市\u3000朝阳区\u0000 ') // '北京市朝阳区'
  */
 export function normaliseText(s: string): string {
-  return s.normalize('NFKC').replace(/\s+/gu, '');
+  return s.normalize('NFKC').replace(/[\s\p{Cc}\p{Cf}]+/gu, '');
 }
 
 /**

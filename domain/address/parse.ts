@@ -48,8 +48,12 @@ export type AddressResolution =
     }
   | {
       readonly status: 'ambiguous';
-      /** `same-name`: several regions fit equally well; `conflict`: the input's levels contradict each other. */
-      readonly reason: 'same-name' | 'conflict';
+      /**
+       * `same-name`: several regions fit equally well; `conflict`: the input's levels contradict each other;
+       * `unrecognised-fields`: the province, city and district fields name no region (测试省, 未知) and the
+       * candidates come from the detail alone, which the fields do not confirm.
+       */
+      readonly reason: 'same-name' | 'conflict' | 'unrecognised-fields';
       readonly rest: string;
       readonly candidates: readonly AddressCandidate[];
     }
@@ -71,25 +75,41 @@ interface Mention {
 }
 
 const LEVELS: readonly RegionLevel[] = ['province', 'city', 'district'];
+const FIELDS = ['province', 'city', 'district'] as const;
 const SEPARATORS = /[\s,，、/\\|;；:：\-—_]/u;
-// A short name followed by one of these is a street or a town (朝阳路, 朝阳镇), not the division.
-const NOT_A_DIVISION_AFTER = new Set([...'路街道巷弄号里桥村镇乡门站楼园苑院']);
+// A short name running into one of these is part of a street, a town or a place named after the division, not the
+// division: 朝阳路, 解放大道, 南京东路, 中山东一路, 朝阳北大街, 东城胡同, 解放街道, 朝阳镇, 朝阳门.
+const STREET_AFTER_SHORT = /^(?:[东西南北中大小新老一二三四五六七八九十]{0,2}(?:路|街|道|巷|弄|胡同|里|桥)|[号村镇乡门站楼园苑院])/u;
+// A full name (…区, …县, …市) is a street's only when the street word follows at once (城区路, 解放区大道); a
+// district then a street (西湖区文三路) is the normal order of an address.
+const STREET_AFTER_FULL = /^(?:路|街|大道|大街|巷|弄|胡同)/u;
 const PREAMBLE_SCAN = 24;
+// A preamble is a label (收货地址：); text with a street word, a number or a mask in it is already the street.
+const NOT_A_PREAMBLE = /[路街道巷弄号\d*]/u;
+// Statistical containers platforms write in the city field (北京市 / 市辖区): no region of their own, and no error.
+const CONTAINER_NAME = /^(?:市辖区|县|.*直辖.*)$/u;
 
 function isFullName(alias: string, regions: readonly Region[]): boolean {
   return regions.some((r) => normaliseText(r.name) === alias);
 }
 
-/** Longest division name starting at `pos`, skipping short names that are really street or town names. */
+/** Whether the text at `pos` names a division lying inside one of `outer`. */
+function namesDivisionInside(text: string, pos: number, outer: readonly Region[]): boolean {
+  const next = matchAt(text, pos, false);
+  return next !== undefined && next.regions.some((n) => outer.some((o) => n.code !== o.code && isWithin(n.code, o.code)));
+}
+
+/** Longest division name starting at `pos`, unless it begins a street, town or place name (解放大道, 朝阳镇). */
 function matchAt(text: string, pos: number, fullOnly: boolean): { alias: string; regions: readonly Region[] } | undefined {
   for (let len = Math.min(LONGEST_ALIAS, text.length - pos); len >= 2; len--) {
     const alias = text.slice(pos, pos + len);
     const regions = regionsNamed(alias);
     if (regions.length === 0) continue;
     const full = isFullName(alias, regions);
+    // Every shorter name here is the start of the same street name (解放 of 解放大道): none is the division.
+    // Unless what follows is a division inside this one whose name only looks like a street (唐山市路南区, 长春二道区).
+    if ((full ? STREET_AFTER_FULL : STREET_AFTER_SHORT).test(text.slice(pos + len)) && !namesDivisionInside(text, pos + len, regions)) return undefined;
     if (fullOnly && !full) continue;
-    const next = text[pos + len];
-    if (!full && next !== undefined && NOT_A_DIVISION_AFTER.has(next)) continue;
     return { alias, regions };
   }
   return undefined;
@@ -105,6 +125,7 @@ function scanText(raw: string): { mentions: Mention[]; rest: string } {
   if (!matchAt(text, 0, false)) {
     let found = -1;
     for (let i = 1; i < Math.min(PREAMBLE_SCAN, text.length); i++) {
+      if (NOT_A_PREAMBLE.test(text[i - 1]!)) break;
       if (matchAt(text, i, true)) {
         found = i;
         break;
@@ -199,16 +220,22 @@ function byScore(a: AddressCandidate, b: AddressCandidate): number {
  * input leaves out are completed from the division table; when several regions fit equally well (朝阳区 is in
  * Beijing and in Changchun) or the input contradicts itself, the ranked candidates are returned instead of a guess.
  *
+ * A division name that begins a street name (解放大道, 南京东路) is the street's, never the division; and region
+ * names in the detail never resolve an address whose province, city and district fields name no region.
+ *
  * @example parseAddress({ district: '海淀区' }) // resolved: 北京市 / 北京市 / 海淀区, completed ['province', 'city']
  * @example parseAddress('朝阳区建国路88号').status // 'ambiguous'
+ * @example parseAddress({ province: '测试省', city: '测试市', district: '测试区', detail: '解放大道***号' }).status // 'unresolved'
  */
 export function parseAddress(input: string | AddressInput): AddressResolution {
   const fields: AddressInput = typeof input === 'string' ? { detail: input } : input;
-  const mentions: Mention[] = [
-    ...fieldMention('province', fields.province ?? ''),
-    ...fieldMention('city', fields.city ?? ''),
-    ...fieldMention('district', fields.district ?? ''),
-  ];
+  const mentions: Mention[] = FIELDS.flatMap((f) => fieldMention(f, fields[f] ?? ''));
+  // Fields that say something (not blank, punctuation or a container such as 市辖区) yet name no region.
+  const unrecognised = FIELDS.flatMap((f) => {
+    const text = normaliseText(fields[f] ?? '');
+    const says = /[\p{L}\p{N}]/u.test(text) && !CONTAINER_NAME.test(text);
+    return says && !mentions.some((m) => m.source === f) ? [`${f}:${text}`] : [];
+  });
   const scanned = scanText(fields.detail ?? '');
   mentions.push(...scanned.mentions);
   const rest = scanned.rest;
@@ -224,6 +251,12 @@ export function parseAddress(input: string | AddressInput): AddressResolution {
     .sort(byScore);
   const [top, second] = candidates;
   if (!top) return { status: 'unresolved', reason: 'no candidate', rest, candidates: [] };
+  if (unrecognised.length > 0 && mentions.every((m) => m.source === 'text')) {
+    // Region names in the detail, with fields that name no region: the fields may be a placeholder or the
+    // detail may merely start like a region, and nothing confirms either. A person chooses.
+    const unconfirmed = candidates.map((c) => ({ ...c, score: c.score - FIELD_WEIGHT * unrecognised.length, conflicts: [...c.conflicts, ...unrecognised] }));
+    return { status: 'ambiguous', reason: 'unrecognised-fields', rest, candidates: unconfirmed };
+  }
   if (top.conflicts.length > 0) return { status: 'ambiguous', reason: 'conflict', rest, candidates };
   if (second && second.score === top.score) return { status: 'ambiguous', reason: 'same-name', rest, candidates };
 

@@ -27,6 +27,24 @@ describe('completeness with encrypted and masked receivers', () => {
     expect(codes({ name: '李**', phone: '', detail: '', encrypted: { detail: CIPHER_DETAIL } })).toEqual(['receiver_phone_missing']);
   });
 
+  it('counts a masked street as present however much is masked, with or without an opaque address id', () => {
+    for (const detail of ['文三路***号', '****', '＊＊＊＊']) {
+      expect(codes({ name: '李**', phone: '138****0000', detail }), detail).toEqual([]);
+      expect(codes({ name: '李**', phone: '138****0000', detail, addressKey: 'oaid-1Zd5tS2B' }), detail).toEqual([]);
+    }
+  });
+
+  it('flags a street that is missing even when an opaque address id is there', () => {
+    expect(codes({ name: '李**', phone: '138****0000', detail: '', addressKey: 'oaid-1Zd5tS2B' })).toEqual(['address_detail_missing']);
+    expect(codes({ name: '', phone: '', detail: '', addressKey: 'oaid-1Zd5tS2B', encrypted: { name: CIPHER_NAME, phone: CIPHER_PHONE } })).toEqual(['address_detail_missing']);
+  });
+
+  it('does not take invisible characters (NUL, zero-width, full-width spaces) for a value', () => {
+    const base = makeOrder();
+    const order = canonicalOrderLoose.parse({ ...base, receiver: { ...base.receiver, name: '\u0000', detail: '\u3000\u200b' } });
+    expect(checkCompleteness(order).map((i) => i.code)).toEqual(['receiver_name_missing', 'address_detail_missing']);
+  });
+
   it('does not take a blank ciphertext for a value (the schemas refuse one; the check does not rely on that)', () => {
     const base = makeOrder();
     const order = canonicalOrderLoose.parse({ ...base, receiver: { ...base.receiver, name: '' } });

@@ -34,10 +34,18 @@ describe('completeness check', () => {
     expect(hasBlockingIssues(issues)).toBe(true);
   });
 
-  it('accepts a region given only as a district, and an opaque address id instead of a street', () => {
+  it('accepts a region given only as a district', () => {
     const base = makeOrder();
-    const order = canonicalOrder.parse({ ...base, receiver: { ...base.receiver, province: '', city: '', district: '西湖区', detail: '', addressKey: 'oaid-9' } });
+    const order = canonicalOrder.parse({ ...base, receiver: { ...base.receiver, province: '', city: '', district: '西湖区', addressKey: 'oaid-9' } });
     expect(checkCompleteness(order)).toEqual([]);
+  });
+
+  it('does not take an opaque address id (Taobao oaid) for the street: it only names the address to decrypt', () => {
+    const base = makeOrder();
+    const order = canonicalOrder.parse({ ...base, receiver: { ...base.receiver, detail: '', addressKey: 'oaid-9' } });
+    const issues = checkCompleteness(order);
+    expect(issues.map((i) => [i.code, i.field, i.severity])).toEqual([['address_detail_missing', 'receiver.detail', 'blocking']]);
+    expect(hasBlockingIssues(issues)).toBe(true);
   });
 
   it('warns, without holding, when the paid amount does not follow from goods, shipping and discount', () => {

@@ -101,6 +101,17 @@ describe('a spoiled receiver address', () => {
     }
   });
 
+  it('unrecognised: not resolved with its street either, whatever road the street is on (解放大道 is not 解放区)', () => {
+    const { g, list } = orders(80);
+    const streets = new Set<string>();
+    for (const o of list) {
+      g.spoilAddress(o, 'unrecognised');
+      streets.add(o.receiver.detail.replace(/[\d*].*$/u, ''));
+      expect(verdict(o), `${o.receiver.province}${o.receiver.city}${o.receiver.district} ${o.receiver.detail}`).not.toBe('resolved');
+    }
+    expect(streets).toContain('解放大道');
+  });
+
   it('is the same for the same order, and leaves the generator sequence (the other orders) alone', () => {
     const a = orders(10, 5);
     const b = orders(10, 5);
