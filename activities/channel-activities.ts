@@ -1,4 +1,5 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
+import { fieldCipherFor } from '../config/field-cipher.js';
 import { createDispatcher } from '../ingest/dispatcher.js';
 import { ingestEvent } from '../ingest/ingest.js';
 import { ChannelPayloadError, connectorFor, firstPageStep, nextPageStep, splitWindow, type ChannelConnector, type MappedOrder } from '../channels/index.js';
@@ -27,13 +28,13 @@ import {
   findPullCursor,
   finishWriteback,
   listOrderWritebacks,
-  openException,
   recordPullFailure,
   resolveExceptions,
   type WritebackKey,
 } from '../db/channels.repository.js';
 import { hasInboxEvents, knownMessageIds } from '../db/inbox.repository.js';
 import { findShop, pullsEnabled } from '../db/shops.repository.js';
+import { openWatchedException } from '../ingest/exception-watch.js';
 import { loadShopAccess, shopAccess, type ShopAccess } from '../ingest/shop-access.js';
 import { orderWorkflowId } from '../domain/order.js';
 import type { PullPageInput, PullPageResult, PullPlan } from '../workflows/pull-sync.messages.js';
@@ -95,7 +96,9 @@ export function createChannelActivities(deps: ActivityDeps) {
   let masterKey: Buffer | undefined;
   const key = () => (masterKey ??= masterKeyFrom(config).key);
   const dispatcher = createDispatcher({ client: deps.temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, paymentTimeoutMs: config.ORDER_PAYMENT_TIMEOUT });
-  const ingestDeps = { db, dispatcher, logger };
+  const ingestDeps = { db, dispatcher, logger, cipher: fieldCipherFor(config, logger) };
+  // A shop's exceptions (and an order's that its workflow does not follow) escalate by a watch of their own.
+  const watched = { db, client: deps.temporal, taskQueue: config.TEMPORAL_TASK_QUEUE };
 
   const access = async (shopId: string): Promise<ShopAccess & { connector: ChannelConnector }> => {
     const a = await loadShopAccess(db, shopId, key()).catch(permanent);
@@ -187,7 +190,7 @@ export function createChannelActivities(deps: ActivityDeps) {
         } catch (e) {
           if (!(e instanceof ChannelPayloadError)) throw e;
           // One unreadable order must not stop the shop's pulls: it is raised for a human instead.
-          await openException(db, { kind: 'channel_order_unreadable', shopId: input.shopId, orderId: orderWorkflowId(a.shop.platform, input.shopId, id), detail: { reason: e.message } });
+          await openWatchedException(watched, { kind: 'channel_order_unreadable', shopId: input.shopId, orderId: orderWorkflowId(a.shop.platform, input.shopId, id), detail: { reason: e.message } });
           logger.warn({ shopId: input.shopId, platformOrderId: id, err: e.message }, 'pulled order cannot be read; exception raised');
           return false;
         }
@@ -207,7 +210,7 @@ export function createChannelActivities(deps: ActivityDeps) {
     async recordPullRunFailure(input: { shopId: string; error: string }): Promise<{ consecutiveFailures: number; alerted: boolean }> {
       const n = await recordPullFailure(db, input.shopId, input.error, new Date(Date.now() - config.PULL_INITIAL_LOOKBACK));
       if (n < config.PULL_ALERT_AFTER_FAILURES) return { consecutiveFailures: n, alerted: false };
-      const { created } = await openException(db, { kind: PULL_FAILURE_KIND, shopId: input.shopId, detail: { consecutiveFailures: n, lastError: input.error } });
+      const { created } = await openWatchedException(watched, { kind: PULL_FAILURE_KIND, shopId: input.shopId, detail: { consecutiveFailures: n, lastError: input.error } });
       if (created) logger.error({ shopId: input.shopId, consecutiveFailures: n, err: input.error }, 'ALERT: pulls of the shop keep failing');
       return { consecutiveFailures: n, alerted: true };
     },
@@ -239,7 +242,9 @@ export function createChannelActivities(deps: ActivityDeps) {
       const detail = { trackingNo: input.trackingNo, carrierCode: input.carrierCode, ...(input.packageId ? { packageId: input.packageId } : {}), ...(input.lineIds?.length ? { lineIds: input.lineIds } : {}) };
       const reject = async (kind: string, type: string, message: string, extra: Record<string, unknown> = {}): Promise<never> => {
         await finishWriteback(db, row.id, { status: 'rejected', response: '', error: message });
-        await openException(db, { kind, shopId: input.shopId, orderId: input.orderId, detail: { ...detail, platform, error: message, ...extra } });
+        // The rejection stands whether or not the watch starts: a retry would find the write-back rejected.
+        const onWatchError = (e: unknown) => logger.error({ orderId: input.orderId, kind, err: e instanceof Error ? e.message : String(e) }, 'exception watch not started');
+        await openWatchedException({ ...watched, onWatchError }, { kind, shopId: input.shopId, orderId: input.orderId, detail: { ...detail, platform, error: message, ...extra } });
         logger.warn({ orderId: input.orderId, trackingNo: input.trackingNo, kind }, `write-back rejected: ${message}`);
         throw ApplicationFailure.nonRetryable(message, type);
       };

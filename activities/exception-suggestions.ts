@@ -55,7 +55,8 @@ async function contextFor(db: Db, type: ExceptionType, order: CanonicalOrder | u
       return { type, issues: issues.map((i) => ({ code: i.code, field: i.field })), orderValueFen };
     }
     case 'PAYMENT_FAILED':
-      return { type, paymentArrived: order.paidAt !== undefined, amountDueFen: order.presale?.balanceFen ?? orderValueFen, orderValueFen, stage: order.presale ? 'balance' : 'payment' };
+      // An overdue presale balance has not arrived, whatever the deposit's payment time says.
+      return { type, paymentArrived: kind !== 'balance_overdue' && order.paidAt !== undefined, amountDueFen: order.presale?.balanceFen ?? orderValueFen, orderValueFen, stage: order.presale ? 'balance' : 'payment' };
     case 'PRICE_MISMATCH':
       return { type, differenceFen: Number(detail.differenceFen ?? 0), orderValueFen };
     case 'BLACKLISTED':

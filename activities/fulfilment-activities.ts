@@ -1,5 +1,6 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { ApplicationFailure, WorkflowIdReusePolicy } from '@temporalio/common';
+import { fieldCipherFor } from '../config/field-cipher.js';
 import { latestPlanAttempt, recordDecisions, type DecisionEntry } from '../db/decisions.repository.js';
 import { advancePackage, findPackage, joinPackage, leavePackages, markInterceptionRequested, sealPackage, type LeaveOutcome } from '../db/packages.repository.js';
 import { cancelTransfers, consumeReservations, recordTransfers, releaseReservationRows, reserveStock, type ReservationRequest, type ReserveResult } from '../db/reservations.repository.js';
@@ -40,10 +41,13 @@ import {
   packageInterceptSignal,
   packageJoinSignal,
   packageLeaveSignal,
+  packageStartAttributes,
+  packageSummary,
   packageWorkflowId,
   packageWorkflowType,
   UNKNOWN_PACKAGE_FAILURE,
   type PackageJoin,
+  type PackageOpening,
   type PackageWorkflow,
   type PackageWorkflowInput,
   type WarehouseEvent,
@@ -137,7 +141,7 @@ export function createFulfilmentActivities({ db, temporal, config, logger }: Act
 
   return {
     /** Loads warehouses, stock, SKUs and carriers, runs allocation, split and carrier choice, and logs every decision. */
-    async planFulfilment({ orderId, order, attempt, paidAt, priority, rules }: PlanInput): Promise<PlanResult> {
+    async planFulfilment({ orderId, order, attempt, paidAt, priority, rules, directed }: PlanInput): Promise<PlanResult> {
       const step = `plan:${attempt}`;
       const [warehouseRows, carrierRows] = await Promise.all([listWarehouses(db), listCarriers(db)]);
       // A re-plan (of a short order) that no longer allocates here takes the order out of the stock queues.
@@ -159,16 +163,29 @@ export function createFulfilmentActivities({ db, temporal, config, logger }: Act
         listSkus(db, skuCodes),
         getSetting<AllocationStrategyInput>(db, ALLOCATION_STRATEGY_KEY),
       ]);
-      const lines = order.lines.map((l, i) => ({ lineRef: l.lineId ?? String(i + 1), skuCode: l.skuCode, quantity: l.quantity }));
+      const all = order.lines.map((l, i) => ({ lineRef: l.lineId ?? String(i + 1), skuCode: l.skuCode, quantity: l.quantity }));
+      // A directed plan takes the lines it names (those the order still has) and the warehouse a person chose.
+      const lines = directed?.lines ? all.filter((l) => directed.lines!.some((d) => d.lineRef === l.lineRef)) : all;
       // Warehouses the order's allocation rules exclude are not candidates; the record says which rule set.
-      const excludedByRule = new Set(rules?.allocation.excludeWarehouses ?? []);
+      const excludedByRule = new Set(directed?.warehouseCode ? [] : (rules?.allocation.excludeWarehouses ?? []));
+      const strategy = strategyFrom(storedStrategy);
       const planned = allocate(
-        { orderId, destination: dest, lines },
-        { warehouses: warehouseRows.filter((w) => !excludedByRule.has(w.code)).map((w) => toDomainWarehouse(w, now)), stock, strategy: strategyFrom(storedStrategy) },
+        { orderId, destination: dest, lines, ...(directed?.warehouseCode ? { shipFrom: directed.warehouseCode } : {}) },
+        {
+          warehouses: warehouseRows.filter((w) => !excludedByRule.has(w.code)).map((w) => toDomainWarehouse(w, now)),
+          stock,
+          strategy: directed?.warehouseCode
+            ? { ...strategy, filters: strategy.filters.filter((f) => f === 'inactive'), steps: directed.transfers ? ['single-warehouse', 'transfer'] : ['single-warehouse'] }
+            : strategy,
+        },
       );
       const allocation = excludedByRule.size ? { ...planned, decision: withRuleExclusions(planned.decision, [...excludedByRule], rules!) } : planned;
       const entries: DecisionEntry[] = [{ stepKey: `${step}:allocation`, record: allocation.decision }];
 
+      if (allocation.status !== 'complete' && directed?.warehouseCode) {
+        await recordDecisions(db, orderId, entries);
+        return { status: 'short', shortages: [...allocation.shortages], decisions: summarise(entries), replanAfterMs: config.FULFILMENT_REPLAN_INTERVAL };
+      }
       if (allocation.status !== 'complete') {
         await recordDecisions(db, orderId, entries);
         // In the queue of each SKU it is short of (all of the SKU: nothing of a short order is reserved), so
@@ -282,7 +299,7 @@ export function createFulfilmentActivities({ db, temporal, config, logger }: Act
       const ruleWindow = input.rules?.merge.holdWindowSeconds;
       const policy = ruleWindow === undefined ? stored : { ...stored, holdWindowMs: ruleWindow * 1000 };
       const holdWindowMs = key === null || policy.hold === 'never' ? 0 : policy.holdWindowMs;
-      const joined = await joinPackage(db, {
+      const joined = await joinPackage(db, fieldCipherFor(config, logger), {
         orderId,
         packageKey: parcel.key,
         mergeKey: key,
@@ -299,6 +316,15 @@ export function createFulfilmentActivities({ db, temporal, config, logger }: Act
       });
       const windowEnd = joined.windowEnd.toISOString();
       const args: [PackageWorkflowInput] = [{ packageId: joined.packageId, windowEnd }];
+      const opening: PackageOpening = {
+        packageId: joined.packageId,
+        platform: order.platform,
+        shopId: order.shopId,
+        platformOrderId: order.platformOrderId,
+        warehouseCode: parcel.warehouseCode,
+        logisticsClass: parcel.logisticsClass,
+        lines: new Set(parcel.lines.map((l) => l.lineRef)).size,
+      };
       try {
         await temporal.workflow.signalWithStart<PackageWorkflow, [PackageJoin]>(packageWorkflowType, {
           workflowId: packageWorkflowId(joined.packageId),
@@ -308,6 +334,9 @@ export function createFulfilmentActivities({ db, temporal, config, logger }: Act
           signalArgs: [{ orderId, packageKey: parcel.key }],
           // A finished package must never be started again under its id: its members are in the database.
           workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+          // Used only when this call starts it: the order that opened it names it in the Temporal UI.
+          staticSummary: packageSummary(opening),
+          typedSearchAttributes: packageStartAttributes(opening),
           // The opening order's task priority: an urgent order's package is sealed and released ahead of a backlog.
           ...(input.taskPriority ? { priority: input.taskPriority } : {}),
         });

@@ -25,6 +25,21 @@ export interface PlanInput {
   priority?: number;
   /** The order's rules for allocation, split and carrier (absent: the published defaults' figures). */
   rules?: FulfilmentRules;
+  /** A person's (or a policy's) choice resolving an exception: which lines, from which warehouse. */
+  directed?: DirectedPlan;
+}
+
+/**
+ * A plan a resolution asks for: `lines` only (the rest back-ordered: 拆分发货), from `warehouseCode` only
+ * (other warehouses only as transfer sources when `transfers`). A plan from a chosen warehouse never joins the
+ * stock queues: when the stock is no longer there it comes back short and the exception stays open; a plan of
+ * back-ordered lines waits in the queues like any short order.
+ */
+export interface DirectedPlan {
+  reason: string;
+  warehouseCode?: string;
+  lines?: { lineRef: string; skuCode: string; quantity: number }[];
+  transfers?: boolean;
 }
 
 export interface PlannedParcel {

@@ -4,6 +4,7 @@ import { canonicalOrderLoose, type CanonicalOrder } from '../domain/order.js';
 import type { OrderStatus } from '../domain/order-status.js';
 import type { Client } from '@temporalio/client';
 import type { Config } from '../config/config.js';
+import { fieldCipherFor } from '../config/field-cipher.js';
 import type { Logger } from '../config/logger.js';
 import type { Db } from '../db/database.js';
 import { appendOrderEvents, upsertOrderSnapshot, type TimelineEvent } from '../db/orders.repository.js';
@@ -31,7 +32,8 @@ export interface ActivityDeps {
 }
 
 /** Order activities. Each is idempotent: keyed by order id and the workflow's version or sequence number. */
-export function createOrderActivities({ db }: ActivityDeps) {
+export function createOrderActivities({ db, config, logger }: ActivityDeps) {
+  const cipher = fieldCipherFor(config, logger);
   return {
     /** Mirrors the workflow's state into the read model and appends its new timeline entries. */
     async syncReadModel(input: SyncReadModelInput): Promise<{ applied: boolean }> {
@@ -42,7 +44,7 @@ export function createOrderActivities({ db }: ActivityDeps) {
         throw ApplicationFailure.nonRetryable(`order ${input.orderId} does not match the canonical model: ${parsed.error.message}`, 'InvalidOrder');
       }
       await appendOrderEvents(db, input.orderId, input.timeline);
-      const applied = await upsertOrderSnapshot(db, {
+      const applied = await upsertOrderSnapshot(db, cipher, {
         orderId: input.orderId,
         status: input.status,
         version: input.version,

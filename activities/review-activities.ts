@@ -1,6 +1,5 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { recordDecisions, type DecisionEntry } from '../db/decisions.repository.js';
-import { openException } from '../db/channels.repository.js';
 import { markReviewEscalated, recordReviewDecision, requestReview, type ReviewDecisionRecord } from '../db/reviews.repository.js';
 import { loadReviewContexts } from '../db/review-context.repository.js';
 import { publishedRuleSet, ruleSetVersion } from '../db/rules.repository.js';
@@ -10,6 +9,7 @@ import { DEFAULT_REVIEW_SLA_MINUTES } from '../domain/rules/defaults.js';
 import { factSettingsOf } from '../domain/rules/dry-run.js';
 import { orderFacts, reviewPricing } from '../domain/rules/order-facts.js';
 import type { RuleSet } from '../domain/rules/schema.js';
+import { openWatchedException } from '../ingest/exception-watch.js';
 import type { ActivityDeps } from './order-activities.js';
 import type { ReviewInput, ReviewResult } from './review.types.js';
 
@@ -43,7 +43,7 @@ function verdictText(e: RuleEvaluation): string {
  * Review activities: the rules' verdict on an order, the manual-review queue and its escalation. Each is
  * idempotent: keyed by the order id and its review number.
  */
-export function createReviewActivities({ db, logger }: ActivityDeps) {
+export function createReviewActivities({ db, logger, temporal, config }: ActivityDeps) {
   const log = logger.child({ component: 'review' });
 
   return {
@@ -116,6 +116,7 @@ export function createReviewActivities({ db, logger }: ActivityDeps) {
         tags: [...evaluation.tags],
         priority: evaluation.priority,
         fired: [...evaluation.fired],
+        exceptions: evaluation.exceptions.map((x) => ({ ...x })),
         rules: { merge, split, carrier, allocation, ruleSetVersion: set.version },
         slaMinutes,
         pricing: { consistent: pricing.consistent, differenceFen: pricing.differenceFen, findings: pricing.findings.filter((f) => f.severity === 'problem').map((f) => f.message) },
@@ -143,7 +144,8 @@ export function createReviewActivities({ db, logger }: ActivityDeps) {
     }): Promise<{ escalated: boolean }> {
       const first = await markReviewEscalated(db, input.orderId, input.reviewNo, input.at);
       if (!input.workflowRaises) {
-        await openException(db, { kind: 'review_overdue', shopId: input.shopId, orderId: input.orderId, detail: { reviewNo: input.reviewNo, slaMinutes: input.slaMinutes, reasons: input.reasons } });
+        // That run holds no timers for it: a watch of its own escalates it (a retry finds it open and starts it again).
+        await openWatchedException({ db, client: temporal, taskQueue: config.TEMPORAL_TASK_QUEUE }, { kind: 'review_overdue', shopId: input.shopId, orderId: input.orderId, detail: { reviewNo: input.reviewNo, slaMinutes: input.slaMinutes, reasons: input.reasons } });
       }
       if (first) log.warn({ orderId: input.orderId, reviewNo: input.reviewNo, slaMinutes: input.slaMinutes }, 'manual review overdue: escalated');
       return { escalated: first };

@@ -2,6 +2,7 @@
 // workflow code imports no database or rule-engine code.
 import type { CanonicalOrder } from '../domain/order.js';
 import type { RuleEvaluation, RuleHit, Verdict } from '../domain/rules/evaluate.js';
+import type { ReviewExceptionType } from '../domain/rules/schema.js';
 
 export type { RuleHit, Verdict };
 
@@ -25,6 +26,8 @@ export interface ReviewResult {
   tags: string[];
   priority: number;
   fired: RuleHit[];
+  /** Exceptions the fired rules open beside the verdict (absent in results recorded before they existed). */
+  exceptions?: { type: ReviewExceptionType; reason: string }[];
   rules: FulfilmentRules;
   /** A pending manual review older than this escalates. */
   slaMinutes: number;

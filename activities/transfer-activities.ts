@@ -6,7 +6,7 @@ import type { DecisionRecord, TransferProposal } from '../domain/fulfilment/inde
 import { wakeStockWaiters } from '../ingest/stock-wake.js';
 import type { DecisionSummary } from './fulfilment.types.js';
 import type { OrderTransfer, OrderTransferStatus } from '../workflows/order.messages.js';
-import { transferWorkflowId, transferWorkflowType, type TransferWorkflow, type TransferWorkflowInput } from '../workflows/transfer.messages.js';
+import { transferSummary, transferWorkflowId, transferWorkflowType, type TransferWorkflow, type TransferWorkflowInput } from '../workflows/transfer.messages.js';
 import type { ActivityDeps } from './order-activities.js';
 
 /** The decision log's record of one step of a transfer (the log's kinds: it is part of the allocation). */
@@ -57,6 +57,7 @@ export function createTransferActivities({ db, temporal, config, logger }: Activ
             args,
             // A transfer is carried out once: a finished one is never started again under its id.
             workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+            staticSummary: transferSummary(args[0]),
           });
         } catch (e) {
           if (!(e instanceof WorkflowExecutionAlreadyStartedError)) throw e;

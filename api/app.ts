@@ -5,6 +5,14 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTyp
 import { registerErrorHandler } from './errors.js';
 import { settingsRoutes } from './routes/settings.js';
 import { servicesPlugin, type Services } from './plugins/services.js';
+import { authPlugin } from './plugins/auth.js';
+import { metricsPlugin } from './plugins/metrics.js';
+import { limitsPlugin } from './plugins/limits.js';
+import { securityHeadersPlugin } from './plugins/security-headers.js';
+import { inputTextPlugin } from './plugins/input-text.js';
+import { apiTlsOptions } from '../config/tls.js';
+import { apiKeyRoutes } from './routes/api-keys.js';
+import { auditRoutes } from './routes/audit.js';
 import { healthRoutes } from './routes/health.js';
 import { orderRoutes } from './routes/orders.js';
 import { carrierRoutes } from './routes/carriers.js';
@@ -20,6 +28,9 @@ import { transferRoutes } from './routes/transfers.js';
 import { warehouseRoutes } from './routes/warehouses.js';
 import { shopRoutes } from './routes/shops.js';
 import { webhookRoutes } from './routes/webhooks.js';
+import { inboxRoutes } from './routes/inbox.js';
+import { codecRoutes } from './routes/codec.js';
+import { reportRoutes } from './routes/reports.js';
 
 export interface BuildAppOptions {
   services: Services;
@@ -29,11 +40,21 @@ export interface BuildAppOptions {
 export async function buildApp({ services }: BuildAppOptions): Promise<FastifyInstance> {
   // Fastify's own logger type is narrower than pino's; the instance is the same pino logger.
   const loggerInstance: FastifyBaseLogger = services.logger.child({ component: 'api' });
-  const app = Fastify({
+  const { config } = services;
+  // https when API_TLS_CERT_PATH/KEY_PATH are set (plain http on the port is then refused); http otherwise.
+  const https = apiTlsOptions(config) ?? null;
+  const proxy = config.TRUST_PROXY;
+  // The request types are the same over http and https: routes and tests see one FastifyInstance type.
+  const server = Fastify({
     loggerInstance,
-    bodyLimit: 5 * 1024 * 1024,
+    https,
+    // Webhooks and the codec have larger limits of their own (api/plugins/limits.ts).
+    bodyLimit: config.API_BODY_LIMIT,
+    // A hop count, as Fastify reads a number (its types name only the other forms).
+    trustProxy: typeof proxy === 'number' ? (_address: string, hop: number) => hop < proxy : proxy,
     routerOptions: { maxParamLength: 300 },
-  }).withTypeProvider<ZodTypeProvider>();
+  }) as unknown as FastifyInstance;
+  const app = server.withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerErrorHandler(app);
@@ -42,6 +63,17 @@ export async function buildApp({ services }: BuildAppOptions): Promise<FastifyIn
   app.addHook('onResponse', async (req, reply) => {
     if (reply.elapsedTime >= slowMs) req.log.warn({ method: req.method, url: req.url, statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'slow request');
   });
+
+  // Services, then who may call what (api/plugins/access.ts): before any route, so that every route is seen.
+  await app.register(servicesPlugin, { services });
+  // Headers on every answer, refusals included; then body and rate limits, before a key is looked up.
+  await app.register(securityHeadersPlugin);
+  await app.register(limitsPlugin);
+  // Text PostgreSQL cannot store is refused before anything looks it up (the auth plugin's shop look-ups too).
+  await app.register(inputTextPlugin);
+  await app.register(authPlugin);
+  // Metrics before the routes too: its hook times the ingest routes, and it serves GET /metrics.
+  await app.register(metricsPlugin);
 
   await app.register(swagger, {
     openapi: {
@@ -61,13 +93,16 @@ export async function buildApp({ services }: BuildAppOptions): Promise<FastifyIn
         { name: 'settings', description: 'Admin-tunable rules' },
         { name: 'rules', description: 'The rule model (review, priority, merge, split, carrier, allocation): versions, publication, dry runs' },
         { name: 'health', description: 'Liveness and readiness' },
+        { name: 'access', description: 'API keys, their roles and shops, and the audit log (admin)' },
+        { name: 'reports', description: 'Reports from PostgreSQL: orders and stage times, review, splits and merges, exceptions, warehouse load, carriers and freight, goods value, people; JSON or CSV' },
       ],
+      components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'An Orderly API key: Authorization: Bearer <key>' } } },
+      security: [{ apiKey: [] }],
     },
     transform: jsonSchemaTransform,
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
-  await app.register(servicesPlugin, { services });
   await app.register(healthRoutes);
   await app.register(orderRoutes);
   await app.register(warehouseRoutes);
@@ -84,5 +119,10 @@ export async function buildApp({ services }: BuildAppOptions): Promise<FastifyIn
   await app.register(reviewRoutes);
   await app.register(exceptionRoutes);
   await app.register(webhookRoutes);
+  await app.register(inboxRoutes);
+  await app.register(apiKeyRoutes);
+  await app.register(auditRoutes);
+  await app.register(codecRoutes);
+  await app.register(reportRoutes);
   return app;
 }

@@ -10,7 +10,8 @@
  * after the generation so that exceptions pass their 1-minute SLA, default 90).
  *
  * The day is compressed: a short exception policy is PUT first (every type due 1 minute after it opens,
- * escalating at 1, 2 and 3 minutes; SHIPMENT_OVERDUE warning 1 minute before the promise) and the review SLA
+ * escalating at 1, 2 and 3 minutes; SHIPMENT_OVERDUE warning 1 minute before the promise; OUT_OF_STOCK resolved
+ * by the policy with ship_available where some lines are in stock) and the review SLA
  * of the rule set is set to 1 minute. Faults:
  * - shortages: KETTLE-17L has no stock at the start and gets 3000 mid-run; TEA-LJ-250 keeps 10 units;
  * - bad addresses (`--bad-address`, paid orders): no street, a province that contradicts the city, no real region;
@@ -94,10 +95,13 @@ interface ExceptionEvent {
 }
 
 let api = '';
+/** The admin key of the bench's Orderly (its first key). */
+let apiKey = '';
 async function call<T = unknown>(method: string, p: string, body?: unknown, expect: number[] = [200, 201, 202]): Promise<T> {
   const res = await fetch(`${api}${p}`, {
     method,
-    ...(body !== undefined ? { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) } : {}),
+    headers: { authorization: `Bearer ${apiKey}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
     signal: AbortSignal.timeout(15_000),
   });
   const text = await res.text();
@@ -142,6 +146,8 @@ async function putShortPolicy(): Promise<number> {
         slaMinutes: SLA_MINUTES,
         escalation: LADDER_MINUTES.map((afterMinutes, i) => ({ level: i + 1, afterMinutes, ownerRole: p.escalation[i]?.ownerRole ?? p.escalation.at(-1)?.ownerRole ?? p.ownerRole })),
         finalAction: 'none',
+        // A shortage where some lines are in stock ships them at once and back-orders the rest (拆分发货).
+        ...(t === 'OUT_OF_STOCK' ? { autoResolve: { action: 'ship_available' } } : {}),
       },
     ]),
   );
@@ -429,6 +435,7 @@ const started = Date.now();
 try {
   const orderly = await startOrderly({ runDir, database: 'orderly_exceptions_day', stops, say, afterPostgres: keepOnlyOwnSignalHandlers, env: { PACKAGE_HOLD_WINDOW: '5s' } });
   api = orderly.api;
+  apiKey = orderly.apiKey;
   const services = orderly.services;
 
   const policyVersion = await putShortPolicy();
@@ -440,12 +447,12 @@ try {
 
   const seed = Number(SEED);
   const players: WarehousePlayer[] = WAREHOUSES.map((code, i) =>
-    startWarehouse({ api, seed: seed + 7919 + i, warehouse: code, delayMs: [300, 3000], failRate: FAULTS.warehouseFail, interceptFailRate: FAULTS.interceptFail, defaultCarrier: 'YTO', pollMs: 1000 }),
+    startWarehouse({ api, apiKey, seed: seed + 7919 + i, warehouse: code, delayMs: [300, 3000], failRate: FAULTS.warehouseFail, interceptFailRate: FAULTS.interceptFail, defaultCarrier: 'YTO', pollMs: 1000 }),
   );
   const stopPlayers = async (): Promise<WarehouseReport> => {
     const rs = await Promise.all(players.map((p) => p.stop()));
-    const sum = (k: 'seen' | 'picked' | 'shipped' | 'failed' | 'intercepted' | 'interceptFailed') => rs.reduce((n, r) => n + r[k], 0);
-    return { seen: sum('seen'), picked: sum('picked'), shipped: sum('shipped'), failed: sum('failed'), intercepted: sum('intercepted'), interceptFailed: sum('interceptFailed'), errors: Object.assign({}, ...rs.map((r) => r.errors)) as Record<string, number>, ordersInShippedPackages: 0, trackingNumbers: {} };
+    const sum = (k: 'seen' | 'picked' | 'shipped' | 'failed' | 'intercepted' | 'interceptFailed' | 'retried') => rs.reduce((n, r) => n + r[k], 0);
+    return { seen: sum('seen'), picked: sum('picked'), shipped: sum('shipped'), failed: sum('failed'), intercepted: sum('intercepted'), interceptFailed: sum('interceptFailed'), errors: Object.assign({}, ...rs.map((r) => r.errors)) as Record<string, number>, retried: sum('retried'), undelivered: rs.flatMap((r) => r.undelivered), ordersInShippedPackages: 0, trackingNumbers: {} };
   };
   stops.push({ what: 'warehouse players', stop: stopPlayers });
 
@@ -453,7 +460,8 @@ try {
     ...['--platform', 'all', '--rate', RATE, '--duration', DURATION, '--seed', SEED, '--wait', '20', '--shop-prefix', 'day', '--api', api],
     ...['--refund-line', FAULTS.refundLine, '--late-address', FAULTS.lateAddress, '--bad-address', FAULTS.badAddress],
   ];
-  const parsed = parseSimulateArgs(args);
+  // The key goes to the driver, not into the command line printed below.
+  const parsed = parseSimulateArgs(args, Date.now(), apiKey);
   if (parsed.kind !== 'run') throw new Error(`simulator arguments: ${JSON.stringify(parsed)}`);
   say(`\n== the day: npm run simulate -- ${args.join(' ')}`);
   say(`   plus the simulated warehouse on ${WAREHOUSES.join(', ')} (fail ${FAULTS.warehouseFail}, interception fails ${FAULTS.interceptFail}), ${SLOW.orders} orders promised in ${SLOW.promiseInS} s from ${SLOW.warehouse}`);

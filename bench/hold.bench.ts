@@ -47,7 +47,7 @@ stops.push({ what: 'run directory', stop: async () => fs.rmSync(runDir, { recurs
 
 let exitCode = 0;
 try {
-  const { api, services } = await startOrderly({ runDir, database: 'orderly_hold_bench', stops, say, afterPostgres: keepOnlyOwnSignalHandlers, env: { PACKAGE_HOLD_WINDOW: HOLD_WINDOW } });
+  const { api, apiKey, services } = await startOrderly({ runDir, database: 'orderly_hold_bench', stops, say, afterPostgres: keepOnlyOwnSignalHandlers, env: { PACKAGE_HOLD_WINDOW: HOLD_WINDOW } });
   // The worker is ready when it has registered; a first order would otherwise wait for it. Give it the time
   // the API took, then the simulator's own wait covers the rest.
   say(`Orderly ready at ${api}; PACKAGE_HOLD_WINDOW=${HOLD_WINDOW}`);
@@ -57,10 +57,11 @@ try {
     ['always', 'hold-always'],
     ['when_buyer_has_open_orders', 'hold-buyer'],
   ] as const) {
-    const put = await fetch(`${api}/v1/settings/merge-policy`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: `bench.${prefix}`, hold: policy }) });
+    const put = await fetch(`${api}/v1/settings/merge-policy`, { method: 'PUT', headers: { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` }, body: JSON.stringify({ id: `bench.${prefix}`, hold: policy }) });
     if (put.status !== 200) throw new Error(`PUT /v1/settings/merge-policy: ${put.status} ${await put.text()}`);
     const args = ['--platform', 'all', '--rate', RATE, '--duration', DURATION, '--warehouse', '--repeat-buyers', REPEAT, '--seed', SEED, '--wait', WAIT, '--shop-prefix', prefix, '--api', api];
-    const parsed = parseSimulateArgs(args);
+    // The key goes to the driver, not into the command line printed below.
+    const parsed = parseSimulateArgs(args, Date.now(), apiKey);
     if (parsed.kind !== 'run') throw new Error(`simulator arguments: ${JSON.stringify(parsed)}`);
     say(`\n== merge policy hold=${policy}: npm run simulate -- ${args.join(' ')}`);
     const report = await drive(parsed.options);

@@ -22,11 +22,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import proto from '@temporalio/proto';
+import { generateApiKey } from '../api/plugins/api-keys.js';
 import { connectors } from '../channels/index.js';
 import type { SimPlatform } from '../channels/simulator/generator.js';
 import { PlatformSimulator, type SimShop } from '../channels/simulator/server.js';
 import { loadConfig } from '../config/config.js';
 import { createLogger } from '../config/logger.js';
+import { payloadDataConverter } from '../config/payload-codec.js';
 import { sql } from 'kysely';
 import { createDb, migrateToLatest, type Db } from '../db/database.js';
 import { seedDemoData } from '../db/seed.js';
@@ -204,7 +206,9 @@ try {
   await seedDemoData(db, { carriers: false });
   const tconn = await Connection.connect({ address: temporal.address });
   stops.push({ what: 'bench Temporal connection', ms: 5_000, stop: () => tconn.close() });
-  const tclient = new Client({ connection: tconn, namespace: 'default' });
+  // The processes' payload key (production requires one): this client reads what they wrote.
+  const payloadKeys = `bench:${randomBytes(32).toString('base64')}`;
+  const tclient = new Client({ connection: tconn, namespace: 'default', dataConverter: payloadDataConverter({ NODE_ENV: 'production', PAYLOAD_KEYS: payloadKeys, dataDir }) });
 
   const sim = new PlatformSimulator({ seed: 2026, presaleRate: 0.03, unpaidRate: 0.1 });
   await sim.start();
@@ -213,6 +217,7 @@ try {
   // Configuration of Orderly's processes: environment variables only, as in production. NODE_ENV=production
   // with a fresh master key, so the production code paths (and no development warnings) are measured.
   const taskQueue = 'orderly-orders';
+  const adminKey = generateApiKey();
   const orderlyEnv: NodeJS.ProcessEnv = {
     ...process.env,
     NODE_ENV: 'production',
@@ -223,6 +228,11 @@ try {
     TEMPORAL_NAMESPACE: 'default',
     TEMPORAL_TASK_QUEUE: taskQueue,
     ORDERLY_MASTER_KEY: randomBytes(32).toString('base64'),
+    // The first admin key of the fresh database, for the shop set-up calls; pushes need none.
+    ORDERLY_ADMIN_KEY: adminKey,
+    // Shops point at the platform simulator on this host, over http.
+    ALLOW_HTTP_SHOP_API: 'true',
+    PAYLOAD_KEYS: payloadKeys,
     // Unpaid bench orders must stay open for the whole run.
     ORDER_PAYMENT_TIMEOUT: '1h',
     PULL_OVERLAP: '30s',
@@ -292,7 +302,7 @@ try {
   const connect = async (platform: SimPlatform, extra: Record<string, unknown>, suffix = ''): Promise<{ shop: SimShop; created: { pullIntervalSeconds: number; pullLagSeconds: number | null } }> => {
     const shop: SimShop = { platform, shopId: `bench-${platform}${suffix}`, appKey: `bench${platform}key${suffix}`, appSecret: `bench-${platform}-secret` };
     const body = JSON.stringify({ id: shop.shopId, platform, name: `bench ${platform}`, credentials: { appKey: shop.appKey, appSecret: shop.appSecret }, apiBaseUrl: sim.baseUrl(platform), ...extra });
-    const res = await post(`${apiUrl}/v1/shops`, body, { 'content-type': 'application/json' });
+    const res = await post(`${apiUrl}/v1/shops`, body, { 'content-type': 'application/json', authorization: `Bearer ${adminKey}` });
     if (res.status !== 201) throw new Error(`shop not created: ${res.status} ${res.text}`);
     return { shop: sim.addShop(shop), created: JSON.parse(res.text) as { pullIntervalSeconds: number; pullLagSeconds: number | null } };
   };

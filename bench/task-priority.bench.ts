@@ -24,6 +24,7 @@ import type { Priority } from '@temporalio/common';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { loadConfig } from '../config/config.js';
 import { createLogger } from '../config/logger.js';
+import { payloadDataConverter } from '../config/payload-codec.js';
 import { temporalConnectionOptions } from '../config/temporal.js';
 import { taskPriorityOf } from '../domain/fulfilment/task-priority.js';
 import { DEV_SERVER_DYNAMIC_CONFIG, startTemporalDevServer, type RunningTemporal } from '../scripts/stack/temporal-server.js';
@@ -86,7 +87,8 @@ if (config.TEMPORAL_ADDRESS) {
 const namespace = config.TEMPORAL_NAMESPACE;
 const connectionOptions = temporalConnectionOptions(config, address);
 const connection = await Connection.connect(connectionOptions);
-const client = new Client({ connection, namespace });
+const dataConverter = payloadDataConverter(config);
+const client = new Client({ connection, namespace, dataConverter });
 const nativeConnection = await NativeConnection.connect(connectionOptions);
 const runId = Date.now().toString(36);
 const workflowQueue = `prio-bench-wf-${runId}`;
@@ -95,7 +97,7 @@ const serverInfo = await connection.workflowService.getSystemInfo({});
 
 // The workflows run all along on their own queue; only the activity queue is left without a poller.
 const workflowBundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') });
-const workflowWorker = await Worker.create({ connection: nativeConnection, namespace, taskQueue: workflowQueue, workflowBundle });
+const workflowWorker = await Worker.create({ connection: nativeConnection, namespace, taskQueue: workflowQueue, workflowBundle, dataConverter });
 const workflowWorkerRun = workflowWorker.run();
 
 /** Runs `fn` over `items`, `concurrency` at a time. */
@@ -155,6 +157,7 @@ async function backlogThenDrain(name: string, tasks: readonly TaskSpec[]): Promi
     namespace,
     taskQueue: activityQueue,
     activities,
+    dataConverter,
     // One slot: the worker asks for the next task only when the last one is done, so the order it gets them
     // in is the order the server hands them out.
     maxConcurrentActivityTaskExecutions: 1,

@@ -10,6 +10,7 @@ import os from 'node:os';
 import { Client, Connection } from '@temporalio/client';
 import { loadConfig } from '../config/config.js';
 import { createLogger } from '../config/logger.js';
+import { payloadDataConverter } from '../config/payload-codec.js';
 import { startTemporalDevServer } from '../scripts/stack/temporal-server.js';
 import { freePort } from '../tests/helpers/ports.js';
 import type { OrderEvent } from '../domain/order-events.js';
@@ -27,7 +28,8 @@ const logger = createLogger(config);
 process.stdout.write('starting the Temporal dev server (in memory) ...\n');
 const temporal = await startTemporalDevServer({ port: await freePort(), namespace: 'default', dataDir: config.dataDir, cliPath: config.TEMPORAL_CLI_PATH, logger });
 const connection = await Connection.connect({ address: temporal.address });
-const client = new Client({ connection });
+// Encrypting, as Orderly's clients do: the push path pays for it on every call.
+const client = new Client({ connection, dataConverter: payloadDataConverter(config) });
 const pct = (xs: number[], p: number) => xs[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))] ?? 0;
 
 try {

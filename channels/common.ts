@@ -1,10 +1,17 @@
 import { createHash, createHmac } from 'node:crypto';
 import { yuanToFen, type Fen } from '../domain/money.js';
+import { platformId } from '../domain/order.js';
+import { storableText, unstorableReason } from '../domain/text.js';
 import { isJsonObject, type JsonObject, type JsonValue } from './json.js';
 
 /** A payload did not have the shape a connector relies on. The raw body stays in the inbox for a human. */
 export class ChannelPayloadError extends Error {
   override readonly name = 'ChannelPayloadError';
+  constructor(message: string) {
+    // Messages quote what the platform sent (an id, a tag) and are stored with the exception they open: kept to
+    // text PostgreSQL can hold, and short.
+    super(storableText(message).slice(0, 500));
+  }
 }
 
 export function md5Hex(text: string): string {
@@ -75,10 +82,13 @@ export function listItemTime(o: JsonObject, key: string): string | undefined {
   }
 }
 
+/** The latest instant a JavaScript Date holds, in unix seconds (the year 275760). */
+const MAX_UNIX_SECONDS = 8.64e12;
+
 /** Unix seconds (number or digit string) to a UTC ISO instant. */
 export function unixToUtc(seconds: number | string): string {
   const n = typeof seconds === 'string' ? Number(seconds) : seconds;
-  if (!Number.isSafeInteger(n) || n < 0) throw new ChannelPayloadError(`not unix seconds: ${String(seconds)}`);
+  if (!Number.isSafeInteger(n) || n < 0 || n > MAX_UNIX_SECONDS) throw new ChannelPayloadError(`not unix seconds: ${String(seconds)}`);
   return isoSeconds(n * 1000);
 }
 
@@ -103,10 +113,14 @@ export function field(o: JsonObject, key: string): JsonValue | undefined {
   return Object.prototype.hasOwnProperty.call(o, key) ? o[key] : undefined;
 }
 
+/**
+ * A text field. NUL is dropped and an unpaired surrogate becomes U+FFFD (domain/text.ts): a buyer's remark with a
+ * stray control character is kept, as text PostgreSQL can store, rather than losing the order.
+ */
 export function optString(o: JsonObject, key: string): string | undefined {
   const v = field(o, key);
   if (v === undefined || v === null) return undefined;
-  if (typeof v === 'string') return v === '' ? undefined : v;
+  if (typeof v === 'string') return v === '' ? undefined : storableText(v);
   if (typeof v === 'number' || typeof v === 'boolean') return String(v);
   return undefined;
 }
@@ -117,14 +131,43 @@ export function reqString(o: JsonObject, key: string, where: string): string {
   return v;
 }
 
-/** An id, whatever JSON type it arrived as; small numbers are exact, big ones were kept as strings by the parser. */
+/** The longest id Orderly takes from a platform (message ids, order and line ids). */
+export const MAX_ID_LENGTH = 128;
+
+/**
+ * An id, whatever JSON type it arrived as; small numbers are exact, big ones were kept as strings by the parser.
+ * Ids are keys (the inbox's, workflow ids), never cleaned: one that is not printable text of at most
+ * MAX_ID_LENGTH characters is refused.
+ */
 export function optId(o: JsonObject, key: string): string | undefined {
   const v = field(o, key);
   if (typeof v === 'number') {
     if (!Number.isSafeInteger(v)) throw new ChannelPayloadError(`id ${key} lost precision: ${v}`);
     return String(v);
   }
+  if (typeof v === 'string' && v !== '') checkId(v, key);
+  // `true` is not an id (text of one would pass for it).
+  if (typeof v === 'boolean') throw new ChannelPayloadError(`${key} is not an id: ${String(v)}`);
   return optString(o, key);
+}
+
+function checkId(id: string, key: string): void {
+  const unstorable = unstorableReason(id);
+  // eslint-disable-next-line no-control-regex
+  if (unstorable || id.length > MAX_ID_LENGTH || /[\u0000-\u001f\u007f]/.test(id)) {
+    throw new ChannelPayloadError(`${key} is not an id: ${unstorable ?? (id.length > MAX_ID_LENGTH ? `${id.length} characters` : 'a control character')}`);
+  }
+}
+
+/**
+ * Checks an order event taken from a push before it is stored: its message id is the inbox's key, and its order
+ * id becomes part of the workflow id (`order:<platform>:<shop>:<id>`), so it follows the canonical order's rule
+ * for platform ids (letters, digits, "_", "-", "."; no colon).
+ */
+export function checkedPushEvent<E extends { messageId: string; platformOrderId: string }>(e: E, where: string): E {
+  checkId(e.messageId, `${where} message id`);
+  if (platformId.safeParse(e.platformOrderId).data !== e.platformOrderId) throw new ChannelPayloadError(`${where} ${e.messageId}: order id ${JSON.stringify(e.platformOrderId.slice(0, 80))} is not a platform order id`);
+  return e;
 }
 
 export function reqId(o: JsonObject, key: string, where: string): string {
@@ -237,4 +280,14 @@ export function formBody(params: Readonly<Record<string, string>>): string {
 
 export function jsonAck(status: number, body: unknown): { status: number; contentType: string; body: string } {
   return { status, contentType: 'application/json', body: JSON.stringify(body) };
+}
+
+/**
+ * A table's own entry for a key the platform sent: never one inherited from Object (a topic named
+ * `constructor` or `__proto__` is simply not in the table).
+ *
+ * @example ownEntry({ a: 1 }, 'constructor') // undefined
+ */
+export function ownEntry<V>(table: Readonly<Record<string, V>>, key: string): V | undefined {
+  return Object.hasOwn(table, key) ? table[key] : undefined;
 }

@@ -7,11 +7,17 @@
  * (validation, escapes, speed) stays with `JSON.parse`.
  */
 
+import { storableText } from '../domain/text.js';
+
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 export type JsonObject = { [key: string]: JsonValue };
 
 export class JsonParseError extends Error {
   override readonly name = 'JsonParseError';
+  constructor(message: string) {
+    // V8 names the offending character ("Unexpected token '\u0000'"): the message is stored with an exception.
+    super(storableText(message).slice(0, 500));
+  }
 }
 
 export interface ParseJsonOptions {
@@ -91,7 +97,10 @@ export function parseJson(text: string, options: ParseJsonOptions = {}): JsonVal
     if (!idKeys || idKeys.size === 0) return JSON.parse(safeText) as JsonValue;
     return JSON.parse(safeText, (key, value: unknown) => (idKeys.has(key) ? toIdString(value) : value)) as JsonValue;
   } catch (err) {
-    throw new JsonParseError(err instanceof Error ? err.message : String(err));
+    // V8 quotes the text around the error ("Unexpected token 'x', "{"receiver_name":..." is not valid JSON"):
+    // a push's text may hold a buyer's name or phone, and the message goes to logs, answers and exceptions.
+    const message = (err instanceof Error ? err.message : String(err)).replace(/, .* is not valid JSON$/s, ': not valid JSON');
+    throw new JsonParseError(message);
   }
 }
 

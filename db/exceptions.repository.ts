@@ -1,9 +1,10 @@
 import { sql, type Transaction } from 'kysely';
+import { maskBuyerFields, openJson, sealJson, type FieldCipher } from '../domain/buyer-data.js';
 import type { ResolutionAction, Suggestion } from '../domain/exceptions/actions.js';
 import { exceptionTypeOf, scheduleFor, type ExceptionSchedule, type ExceptionStatus, type ExceptionType, type OwnerRole, type Severity } from '../domain/exceptions/model.js';
 import { EXCEPTION_POLICY_KEY, exceptionPolicyFrom } from '../domain/exceptions/policy.js';
 import type { Db } from './database.js';
-import type { ExceptionEventRow, ExceptionEventType, ExceptionRow } from './exceptions.schema.js';
+import type { ExceptionEventRow, ExceptionEventType, ExceptionRow, StoredResolution } from './exceptions.schema.js';
 import type { Database } from './schema.js';
 import { getSetting } from './settings.repository.js';
 
@@ -130,6 +131,8 @@ export interface ExceptionQuery {
   /** Absent: open and resolved alike. */
   status?: ExceptionStatus;
   shopId?: string;
+  /** Only these shops (an API key limited to them); absent: every shop. */
+  shopIds?: readonly string[];
   orderId?: string;
   warehouseCode?: string;
   /** The person it is assigned to. */
@@ -190,6 +193,7 @@ export async function listExceptions(db: Db, f: ExceptionQuery): Promise<Excepti
   if (f.type) q = q.where('type', '=', f.type);
   if (f.status) q = q.where('status', '=', f.status);
   if (f.shopId) q = q.where('shop_id', '=', f.shopId);
+  if (f.shopIds) q = f.shopIds.length ? q.where('shop_id', 'in', [...f.shopIds]) : q.where(sql<boolean>`false`);
   if (f.orderId) q = q.where('order_id', '=', f.orderId);
   if (f.warehouseCode) q = q.where('warehouse_code', '=', f.warehouseCode);
   if (f.owner) q = q.where('owner', '=', f.owner);
@@ -287,30 +291,72 @@ export async function recordNotification(db: Db, id: ExceptionId, detail: Record
   });
 }
 
+/**
+ * Brings an open exception's detail and suggestions up to date (what it reports changed while it waited, e.g.
+ * the shortages of an order planned again). False when it is no longer open (or unknown).
+ */
+export async function refreshException(db: Db, id: ExceptionId, detail: Record<string, unknown>, suggestions: readonly Suggestion[], at: Date = new Date()): Promise<boolean> {
+  const n = idOf(id);
+  if (n === undefined) return false;
+  const r = await db
+    .updateTable('exceptions')
+    .set({ detail: JSON.stringify(detail), suggestions: JSON.stringify(suggestions), updated_at: at })
+    .where('id', '=', n)
+    .where('status', '=', 'open')
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
+}
+
 export interface ResolutionRecord {
   action: ResolutionAction;
   params?: Record<string, unknown>;
   comment?: string;
 }
 
+/** Where a resolution's sealed params live (the exception's row and its `resolved` event alike). */
+export const RESOLUTION_PARAMS_FIELD = 'exceptions.resolution.params';
+
+/**
+ * A resolution as it is stored: params that carry a receiver's name, phone or street (edit_order,
+ * choose_address) are kept masked, and sealed whole beside them.
+ */
+export function storedResolution(cipher: FieldCipher, r: ResolutionRecord): StoredResolution {
+  const params = r.params ? maskBuyerFields(r.params) : undefined;
+  return {
+    action: r.action,
+    ...(params ? { params: params.value } : {}),
+    ...(params?.masked ? { paramsSealed: sealJson(cipher, RESOLUTION_PARAMS_FIELD, r.params) } : {}),
+    ...(r.comment ? { comment: r.comment } : {}),
+  };
+}
+
+/** A stored resolution as it was given (its params opened), for a caller allowed to see buyer data. */
+export function openResolution(cipher: FieldCipher, stored: StoredResolution): Omit<StoredResolution, 'paramsSealed'> {
+  const { paramsSealed, ...rest } = stored;
+  return paramsSealed === undefined ? rest : { ...rest, params: openJson(cipher, RESOLUTION_PARAMS_FIELD, paramsSealed) as Record<string, unknown> };
+}
+
 /**
  * Closes an open exception with its resolution. False when it is already resolved (or unknown): the first
  * resolution stands, and a retry changes nothing.
  */
-export async function resolveExceptionRecord(db: Db, id: ExceptionId, r: ResolutionRecord, resolvedBy: string, at: Date | string = new Date()): Promise<boolean> {
+export async function resolveExceptionRecord(db: Db, cipher: FieldCipher, id: ExceptionId, r: ResolutionRecord, resolvedBy: string, at: Date | string = new Date()): Promise<boolean> {
+  return closeException(db, id, storedResolution(cipher, r), resolvedBy, at);
+}
+
+async function closeException(db: Db, id: ExceptionId, resolution: StoredResolution, resolvedBy: string, at: Date | string): Promise<boolean> {
   const n = idOf(id);
   if (n === undefined) return false;
   return db.transaction().execute(async (tx) => {
     const row = await lockRow(tx, n);
     if (!row || row.status !== 'open') return false;
     const when = new Date(at);
-    const resolution = { action: r.action, ...(r.params ? { params: r.params } : {}), ...(r.comment ? { comment: r.comment } : {}) };
     await tx
       .updateTable('exceptions')
       .set({ status: 'resolved', resolution: JSON.stringify(resolution), resolved_by: resolvedBy, resolved_at: when, updated_at: when })
       .where('id', '=', n)
       .execute();
-    await addEvent(tx, n, 'resolved', when, resolvedBy, resolution);
+    await addEvent(tx, n, 'resolved', when, resolvedBy, { ...resolution });
     return true;
   });
 }
@@ -322,7 +368,7 @@ export async function resolveExceptionRecord(db: Db, id: ExceptionId, r: Resolut
 export async function resolveOpenExceptionsOfKind(db: Db, kind: string, shopId: string, comment: string, at: Date = new Date()): Promise<number> {
   const open = await db.selectFrom('exceptions').select('id').where('kind', '=', kind).where('shop_id', '=', shopId).where('status', '=', 'open').execute();
   let n = 0;
-  for (const { id } of open) if (await resolveExceptionRecord(db, id, { action: 'acknowledge', comment }, 'orderly', at)) n += 1;
+  for (const { id } of open) if (await closeException(db, id, { action: 'acknowledge', comment }, 'orderly', at)) n += 1;
   return n;
 }
 
@@ -348,6 +394,8 @@ export interface ExceptionSummary {
 
 export interface SummaryFilter {
   shopId?: string;
+  /** Only these shops (an API key limited to them); absent: every shop. */
+  shopIds?: readonly string[];
   warehouseCode?: string;
   ownerRole?: OwnerRole;
 }
@@ -374,6 +422,7 @@ export async function exceptionSummary(db: Db, f: SummaryFilter = {}): Promise<E
   const filters = [
     sql`status = 'open'`,
     ...(f.shopId ? [sql`shop_id = ${f.shopId}`] : []),
+    ...(f.shopIds ? [f.shopIds.length ? sql`shop_id in (${sql.join([...f.shopIds])})` : sql`false`] : []),
     ...(f.warehouseCode ? [sql`warehouse_code = ${f.warehouseCode}`] : []),
     ...(f.ownerRole ? [sql`owner_role = ${f.ownerRole}`] : []),
   ];

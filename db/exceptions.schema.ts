@@ -13,7 +13,10 @@ type Serial = ColumnType<number, never, never>;
 /** How an exception was closed, as stored in `exceptions.resolution`. */
 export interface StoredResolution {
   action: string;
+  /** With a receiver's name, phone or street masked (edit_order, choose_address): see `paramsSealed`. */
   params?: Record<string, unknown>;
+  /** The params as given, sealed (domain/buyer-data.ts), when masking changed them. */
+  paramsSealed?: string;
   comment?: string;
 }
 

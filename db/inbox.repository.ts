@@ -1,4 +1,5 @@
 import { sql, type Transaction } from 'kysely';
+import { openJson, openText, sealJson, type FieldCipher } from '../domain/buyer-data.js';
 import type { Platform } from '../domain/order.js';
 import type { Db } from './database.js';
 import type { ChannelEventRow, Database } from './schema.js';
@@ -35,23 +36,38 @@ export interface RecordedEvent {
 
 const secondsFromNow = (ms: number) => sql<Date>`now() + make_interval(secs => ${ms / 1000})`;
 
-const inboxRow = (e: InboxEvent) => ({
+// A pushed body and the event parsed from it hold the buyer's receiver: both are stored sealed, each bound to
+// its column. The inbox's other columns (ids, type, times, outcome) are what the relay and metrics query.
+export const PAYLOAD_FIELD = 'channel_events.payload';
+export const RAW_BODY_FIELD = 'channel_events.raw_body';
+
+/** The payload column's value: the event sealed as one JSON string (jsonb holds the string). */
+export function sealInboxPayload(cipher: FieldCipher, payload: unknown): string {
+  return JSON.stringify(sealJson(cipher, PAYLOAD_FIELD, payload));
+}
+
+/** The event a stored payload holds (as stored, for a row written before the inbox was sealed). */
+export function openInboxPayload(cipher: FieldCipher, stored: unknown): unknown {
+  return openJson(cipher, PAYLOAD_FIELD, stored);
+}
+
+const inboxRow = (cipher: FieldCipher, e: InboxEvent) => ({
   platform: e.platform,
   shop_id: e.shopId,
   message_id: e.messageId,
   order_id: e.orderId,
   event_type: e.eventType,
   source: e.source,
-  payload: e.payload === null || e.payload === undefined ? null : JSON.stringify(e.payload),
-  raw_body: e.rawBody ?? null,
+  payload: e.payload === null || e.payload === undefined ? null : sealInboxPayload(cipher, e.payload),
+  raw_body: e.rawBody === null || e.rawBody === undefined ? null : cipher.seal(RAW_BODY_FIELD, e.rawBody),
   claimed_until: e.claimMs ? secondsFromNow(e.claimMs) : null,
 });
 
-/** Writes an event to the inbox exactly once per (platform, shop, message id). */
-export async function recordInboxEvent(db: DbOrTx, e: InboxEvent): Promise<RecordedEvent> {
+/** Writes an event to the inbox exactly once per (platform, shop, message id), its payload and body sealed. */
+export async function recordInboxEvent(db: DbOrTx, cipher: FieldCipher, e: InboxEvent): Promise<RecordedEvent> {
   const row = await db
     .insertInto('channel_events')
-    .values(inboxRow(e))
+    .values(inboxRow(cipher, e))
     .onConflict((oc) => oc.columns(['platform', 'shop_id', 'message_id']).doNothing())
     .returning(['id', 'dispatched_at', 'dispatch_outcome'])
     .executeTakeFirst();
@@ -71,11 +87,11 @@ export async function recordInboxEvent(db: DbOrTx, e: InboxEvent): Promise<Recor
  * Writes several events in one statement (all or none), each once per (platform, shop, message id); returns
  * how many were new. No explicit transaction: one round trip to the database.
  */
-export async function recordInboxEvents(db: DbOrTx, events: InboxEvent[]): Promise<number> {
+export async function recordInboxEvents(db: DbOrTx, cipher: FieldCipher, events: InboxEvent[]): Promise<number> {
   if (events.length === 0) return 0;
   const rows = await db
     .insertInto('channel_events')
-    .values(events.map(inboxRow))
+    .values(events.map((e) => inboxRow(cipher, e)))
     .onConflict((oc) => oc.columns(['platform', 'shop_id', 'message_id']).doNothing())
     .returning('id')
     .execute();
@@ -104,8 +120,8 @@ export async function markDispatched(db: DbOrTx, id: string, outcome: string): P
 }
 
 /** Replaces a pending row's payload with the event its platform detail gave, so the platform is read once. */
-export async function storeResolvedPayload(db: DbOrTx, id: string, event: unknown): Promise<void> {
-  await db.updateTable('channel_events').set({ payload: JSON.stringify(event) }).where('id', '=', id).execute();
+export async function storeResolvedPayload(db: DbOrTx, cipher: FieldCipher, id: string, event: unknown): Promise<void> {
+  await db.updateTable('channel_events').set({ payload: sealInboxPayload(cipher, event) }).where('id', '=', id).execute();
 }
 
 /** Records a failed delivery and gives the row up: to any relay at once, or after `retryAfterMs`. */
@@ -117,7 +133,7 @@ export async function markDispatchFailed(db: DbOrTx, id: string, error: string, 
     .execute();
 }
 
-/** An inbox row claimed for delivery. */
+/** An inbox row claimed for delivery; its payload as stored (sealed: `openInboxPayload`). */
 export type ClaimedRow = Pick<ChannelEventRow, 'id' | 'platform' | 'shop_id' | 'message_id' | 'order_id' | 'payload' | 'dispatch_attempts'>;
 
 /**
@@ -185,4 +201,41 @@ export async function knownMessageIds(db: Db, platform: Platform, shopId: string
     .where('message_id', 'in', [...messageIds])
     .execute();
   return new Set(rows.map((r) => r.message_id));
+}
+
+// Reading the inbox (admins) ------------------------------------------------------------------------------
+
+export interface InboxQuery {
+  shopId?: string | undefined;
+  orderId?: string | undefined;
+  eventType?: string | undefined;
+  /** Only events not (yet) delivered. */
+  undelivered?: boolean | undefined;
+  /** Rows with an id below this one (the previous page's last). */
+  before?: string | undefined;
+  limit: number;
+}
+
+/** What the inbox knows of an event, without its payload or body. */
+export type InboxEventSummary = Omit<ChannelEventRow, 'payload' | 'raw_body'> & { has_payload: boolean; has_raw_body: boolean };
+
+/** Inbox events newest first, keyset paged by id; payloads and bodies are not read. */
+export async function listInboxEvents(db: Db, q: InboxQuery): Promise<InboxEventSummary[]> {
+  let query = db
+    .selectFrom('channel_events')
+    .select(['id', 'platform', 'shop_id', 'message_id', 'order_id', 'event_type', 'source', 'received_at', 'dispatched_at', 'dispatch_outcome', 'dispatch_attempts', 'last_error', 'claimed_until'])
+    .select([sql<boolean>`payload is not null`.as('has_payload'), sql<boolean>`raw_body is not null`.as('has_raw_body')]);
+  if (q.shopId) query = query.where('shop_id', '=', q.shopId);
+  if (q.orderId) query = query.where('order_id', '=', q.orderId);
+  if (q.eventType) query = query.where('event_type', '=', q.eventType);
+  if (q.undelivered) query = query.where('dispatched_at', 'is', null);
+  if (q.before) query = query.where('id', '<', q.before);
+  return query.orderBy('id', 'desc').limit(q.limit).execute();
+}
+
+/** One inbox event with its payload and raw body opened: for a person allowed to read buyer data. */
+export async function getInboxEvent(db: Db, cipher: FieldCipher, id: string): Promise<ChannelEventRow | undefined> {
+  const row = await db.selectFrom('channel_events').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!row) return undefined;
+  return { ...row, payload: openInboxPayload(cipher, row.payload), raw_body: openText(cipher, RAW_BODY_FIELD, row.raw_body) };
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
+import type { FieldCipher } from '../domain/buyer-data.js';
 import type { LogisticsClass, PackageLine } from '../domain/fulfilment/index.js';
 import type { OrderStatus } from '../domain/order-status.js';
 import type { OrderCarrierRules } from '../domain/fulfilment/carrier.js';
@@ -56,11 +57,19 @@ function newPackageId(): string {
 }
 
 /**
+ * A merge key names the buyer's street (when the platform gives no address id): `packages.merge_key` keeps
+ * its keyed digest (domain/buyer-data.ts), found by the digests under every key of the ring, so a package
+ * opened before a key rotation is still joined after it.
+ */
+export const MERGE_KEY_FIELD = 'packages.merge_key';
+
+/**
  * Puts a planned package into the open package of its merge key, opening one when there is none. The open
  * package's row is locked while the member is added and sealing takes the same lock, so a member is either in
  * the package when it is sealed or finds it sealed and opens a new one: never lost between the two.
  */
-export async function joinPackage(db: Db, r: JoinRequest): Promise<JoinResult> {
+export async function joinPackage(db: Db, cipher: FieldCipher, r: JoinRequest): Promise<JoinResult> {
+  const mergeDigests = r.mergeKey === null ? [] : cipher.digests(MERGE_KEY_FIELD, r.mergeKey);
   for (let attempt = 0; ; attempt++) {
     try {
       return await db.transaction().execute(async (tx) => {
@@ -90,7 +99,7 @@ export async function joinPackage(db: Db, r: JoinRequest): Promise<JoinResult> {
           pkg = await tx
             .selectFrom('packages')
             .select(['id', 'window_end'])
-            .where('merge_key', '=', r.mergeKey)
+            .where('merge_key', 'in', mergeDigests)
             .where('status', '=', 'open')
             .forUpdate()
             .executeTakeFirst();
@@ -119,7 +128,7 @@ export async function joinPackage(db: Db, r: JoinRequest): Promise<JoinResult> {
             .insertInto('packages')
             .values({
               id: newPackageId(),
-              merge_key: r.mergeKey ?? `solo:${r.packageKey}`,
+              merge_key: mergeDigests[0] ?? `solo:${r.packageKey}`,
               shop_id: r.shopId,
               warehouse_code: r.warehouseCode,
               logistics_class: r.logisticsClass,

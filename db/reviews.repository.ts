@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Db } from './database.js';
 import type { ReviewRow, ReviewStatus } from './reviews.schema.js';
 
@@ -91,6 +92,8 @@ export async function markReviewEscalated(db: Db, orderId: string, reviewNo: num
 export interface ReviewQuery {
   status?: ReviewStatus;
   shopId?: string;
+  /** Only these shops (an API key limited to them); absent: every shop. */
+  shopIds?: readonly string[];
   limit: number;
   offset: number;
 }
@@ -100,6 +103,7 @@ export async function listReviews(db: Db, q: ReviewQuery): Promise<ReviewRow[]> 
   let query = db.selectFrom('reviews').selectAll();
   if (q.status) query = query.where('status', '=', q.status);
   if (q.shopId) query = query.where('shop_id', '=', q.shopId);
+  if (q.shopIds) query = q.shopIds.length ? query.where('shop_id', 'in', [...q.shopIds]) : query.where(sql<boolean>`false`);
   return query.orderBy('priority', 'desc').orderBy('requested_at', 'asc').orderBy('order_id').limit(q.limit).offset(q.offset).execute();
 }
 

@@ -65,6 +65,14 @@ export interface OrdersTable {
   paid_fen: number;
   receiver_province: Generated<string>;
   receiver_city: Generated<string>;
+  receiver_district: Generated<string>;
+  /** What lists show of the receiver (2026_12_03_0900_buyer_data_at_rest): `李**`, `139****0001`, the street's digits masked. */
+  receiver_name_masked: Generated<string>;
+  receiver_phone_masked: Generated<string>;
+  receiver_address_masked: Generated<string>;
+  /** The receiver as received, sealed (domain/buyer-data.ts); null only on a row not yet migrated. */
+  receiver_enc: string | null;
+  /** The canonical order with its receiver masked (`receiver_enc` holds it whole). */
   order: Json;
   version: Generated<number>;
   workflow_run_id: string | null;
@@ -96,7 +104,9 @@ export interface ChannelEventsTable {
   order_id: string | null;
   event_type: string;
   source: string;
+  /** The parsed event, sealed as one JSON string (domain/buyer-data.ts); null when the body could not be read. */
   payload: Json | null;
+  /** The body as the platform sent it, sealed. */
   raw_body: string | null;
   received_at: CreatedAt;
   dispatched_at: Timestamp | null;
@@ -138,6 +148,16 @@ export interface CustomersTable {
   updated_at: Timestamp;
 }
 
+/** Data migrations that need the key ring (db/buyer-data-at-rest.repository.ts): done once a pass changes nothing. */
+export interface DataMigrationsTable {
+  name: string;
+  /** Rows changed by every pass so far. */
+  rows: Generated<number>;
+  last_run_at: Timestamp;
+  /** When a pass found nothing left to change; null until then. */
+  finished_at: Timestamp | null;
+}
+
 /** Every table. Channel and fulfilment tables are declared in their own files. */
 export interface Database extends ChannelTables, ExceptionTables, FulfilmentTables, ReviewTables, RuleTables {
   settings: SettingsTable;
@@ -150,6 +170,7 @@ export interface Database extends ChannelTables, ExceptionTables, FulfilmentTabl
   channel_events: ChannelEventsTable;
   order_events: OrderEventsTable;
   customers: CustomersTable;
+  orderly_data_migrations: DataMigrationsTable;
 }
 
 export type OrderRow = Selectable<OrdersTable>;

@@ -1,4 +1,4 @@
-import type { Selectable } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import type { Platform } from '../domain/order.js';
 import type { ShopChannelColumns, ShopChannelTables, SyncMode } from './channels.schema.js';
 import type { Db } from './database.js';
@@ -76,9 +76,11 @@ export async function findShop(db: Db, id: string): Promise<ShopRow | undefined>
   return shopsDb(db).selectFrom('shops').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
-export async function listShops(db: Db, f: { platform?: Platform; limit: number; offset: number }): Promise<ShopRow[]> {
+/** `ids`: only these shops (an API key limited to them); absent: every shop. */
+export async function listShops(db: Db, f: { platform?: Platform; ids?: readonly string[]; limit: number; offset: number }): Promise<ShopRow[]> {
   let q = shopsDb(db).selectFrom('shops').selectAll();
   if (f.platform) q = q.where('platform', '=', f.platform);
+  if (f.ids) q = f.ids.length ? q.where('id', 'in', [...f.ids]) : q.where(sql<boolean>`false`);
   return q.orderBy('created_at').orderBy('id').limit(f.limit).offset(f.offset).execute();
 }
 

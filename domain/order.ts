@@ -10,8 +10,8 @@ export type Platform = z.infer<typeof platform>;
 /** UTC instant as ISO-8601 with a `Z` suffix; platform local times are converted at the edge. */
 export const utcInstant = z.iso.datetime({ offset: false, message: 'expected a UTC ISO-8601 instant ending in Z' });
 
-/** Platform ids are strings: several platforms use ids beyond 2^53. */
-const platformId = z
+/** Platform ids are strings: several platforms use ids beyond 2^53. Also the parts of a workflow id (no colons). */
+export const platformId = z
   .string()
   .trim()
   .min(1)
@@ -121,7 +121,14 @@ const orderFields = {
 
 /** The canonical order: every channel's payload is mapped to this shape at the edge. */
 export const canonicalOrder = z.object(orderFields).superRefine((o, ctx) => {
-  const goods = sumFen(o.lines.map((l) => l.unitPriceFen * l.quantity));
+  // Each amount is a safe integer on its own; their products and sum may not be (a price near 2^53 x 100 000).
+  const products = o.lines.map((l) => l.unitPriceFen * l.quantity);
+  const total = products.reduce((a, b) => a + b, 0);
+  if (!products.every(Number.isSafeInteger) || !Number.isSafeInteger(total)) {
+    ctx.addIssue({ code: 'custom', path: ['lines'], message: 'unit price x quantity over the lines is beyond what integer fen can count' });
+    return;
+  }
+  const goods = sumFen(products);
   if (goods !== o.amounts.goodsFen) {
     ctx.addIssue({
       code: 'custom',

@@ -2,9 +2,10 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Client } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import type { OrderEvent } from '../domain/order-events.js';
-import { orderEventSignal, orderWorkflowType, type OrderWorkflow } from '../workflows/order.messages.js';
+import { orderEventSignalFor, orderSummary, orderWorkflowType, type OrderWorkflow } from '../workflows/order.messages.js';
 import { ChannelKey, OrderStatusKey, orderAttributes, ShopIdKey } from '../workflows/search-attributes.js';
 import { parseOrderWorkflowId } from '../domain/order.js';
+import { taskPriorityOf } from '../domain/fulfilment/task-priority.js';
 import { fenToYuan } from '../domain/money.js';
 
 export type DispatchOutcome = 'signalled' | 'order_closed';
@@ -21,10 +22,16 @@ export interface Dispatcher {
   dispatch(orderId: string, event: OrderEvent): Promise<DispatchOutcome>;
 }
 
-function summary(orderId: string, event: OrderEvent): string | undefined {
-  if (event.type !== 'created') return undefined;
-  const o = event.order;
-  return `${o.platform} order ${o.platformOrderId} · shop ${o.shopId} · ${o.lines.length} line(s) · ¥${fenToYuan(o.amounts.paidFen)}`;
+/**
+ * The workflow's one-line summary in the Temporal UI, from whatever event starts it (a payment or a
+ * cancellation may come before the order). No buyer data: platform, shop, order id, lines, amounts, province.
+ */
+export function startSummary(orderId: string, event: OrderEvent): string | undefined {
+  if (event.type === 'created' || event.type === 'snapshot') return orderSummary(event.order);
+  const ids = parseOrderWorkflowId(orderId);
+  if (!ids) return undefined;
+  const paid = 'paidFen' in event && event.paidFen !== undefined ? ` (¥${fenToYuan(event.paidFen)})` : '';
+  return orderSummary({ platform: ids.platform, shopId: ids.shopId, platformOrderId: ids.platformOrderId }, `${event.type.replace('_', ' ')}${paid} came before the order`);
 }
 
 /**
@@ -37,14 +44,16 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
   return {
     async dispatch(orderId, event) {
       const ids = parseOrderWorkflowId(orderId);
-      const text = summary(orderId, event);
+      const text = startSummary(orderId, event);
       try {
         await opts.client.withDeadline(Date.now() + timeoutMs, () =>
           opts.client.workflow.signalWithStart<OrderWorkflow, [OrderEvent]>(orderWorkflowType, {
             workflowId: orderId,
             taskQueue: opts.taskQueue,
             args: [{ orderId, paymentTimeoutMs: opts.paymentTimeoutMs }],
-            signal: orderEventSignal,
+            // The event's own signal name (`order.paid`, ...): the history says what each signal was.
+            // Workers must run the workflow code that handles these names before a dispatcher sends them.
+            signal: orderEventSignalFor(event),
             signalArgs: [event],
             workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
             // Everything known at start is set at start: the workflow then has nothing to upsert for it
@@ -58,6 +67,11 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
                   : []),
             ],
             ...(text ? { staticSummary: text } : {}),
+            // The shop as fairness key from the first task on (the review sets the priority key later, for the
+            // order's activities): a new order of one shop is handed to a worker beside another shop's backlog,
+            // not behind it. This is what keeps a pulled order's start within the minute during a peak of pushes
+            // from other shops (bench/pull-starvation.bench.ts).
+            ...(ids ? { priority: taskPriorityOf(0, ids.shopId) } : {}),
           }),
         );
         return 'signalled';

@@ -1,8 +1,9 @@
 import type { ChannelEvent } from '../channels/index.js';
 import type { Logger } from '../config/logger.js';
 import type { Db } from '../db/database.js';
-import { markDispatched, markDispatchFailed, recordInboxEvent, storeResolvedPayload } from '../db/inbox.repository.js';
+import { markDispatched, markDispatchFailed, openInboxPayload, recordInboxEvent, storeResolvedPayload } from '../db/inbox.repository.js';
 import { insertReceivedOrder } from '../db/orders.repository.js';
+import type { FieldCipher } from '../domain/buyer-data.js';
 import type { CanonicalOrder, Platform } from '../domain/order.js';
 import type { OrderEvent, OrderProcessingOptions } from '../domain/order-events.js';
 import type { Dispatcher, DispatchOutcome } from './dispatcher.js';
@@ -11,6 +12,8 @@ export interface IngestDeps {
   db: Db;
   dispatcher: Dispatcher;
   logger: Logger;
+  /** Seals the buyer data the inbox and the read model store (config/field-cipher.ts). */
+  cipher: FieldCipher;
 }
 
 export interface IngestInput {
@@ -55,7 +58,7 @@ export async function ingestEvent(deps: IngestDeps, input: IngestInput): Promise
   const eventId = inboxEventId(input.platform, input.shopId, input.messageId);
   const event = { ...input.event, eventId };
   const rec = await db.transaction().execute(async (tx) => {
-    const r = await recordInboxEvent(tx, {
+    const r = await recordInboxEvent(tx, deps.cipher, {
       platform: input.platform,
       shopId: input.shopId,
       messageId: input.messageId,
@@ -66,7 +69,7 @@ export async function ingestEvent(deps: IngestDeps, input: IngestInput): Promise
       rawBody: input.rawBody ?? null,
       claimMs: INLINE_CLAIM_MS,
     });
-    if (input.order && r.inserted) await insertReceivedOrder(tx, input.order);
+    if (input.order && r.inserted) await insertReceivedOrder(tx, deps.cipher, input.order);
     return r;
   });
   const base = { orderId: input.orderId, eventId, duplicate: !rec.inserted };
@@ -109,6 +112,7 @@ export interface InboxRowRef {
   shop_id: string;
   message_id: string;
   order_id: string | null;
+  /** As stored: sealed (opened here, for delivery). */
   payload: unknown;
 }
 
@@ -123,14 +127,18 @@ export type InboxResolver = (row: InboxRowRef & { payload: PendingDetailPayload 
 export interface DeliverDeps {
   dispatcher: Dispatcher;
   resolve?: InboxResolver | undefined;
+  /** Opens stored payloads, seals resolved ones and new orders. */
+  cipher: FieldCipher;
 }
 
 /**
  * Delivers one stored inbox row to its workflow: resolves a pending payload first (and stores the result, so
  * the platform is read once), then dispatches and marks the row.
  */
-export async function deliverInboxRow(deps: DeliverDeps & { db: Db }, row: InboxRowRef): Promise<DispatchOutcome | 'unresolved'> {
-  if (!row.order_id) return 'unresolved';
+export async function deliverInboxRow(deps: DeliverDeps & { db: Db }, stored: InboxRowRef): Promise<DispatchOutcome | 'unresolved'> {
+  const orderId = stored.order_id;
+  if (!orderId) return 'unresolved';
+  const row = { ...stored, order_id: orderId, payload: openInboxPayload(deps.cipher, stored.payload) };
   let event: OrderEvent;
   if (isPendingDetail(row.payload)) {
     if (!deps.resolve) return 'unresolved';
@@ -138,8 +146,8 @@ export async function deliverInboxRow(deps: DeliverDeps & { db: Db }, row: Inbox
       throw new DetailReadError(e instanceof Error ? e.message : String(e), { cause: e });
     });
     event = r.event;
-    await storeResolvedPayload(deps.db, row.id, event);
-    if (r.order) await insertReceivedOrder(deps.db, r.order);
+    await storeResolvedPayload(deps.db, deps.cipher, row.id, event);
+    if (r.order) await insertReceivedOrder(deps.db, deps.cipher, r.order);
   } else {
     event = row.payload as OrderEvent;
   }

@@ -2,9 +2,11 @@ import pg from 'pg';
 import type { Client } from '@temporalio/client';
 import { masterKeyFrom } from '../channels/credentials.js';
 import type { Config } from '../config/config.js';
+import { fieldCipherFor } from '../config/field-cipher.js';
 import type { Logger } from '../config/logger.js';
 import type { Db } from '../db/database.js';
 import { claimUndispatched, markDispatchFailed, releaseClaims, type ClaimedRow } from '../db/inbox.repository.js';
+import type { FieldCipher } from '../domain/buyer-data.js';
 import { createShopAccessCache } from './shop-access.js';
 import { createDetailResolver } from './detail-resolver.js';
 import { createDispatcher, type Dispatcher } from './dispatcher.js';
@@ -17,6 +19,8 @@ export interface RelayDeps {
   logger: Logger;
   /** Resolves payloads that still need the platform's detail (webhook pushes); without it they wait. */
   resolve?: InboxResolver | undefined;
+  /** Opens the stored payloads, seals what delivery stores (config/field-cipher.ts). */
+  cipher: FieldCipher;
 }
 
 export interface RelayResult {
@@ -277,5 +281,5 @@ export function startInboxRelay(opts: {
   const dispatcher = opts.dispatcher ?? createDispatcher({ client: opts.client, taskQueue: config.TEMPORAL_TASK_QUEUE, paymentTimeoutMs: config.ORDER_PAYMENT_TIMEOUT });
   const resolve = createDetailResolver(opts.shops ?? createShopAccessCache(db, masterKeyFrom(config).key));
   const logger = opts.logger.child({ component: 'relay' });
-  return startRelay({ db, dispatcher, logger, resolve }, { concurrency: config.DELIVERY_CONCURRENCY, intervalMs: config.RELAY_INTERVAL, listenUrl: opts.databaseUrl });
+  return startRelay({ db, dispatcher, logger, resolve, cipher: fieldCipherFor(config, logger) }, { concurrency: config.DELIVERY_CONCURRENCY, intervalMs: config.RELAY_INTERVAL, listenUrl: opts.databaseUrl });
 }

@@ -20,9 +20,14 @@ export async function loadShopAccess(db: Db, id: string, masterKey: Buffer): Pro
   return shop ? shopAccess(shop, masterKey) : undefined;
 }
 
+/** The shop was never given credentials: nothing it receives can be verified, nothing it sends can be signed. */
+export class NoShopCredentialsError extends Error {
+  override readonly name = 'NoShopCredentialsError';
+}
+
 /** A loaded shop with its credentials decrypted; throws when it has none or they cannot be decrypted. */
 export function shopAccess(shop: ShopRow, masterKey: Buffer): ShopAccess {
-  if (!shop.credentials_enc) throw new Error(`shop ${shop.id} has no credentials`);
+  if (!shop.credentials_enc) throw new NoShopCredentialsError(`shop ${shop.id} has no credentials`);
   const credentials = decryptCredentials(shop.credentials_enc, masterKey, shop.id);
   return { shop, credentials: { ...credentials, ...(shop.api_base_url ? { baseUrl: shop.api_base_url } : {}) } };
 }

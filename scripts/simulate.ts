@@ -2,7 +2,7 @@
 // simulator and prints what arrived where. The logic is in channels/simulator/drive.ts; this is the terminal.
 import { drive, formatProgress, formatReport, OrderlyApiError, OrderlyUnreachableError, parseSimulateArgs, USAGE } from '../channels/simulator/drive.js';
 
-const parsed = parseSimulateArgs(process.argv.slice(2));
+const parsed = parseSimulateArgs(process.argv.slice(2), Date.now(), process.env.ORDERLY_KEY || undefined);
 if (parsed.kind === 'help') {
   process.stdout.write(USAGE);
   process.exit(0);

@@ -5,8 +5,10 @@ import { Client, Connection } from '@temporalio/client';
 import type { Config } from '../config/config.js';
 import type { Logger } from '../config/logger.js';
 import { temporalConnectionOptions } from '../config/temporal.js';
+import { payloadDataConverter } from '../config/payload-codec.js';
 import type { Db } from '../db/database.js';
 import { createActivities } from '../activities/index.js';
+import { workerMetricsInterceptor } from './metrics.js';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -40,16 +42,21 @@ export interface OrderWorkerOptions {
 
 /** The worker that runs order workflows and their activities. */
 export async function createOrderWorker(opts: OrderWorkerOptions): Promise<{ worker: Worker; client: Client; close: () => Promise<void> }> {
+  // Client and worker encrypt what they send to Temporal and decrypt what they read (config/payload-codec.ts).
+  const dataConverter = payloadDataConverter(opts.config, opts.logger);
   // Activities that start or signal workflows use an ordinary client on its own connection.
   const clientConnection = await Connection.connect(temporalConnectionOptions(opts.config, opts.temporalAddress));
-  const temporal = new Client({ connection: clientConnection, namespace: opts.namespace });
+  const temporal = new Client({ connection: clientConnection, namespace: opts.namespace, dataConverter });
   const worker = await Worker.create({
     connection: opts.connection,
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
+    dataConverter,
     workflowBundle: opts.workflowBundle ?? (await bundleWorkflows(opts.logger)),
     activities: createActivities({ db: opts.db, temporal, config: opts.config, logger: opts.logger }),
     maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivityTaskExecutions ?? 100,
+    // Orderly's own worker metrics (workers/metrics.ts), beside the SDK's.
+    interceptors: { activity: [workerMetricsInterceptor] },
   });
   // The client is the process's: the inbox relay running beside the worker uses it too.
   return { worker, client: temporal, close: () => clientConnection.close() };

@@ -1,8 +1,9 @@
 // The order workflow's fulfilment stage: plan (allocation, split, carrier), reserve, join packages (merge),
 // then follow the packages until they ship. Workflow code: deterministic, I/O only through activities.
 import { condition, log, patched, proxyActivities, proxyLocalActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { workflowNow } from './clock.js';
 import type { Activities } from '../activities/index.js';
-import type { ParcelLines, PlannedParcel, PlanResult } from '../activities/fulfilment.types.js';
+import type { DirectedPlan, ParcelLines, PlannedParcel, PlanResult, Shortage } from '../activities/fulfilment.types.js';
 import type { FulfilmentRules } from '../activities/review.types.js';
 import type { TaskPriority } from '../domain/fulfilment/task-priority.js';
 import type { CanonicalOrder } from '../domain/order.js';
@@ -20,10 +21,13 @@ import {
 } from './order.messages.js';
 
 // Planning and reservations are database work only: local activities, no server round trip per call.
-const { planFulfilment, reserveStock, releaseStock } = proxyLocalActivities<Activities>({
+const LOCAL_OPTIONS = {
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
-});
+} as const;
+const { planFulfilment } = proxyLocalActivities<Activities>({ ...LOCAL_OPTIONS, summary: 'plan: warehouses, split, carrier' });
+const { reserveStock } = proxyLocalActivities<Activities>({ ...LOCAL_OPTIONS, summary: 'reserve the planned stock' });
+const { releaseStock } = proxyLocalActivities<Activities>({ ...LOCAL_OPTIONS, summary: 'give reserved stock back' });
 // Joining and leaving packages start or signal package workflows: ordinary activities, on the task queue with
 // the order's task priority (urgent orders ahead when workers are backlogged, each shop its fair share).
 const REMOTE_OPTIONS = {
@@ -62,6 +66,8 @@ export interface OrderChangeHook {
   /** A person's resolution waits to be carried out (`act`) before the next plan. */
   pending?: () => boolean;
   act?: () => Promise<'stopping' | undefined>;
+  /** A plan found the order short of other things than before (the exception's shortages are out of date). */
+  replanned?: (shortages: readonly Shortage[]) => Promise<void>;
 }
 
 /** How waiting for stock ended: allocated (or otherwise planned), cancelled, or time to continue as new. */
@@ -100,6 +106,8 @@ export interface FulfilmentInput {
   rules?: FulfilmentRules;
   /** Temporal task priority and fairness key of the order's activities (from its review priority and shop). */
   taskPriority?: TaskPriority;
+  /** Told when package or transfer news, or a wait for stock, changed what the order waits for (the UI's details). */
+  changed?: () => void;
 }
 
 
@@ -131,15 +139,25 @@ export class FulfilmentStage {
   /** The planned parcel behind each package the order joined, for a parcel sent again. */
   private readonly parcels = new Map<string, { parcel: PlannedParcel; destinationRegionCode: string }>();
   private reships = 0;
+  /** The resolution the next plan carries out (a chosen warehouse, the lines to ship now), if any. */
+  private directed: DirectedPlan | undefined;
+  /** While short: when the order plans again if no stock arrives first. */
+  private replanAt: string | undefined;
 
   private constructor(private input: FulfilmentInput) {
     this.remote = remoteActivities(input.taskPriority);
-    setHandler(packageUpdateSignal, (u) => this.onPackageUpdate(u));
+    setHandler(packageUpdateSignal, (u) => {
+      this.onPackageUpdate(u);
+      this.input.changed?.();
+    });
     setHandler(fulfilmentQuery, () => this.state());
     setHandler(stockAvailableSignal, () => {
       this.st.stockWakeups = ++this.wakeups;
     });
-    setHandler(transferUpdateSignal, (u) => this.onTransferUpdate(u));
+    setHandler(transferUpdateSignal, (u) => {
+      this.onTransferUpdate(u);
+      this.input.changed?.();
+    });
   }
 
   /**
@@ -178,6 +196,16 @@ export class FulfilmentStage {
     return JSON.parse(JSON.stringify(this.st)) as FulfilmentState;
   }
 
+  /** The live state, read-only and without a copy: for the run's own reading (the UI's details). */
+  peek(): Readonly<FulfilmentState> {
+    return this.st;
+  }
+
+  /** While short: when the order plans again unless stock arrives first. */
+  get nextReplanAt(): string | undefined {
+    return this.current.status === 'short' ? this.replanAt : undefined;
+  }
+
   /**
    * Waits until a short order is planned (allocated, or no longer Orderly's to allocate). It re-plans as soon
    * as it is told that stock it waits for arrived (`stockAvailable`, sent in queue order), and every
@@ -185,19 +213,65 @@ export class FulfilmentStage {
    * counts: it plans again. Its history grows with every plan, so after `plansPerRun` plans, or sooner when
    * Temporal suggests it, it answers `continue_as_new` for the caller to carry the order to a fresh run.
    */
-  async waitForStock(isCancelled: () => boolean, plansPerRun = DEFAULT_PLANS_PER_RUN, onChange?: OrderChangeHook): Promise<StockWait> {
+  async waitForStock(isCancelled: () => boolean, plansPerRun = DEFAULT_PLANS_PER_RUN, onChange?: OrderChangeHook, opts: { mayContinueAsNew?: boolean } = {}): Promise<StockWait> {
     const wakeable = patched(STOCK_WAKE_PATCH);
+    const mayContinue = wakeable && opts.mayContinueAsNew !== false;
     while (this.current.status === 'short') {
-      if (wakeable && (this.plansThisRun >= plansPerRun || workflowInfo().continueAsNewSuggested)) return 'continue_as_new';
+      if (mayContinue && (this.plansThisRun >= plansPerRun || workflowInfo().continueAsNewSuggested)) return 'continue_as_new';
       const woken = () => wakeable && this.wakeups !== this.wakeupsPlanned;
-      await condition(() => isCancelled() || woken() || onChange?.changed?.() === true || onChange?.pending?.() === true, this.current.replanAfterMs);
+      this.replanAt = new Date(workflowNow().getTime() + this.current.replanAfterMs).toISOString();
+      this.input.changed?.();
+      const skus = [...new Set(this.current.shortages.map((x) => x.skuCode))].slice(0, 5).join(', ');
+      await condition(() => isCancelled() || woken() || onChange?.changed?.() === true || onChange?.pending?.() === true, this.current.replanAfterMs, {
+        summary: `re-plan unless stock arrives first${skus ? ` (short of ${skus})` : ''}`,
+      });
       if (isCancelled()) return 'cancelled';
-      // A person's resolution first (a substitute SKU, cancelled lines), then a review of a platform change.
+      // A person's resolution first (a substitute SKU, cancelled lines, a plan of their own), then a review of
+      // a platform change.
       if (onChange?.pending?.() && (await onChange.act!()) === 'stopping') return 'cancelled';
+      if (this.current.status !== 'short') break;
       if (onChange?.changed?.() && (await onChange.review!()) === 'stopping') return 'cancelled';
+      const before = JSON.stringify(this.st.shortages ?? []);
       await this.replan();
+      if (this.current.status === 'short' && JSON.stringify(this.st.shortages ?? []) !== before) await onChange?.replanned?.(this.current.shortages);
     }
     return this.current.status === 'cancelled' ? 'cancelled' : 'planned';
+  }
+
+  /**
+   * Plans as a resolution says (a chosen warehouse, or only the lines in stock now with `backorder` to follow):
+   * true when planned; false when the stock is no longer there, the order staying short as it was.
+   */
+  async planDirected(plan: DirectedPlan, backorder?: NonNullable<FulfilmentState['backorder']>): Promise<boolean> {
+    const before = this.current;
+    const shortages = this.st.shortages;
+    this.directed = plan;
+    try {
+      await this.replan();
+    } finally {
+      this.directed = undefined;
+    }
+    if (this.current.status === 'short') {
+      this.current = before;
+      this.st.outcome = before.status;
+      if (shortages) this.st.shortages = shortages;
+      return false;
+    }
+    if (backorder?.length) this.st.backorder = backorder;
+    return true;
+  }
+
+  /** The lines still to ship later (拆分发货), if any. */
+  backorder(): NonNullable<FulfilmentState['backorder']> {
+    return this.st.backorder ?? [];
+  }
+
+  /**
+   * Plans the back-ordered lines once their parcels went: planned now, or short (then `waitForStock` waits in
+   * the stock queues for them). The packages it joins are followed like the first ones.
+   */
+  async planBackorder(): Promise<void> {
+    await this.replan();
   }
 
   /**
@@ -215,6 +289,18 @@ export class FulfilmentStage {
       again.push(await this.join(parcel, planned.destinationRegionCode, carrierCode ? { carrierCode } : {}));
     }
     return again;
+  }
+
+  /**
+   * Gives up the parcels the warehouse could not ship or stopped (the buyer is refunded instead): their stock
+   * is given back and the order leaves them. Returns the reservations released.
+   */
+  async giveUpFailed(): Promise<number> {
+    const failed = this.st.packages.filter((p) => p.status === 'failed' || p.status === 'intercepted');
+    if (failed.length === 0) return 0;
+    const { released } = await releaseStock({ orderId: this.input.orderId, only: failed.map(parcelLines) });
+    for (const p of failed) p.status = 'left';
+    return released;
   }
 
   /** Plans again now (an unroutable order whose address a person corrected). */
@@ -368,7 +454,9 @@ export class FulfilmentStage {
       const order = this.currentOrder();
       const attempt = ++this.st.attempts;
       const { paidAt, priority, rules } = this.input;
-      const p: PlanResult = await planFulfilment({ orderId, order, attempt, ...(paidAt ? { paidAt } : {}), ...(priority ? { priority } : {}), ...(rules ? { rules } : {}) });
+      // A resolution's plan, or the back-ordered lines once the first parcels went.
+      const directed = this.directed ?? (this.st.backorder ? { reason: 'back-ordered lines', lines: this.st.backorder } : undefined);
+      const p: PlanResult = await planFulfilment({ orderId, order, attempt, ...(paidAt ? { paidAt } : {}), ...(priority ? { priority } : {}), ...(rules ? { rules } : {}), ...(directed ? { directed } : {}) });
       this.st.decisions.push(...p.decisions);
       if (p.status === 'unmanaged' || p.status === 'unroutable') return { status: p.status, reason: p.reason };
       if (p.status === 'short') {
@@ -382,16 +470,19 @@ export class FulfilmentStage {
         continue;
       }
       delete this.st.shortages;
+      if (!this.directed) delete this.st.backorder;
+      // A back-order's parcels are new ones: their keys must not name the parcels that went before.
+      const parcels = directed && !this.directed ? p.parcels.map((x) => ({ ...x, key: `${x.key}:backorder-${attempt}` })) : p.parcels;
       if (isCancelled()) return { status: 'cancelled' };
       if (p.transfers.length > 0 && patched(TRANSFERS_PATCH)) {
         const started = await this.remote.startTransfers({ orderId, transfers: p.transfers });
         this.st.transfers = started.transfers;
         this.st.decisions.push(...started.decisions);
         for (const u of this.earlyTransfers.splice(0)) this.onTransferUpdate(u);
-        this.awaitingJoin = { parcels: p.parcels, destinationRegionCode: p.destinationRegionCode };
+        this.awaitingJoin = { parcels, destinationRegionCode: p.destinationRegionCode };
         return { status: 'awaiting_transfer', transferIds: started.transfers.map((t) => t.transferId) };
       }
-      const packageIds = await Promise.all(p.parcels.map((parcel) => this.join(parcel, p.destinationRegionCode)));
+      const packageIds = await Promise.all(parcels.map((parcel) => this.join(parcel, p.destinationRegionCode)));
       for (const u of this.early.splice(0)) this.onPackageUpdate(u);
       return { status: 'released', packageIds };
     }

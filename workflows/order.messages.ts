@@ -1,6 +1,6 @@
 // Every message of the order workflow (its signals, queries and the types they carry) and its typed name:
 // callers (ingest, API, activities, package workflows, tests) use these definitions, never string names.
-import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate, type SignalDefinition } from '@temporalio/workflow';
 import type { DecisionSummary, Shortage } from '../activities/fulfilment.types.js';
 import type { FulfilmentRules, ReviewDecision, ReviewDecisionResult, RuleHit, Verdict } from '../activities/review.types.js';
 import type { ResolutionAction } from '../domain/exceptions/actions.js';
@@ -9,6 +9,8 @@ import type { CompletenessIssue } from '../domain/completeness.js';
 import type { OrderEvent, OrderEventType, OrderProcessingOptions, PlatformOrderState } from '../domain/order-events.js';
 import type { OrderFacts } from '../domain/order-lifecycle.js';
 import type { OrderStatus } from '../domain/order-status.js';
+import type { CanonicalOrder } from '../domain/order.js';
+import { fenToYuan } from '../domain/money.js';
 
 export type { OrderEvent, OrderEventType, OrderProcessingOptions, PlatformOrderState };
 export type { ReviewDecision, ReviewDecisionResult };
@@ -198,6 +200,8 @@ export interface FulfilmentState {
   decisions: DecisionSummary[];
   packages: OrderPackage[];
   shortages?: Shortage[];
+  /** Lines left to ship later (拆分发货): the first parcels went without them, they are planned once in stock. */
+  backorder?: { lineRef: string; skuCode: string; quantity: number }[];
   /** Times the order was told that stock it waits for arrived. */
   stockWakeups?: number;
   /** Stock moved between warehouses for the order: each transfer's status and expected arrival. */
@@ -233,12 +237,89 @@ export interface StockAvailable {
   reason: string;
 }
 
+/** The Temporal UI keeps a workflow's summary to 200 bytes: longer text is cut (on a character) with `…`. */
+export const SUMMARY_MAX_BYTES = 200;
+
+/** `text` cut to at most `max` UTF-8 bytes, whole characters only, ending in `…` when cut. */
+export function clipUtf8(text: string, max = SUMMARY_MAX_BYTES): string {
+  // Counted by hand: workflow code has no TextEncoder it can rely on.
+  const size = (ch: string) => {
+    const c = ch.codePointAt(0)!;
+    return c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4;
+  };
+  let total = 0;
+  for (const ch of text) total += size(ch);
+  if (total <= max) return text;
+  let out = '';
+  let used = 3; // the ellipsis
+  for (const ch of text) {
+    if (used + size(ch) > max) break;
+    used += size(ch);
+    out += ch;
+  }
+  return `${out}…`;
+}
+
+/**
+ * An order's one line for the Temporal UI (its workflow's summary, the head of its current details): platform,
+ * order id, shop, lines, amount paid, presale, province. Never buyer data. `note` replaces what the order's
+ * content would say when only its ids are known (a payment that came before the order).
+ *
+ * @example orderSummary(order) // 'taobao order 3021877710042315001 · shop demo-taobao · 2 line(s) · ¥358.00 · 浙江省'
+ */
+export function orderSummary(
+  o: Pick<CanonicalOrder, 'platform' | 'shopId' | 'platformOrderId'> & Partial<Pick<CanonicalOrder, 'lines' | 'amounts' | 'presale' | 'receiver'>>,
+  note?: string,
+): string {
+  const parts = [`${o.platform} order ${o.platformOrderId}`, `shop ${o.shopId}`];
+  if (note) parts.push(note);
+  if (o.lines) parts.push(`${o.lines.length} line(s)`);
+  if (o.amounts) parts.push(`¥${fenToYuan(o.amounts.paidFen)}`);
+  if (o.presale) parts.push('presale');
+  if (o.receiver?.province) parts.push(o.receiver.province);
+  return clipUtf8(parts.join(' · '));
+}
+
 /** The order workflow as callers see it (`workflows/order.workflow.ts` implements it under this name). */
 export type OrderWorkflow = (input: OrderWorkflowInput) => Promise<OrderResult>;
 export const orderWorkflowType = 'orderWorkflow';
 
-/** Every event of the order (created, paid, cancelled, ...), from the inbox, in any order, maybe twice. */
+/**
+ * Every event of the order (created, paid, cancelled, ...), from the inbox, in any order, maybe twice. The
+ * legacy name: kept for recorded histories and senders from before the per-type names below.
+ */
 export const orderEventSignal = defineSignal<[OrderEvent]>('orderEvent');
+
+/**
+ * The same events under a signal name per type (`order.created`, `order.paid`, ...), so each row of a
+ * history says what arrived. One handler takes all of them and `orderEvent`: what an event does depends on
+ * its content and its place in the history, never on the name it came under (deduplicated by `eventId`).
+ */
+export const ORDER_EVENT_SIGNAL_NAMES: Readonly<Record<OrderEventType, string>> = {
+  created: 'order.created',
+  snapshot: 'order.snapshot',
+  paid: 'order.paid',
+  deposit_paid: 'order.deposit_paid',
+  balance_paid: 'order.balance_paid',
+  address_changed: 'order.address_changed',
+  memo_changed: 'order.memo_changed',
+  amount_changed: 'order.amount_changed',
+  refund_requested: 'order.refund_requested',
+  refund_closed: 'order.refund_closed',
+  refunded: 'order.refunded',
+  cancelled: 'order.cancelled',
+  shipped: 'order.shipped',
+};
+
+/** One signal definition per event type (see `ORDER_EVENT_SIGNAL_NAMES`). */
+export const orderEventSignals = Object.fromEntries(
+  Object.entries(ORDER_EVENT_SIGNAL_NAMES).map(([type, name]) => [type, defineSignal<[OrderEvent]>(name)]),
+) as Readonly<Record<OrderEventType, SignalDefinition<[OrderEvent]>>>;
+
+/** The signal an event is sent with: its type's own name. */
+export function orderEventSignalFor(e: OrderEvent): SignalDefinition<[OrderEvent]> {
+  return orderEventSignals[e.type];
+}
 /** News from one of the order's packages (released, picked, shipped, failed, dropped). */
 export const packageUpdateSignal = defineSignal<[PackageUpdate]>('packageUpdate');
 /** Stock a short order waits for has arrived; sent in queue order (priority, then paid time). */

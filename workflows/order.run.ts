@@ -7,17 +7,20 @@ import type { CompletenessIssue } from '../domain/completeness.js';
 import { applyOrderEvent, initialOrderFacts, markReleased, recordChangeAfterRelease, refundInProgress, type ChangeAfterRelease, type LifecycleRules, type OrderFacts } from '../domain/order-lifecycle.js';
 import type { OrderEvent } from '../domain/order-events.js';
 import type { OrderStatus } from '../domain/order-status.js';
+import { exceptionTypeOf } from '../domain/exceptions/model.js';
 import type { CanonicalOrder } from '../domain/order.js';
 import { workflowNow } from './clock.js';
 import type { FulfilmentStage } from './fulfilment.stage.js';
-import type { OrderException, OrderResult, OrderState, OrderWorkflowInput, ResumedOrderRun, ReviewState, TimelineEntry } from './order.messages.js';
-import { ExceptionTypeKey, orderAttributes, OrderStatusKey, WarehouseKey } from './search-attributes.js';
+import { orderDetails } from './order.details.js';
+import { orderSummary, type OrderException, type OrderResult, type OrderState, type OrderWorkflowInput, type ResumedOrderRun, type ReviewState, type TimelineEntry } from './order.messages.js';
+import { ExceptionTypeKey, orderAttributes, OrderStatusKey, PackageIdsKey, WarehouseKey } from './search-attributes.js';
 
 // Read-model writes are short database calls: local activities run them in the worker without a round trip
 // through the Temporal server per call (half the server work per order at peak).
 const { syncReadModel } = proxyLocalActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+  summary: 'write status and timeline to the read model',
 });
 
 /** Applied event ids kept in the state query; the full list is kept for deduplication. */
@@ -40,6 +43,12 @@ const CHANGES_AFTER_RELEASE_PATCH = 'changes-after-release';
 const REVIEW_PATCH = 'review-stage';
 /** Runs recorded before holds were typed exceptions with SLA timers and resolutions. */
 const EXCEPTION_CENTRE_PATCH = 'exception-centre';
+/**
+ * Runs recorded before these resolutions were carried out (ship the available part, ship from a chosen
+ * warehouse, refund, remind the buyer), before an overdue presale balance and a failed interception after a
+ * change opened exceptions, and before the review's typed exceptions.
+ */
+const EXCEPTION_ACTIONS_PATCH = 'exception-actions';
 /** Runs recorded before a change to an approved order waiting for stock sent it back through review. */
 const REVIEW_ON_CHANGE_PATCH = 'review-on-change';
 /** Runs recorded before the `allocated` status showed `released` as soon as the order joined its package. */
@@ -90,10 +99,23 @@ export class OrderRun {
    * The review and exception-centre patches, asked once as the run starts: a patch asked right after a local
    * activity may fall in another workflow task on replay than it did when it ran, and the replay fails.
    */
-  private readonly features: { review: boolean; reviewOnChange: boolean; exceptionCentre: boolean };
+  /** Set when the exception policy closes the order unpaid (its final action): it ends closed with this reason. */
+  unpaidClosing: string | undefined;
+
+  private readonly features: { review: boolean; reviewOnChange: boolean; exceptionCentre: boolean; exceptionActions: boolean };
+
+  /** A timed hold's end (a review rule's hold for some minutes), for the UI's current details. */
+  holdUntil: string | undefined;
+  /** Before the order arrived: until when the run waits for it, and the events that came first. */
+  orderDueBy: string | undefined;
+  private readonly earlyEvents: string[] = [];
+  /** When the run reached its status, and the current details and package ids last given to Temporal. */
+  private statusSince: string | undefined;
+  private shownDetails = '';
+  private taggedPackages = '';
 
   constructor(readonly input: OrderWorkflowInput) {
-    this.features = { review: patched(REVIEW_PATCH), reviewOnChange: patched(REVIEW_ON_CHANGE_PATCH), exceptionCentre: patched(EXCEPTION_CENTRE_PATCH) };
+    this.features = { review: patched(REVIEW_PATCH), reviewOnChange: patched(REVIEW_ON_CHANGE_PATCH), exceptionCentre: patched(EXCEPTION_CENTRE_PATCH), exceptionActions: patched(EXCEPTION_ACTIONS_PATCH) };
     const r = input.resume;
     if (!r) return;
     // Continued as new while waiting for stock: the run goes on where the last one stood.
@@ -105,6 +127,7 @@ export class OrderRun {
     this.ignored = r.ignoredEvents;
     this.timeline.push(...r.timeline);
     this.unsynced = [...r.unsynced];
+    this.statusSince = r.timeline.findLast((e) => e.type.startsWith('status:'))?.at;
   }
 
   /** Whether this run continues an earlier one (it starts at fulfilment, paid and validated). */
@@ -166,6 +189,11 @@ export class OrderRun {
     return this.features.exceptionCentre;
   }
 
+  /** Whether the later resolutions and exceptions are carried out (see `EXCEPTION_ACTIONS_PATCH`). */
+  exceptionActions(): boolean {
+    return this.features.exceptionCentre && this.features.exceptionActions;
+  }
+
   /** Edits the order's lines on a person's resolution (a substitute SKU): the next plan reads them. */
   editLines(lines: CanonicalOrder['lines']): void {
     const order = this.order;
@@ -190,12 +218,43 @@ export class OrderRun {
     return refundInProgress(this.facts);
   }
 
-  /** The `orderEvent` signal: every event goes through the order lifecycle. */
+  /** The order's event signals (`order.<type>`, and the legacy `orderEvent`): every event goes through the order lifecycle. */
   onEvent(e: OrderEvent): void {
+    if (!this.facts.order && e.type !== 'created' && e.type !== 'snapshot') this.earlyEvents.push(e.type);
     const r = applyOrderEvent(this.facts, e, this.now(), this.rulesFor(e));
     this.facts = r.facts;
     if (r.outcome !== 'applied') this.ignored++;
     for (const n of r.notes) this.note(n.type, n.detail);
+    this.showDetails();
+  }
+
+  /**
+   * The Temporal UI's current details (see `orderDetails`): what the run waits for, until when, and what holds
+   * it. Rebuilt on each change of the run (a timeline entry, an event, package or transfer news) and handed to
+   * Temporal only when the text changed. No command: replay is not affected.
+   */
+  showDetails(): void {
+    const f = this.facts;
+    const text = orderDetails({
+      status: this.status,
+      ...(this.statusSince ? { since: this.statusSince } : {}),
+      ...(f.order ? { summary: orderSummary(f.order), presale: f.order.presale !== undefined } : {}),
+      ...(this.orderDueBy && !f.order ? { orderDueBy: this.orderDueBy, earlyEvents: this.earlyEvents } : {}),
+      ...(this.paymentDeadline ? { paymentDeadline: this.paymentDeadline } : {}),
+      ...(f.depositPaidAt ? { depositPaidAt: f.depositPaidAt } : {}),
+      ...(this.holdReason ? { holdReason: this.holdReason } : {}),
+      ...(this.holdUntil ? { holdUntil: this.holdUntil } : {}),
+      ...(this.closedReason ? { closedReason: this.closedReason } : {}),
+      issues: this.issues,
+      ...(this.refundInProgress ? { refunding: f.refundingWholeOrder ? ['*'] : [...f.refundingLines] } : {}),
+      ...(this.reviewStage ? { review: this.reviewStage.state() } : {}),
+      exceptions: this.exceptionsPart?.state() ?? [],
+      ...(this.fulfilment ? { fulfilment: this.fulfilment.peek() } : {}),
+      ...(this.fulfilment?.nextReplanAt ? { nextReplanAt: this.fulfilment.nextReplanAt } : {}),
+    });
+    if (text === this.shownDetails) return;
+    this.shownDetails = text;
+    setCurrentDetails(text);
   }
 
   /** The lifecycle rules for an event; a rule that changed is asked of `patched()` only where it matters. */
@@ -236,14 +295,17 @@ export class OrderRun {
     const entry: TimelineEntry = { seq: ++this.seq, type, at: this.now(), ...(detail ? { detail } : {}) };
     this.timeline.push(entry);
     this.unsynced.push(entry);
+    this.showDetails();
   }
 
   /** Moves to a status: timeline, search attribute, the UI's current details, and the read model. */
   async moveTo(next: OrderStatus, detail?: Record<string, unknown>): Promise<void> {
     this.status = next;
+    this.statusSince = this.now();
+    // The timeline entry also refreshes the UI's current details.
     this.note(`status:${next}`, detail);
-    upsertSearchAttributes([{ key: OrderStatusKey, value: next }]);
-    setCurrentDetails(`**${next}**${this.closedReason ? ` (${this.closedReason})` : this.holdReason ? ` (${this.holdReason})` : ''}`);
+    const packages = this.untaggedPackages();
+    upsertSearchAttributes([{ key: OrderStatusKey, value: next }, ...(packages ? [{ key: PackageIdsKey, value: packages }] : [])]);
     const order = this.facts.order;
     if (!order) return;
     const batch = this.unsynced;
@@ -261,21 +323,44 @@ export class OrderRun {
     });
   }
 
+  /**
+   * The order's package ids when they changed since last upserted, or undefined. They ride on the status upsert
+   * that `moveTo` makes anyway: no command and no visibility write of their own, so no patch either (replay
+   * matches an upsert by its command, not by its attributes: runs recorded before replay with them added, as
+   * the replay test's histories show).
+   */
+  private untaggedPackages(): string[] | undefined {
+    if (!this.fulfilment) return undefined;
+    const ids = [...new Set(this.fulfilment.peek().packages.map((p) => p.packageId))];
+    const key = ids.join(',');
+    if (ids.length === 0 || key === this.taggedPackages) return undefined;
+    this.taggedPackages = key;
+    return ids;
+  }
+
   /** Sets the payment deadline `ms` from now (shown in the state query); returns `ms`. */
   deadlineIn(ms: number): number {
     this.paymentDeadline = new Date(workflowNow().getTime() + ms).toISOString();
     return ms;
   }
 
-  /** Waits for `done` or a stop (cancellation, shipment elsewhere), at most `ms`; true when `done` happened. */
-  async waitFor(done: () => boolean, ms: number): Promise<boolean> {
-    const settled = await condition(() => done() || this.isStopping(), Math.max(ms, 1));
+  /**
+   * Waits for `done` or a stop (cancellation, shipment elsewhere), at most `ms`; true when `done` happened.
+   * `summary` names the timer in the UI's history.
+   */
+  async waitFor(done: () => boolean, ms: number, summary?: string): Promise<boolean> {
+    const settled = await condition(() => done() || this.isStopping(), Math.max(ms, 1), summary ? { summary } : {});
     return settled && done();
   }
 
-  /** Tags the order with an exception type in the Temporal UI, or clears it (null). */
-  tagException(type: OrderExceptionType | null): void {
-    upsertSearchAttributes([{ key: ExceptionTypeKey, value: type }]);
+  /**
+   * Tags the order with its exception in the Temporal UI, or clears it (null): the exception centre's type
+   * (OUT_OF_STOCK, ...), as the exceptions API names it; runs from before it keep the cause's name.
+   */
+  tagException(cause: OrderExceptionType | null): void {
+    // A manual review is the review queue's, not an exception type.
+    const value = cause && this.features.exceptionCentre ? (cause === 'manual_review' ? 'MANUAL_REVIEW' : exceptionTypeOf(cause)) : cause;
+    upsertSearchAttributes([{ key: ExceptionTypeKey, value }]);
   }
 
   /**
@@ -366,6 +451,8 @@ export class OrderRun {
     this.closedReason = cancelled ? 'cancelled before the order arrived' : 'the order never arrived';
     this.status = cancelled ? 'cancelled' : 'closed';
     upsertSearchAttributes([{ key: OrderStatusKey, value: this.status }]);
+    this.statusSince = this.now();
+    this.showDetails();
     log.warn('order workflow ended without an order', { orderId: this.orderId });
     return this.finish();
   }

@@ -1,4 +1,4 @@
-import { allHandlersFinished, condition, makeContinueAsNewFunc, proxyActivities, proxyLocalActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, log, makeContinueAsNewFunc, proxyActivities, proxyLocalActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import { hasBlockingIssues } from '../domain/completeness.js';
 import { taskPriorityOf } from '../domain/fulfilment/task-priority.js';
@@ -6,6 +6,7 @@ import { workflowNow } from './clock.js';
 import { FulfilmentStage, type OrderChangeHook } from './fulfilment.stage.js';
 import {
   orderEventSignal,
+  orderEventSignals,
   resolveExceptionUpdate,
   reviewDecisionUpdate,
   stateQuery,
@@ -21,9 +22,20 @@ import { ReviewStage } from './review.stage.js';
 import type { ChangeAfterRelease } from '../domain/order-lifecycle.js';
 
 // Validation is a short database read: a local activity, no server round trip.
-const { validateOrder, openOrderException, shipmentWarningLead } = proxyLocalActivities<Activities>({
+const LOCAL_OPTIONS = {
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+} as const;
+const { validateOrder } = proxyLocalActivities<Activities>({ ...LOCAL_OPTIONS, summary: 'validate: complete data, known SKUs' });
+const { openOrderException } = proxyLocalActivities<Activities>({ ...LOCAL_OPTIONS, summary: 'record an exception' });
+const { shipmentWarningLead } = proxyLocalActivities<Activities>({ ...LOCAL_OPTIONS, summary: "read the policy's shipment warning lead" });
+
+// Asking the seller's systems to act (remind a buyer, refund on the platform) goes through the outbound
+// webhook, which may be down for a while: retried with back-off, like an escalation's notification.
+const { announceException } = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes', maximumAttempts: 50 },
+  summary: "ask the seller's systems to act on an exception",
 });
 
 // A platform that is down for hours must not lose the tracking number: keep retrying for a day, then give up
@@ -46,6 +58,8 @@ interface Parts {
 /** Where the order stands, for the exception resolution's validator. */
 function situationOf(run: OrderRun): OrderSituation {
   if (run.status === 'short') return 'short';
+  if (run.status === 'awaiting_payment' || run.status === 'deposit_paid') return 'unpaid';
+  if (run.status === 'pending_review') return 'review';
   if (run.status !== 'on_hold') return 'other';
   if (run.holdReason === 'shipment failed') return 'shipment_failed';
   if (run.holdReason === 'incomplete' || run.holdReason === 'refund in progress') return 'held';
@@ -61,8 +75,32 @@ async function carryOut(run: OrderRun, parts: Parts, r: ExceptionResolution): Pr
   if (!e) return;
   const id = `exception:${e.id}:${r.action}`;
   const p = r.params ?? {};
+  const announce = (event: 'exception.notify_buyer' | 'exception.refund_requested', detail: Record<string, unknown>) =>
+    announceException({ exceptionId: e.id, orderId: run.orderId, shopId: run.order.shopId, type: e.type, event, by: r.resolvedBy, detail: { ...detail, ...(r.comment ? { comment: r.comment } : {}) } });
   switch (r.action) {
+    case 'notify_buyer':
+      // A reminder: the exception stays open until the buyer acts (or its SLA escalates it).
+      await announce('exception.notify_buyer', { platformOrderId: run.order.platformOrderId });
+      run.note('buyer_reminded', { exceptionId: e.id, type: e.type, by: r.resolvedBy });
+      return;
+    case 'refund':
+      await announce('exception.refund_requested', {
+        platformOrderId: run.order.platformOrderId,
+        packages: (run.fulfilment?.state().packages ?? []).filter((x) => x.status === 'failed' || x.status === 'intercepted' || x.status === 'shipped').map((x) => ({ packageId: x.packageId, status: x.status, lineRefs: x.lineRefs })),
+      });
+      break;
+    case 'ship_available':
+    case 'ship_from_warehouse':
+      if (!(await planChosen(run, r))) {
+        // The stock moved on since it was suggested: the exception stays open for another choice.
+        run.note('resolution_failed', { exceptionId: e.id, action: r.action, warehouseCode: p.warehouseCode, reason: 'the stock is no longer there' });
+        log.warn('resolution could not be carried out: the stock is no longer there', { orderId: run.orderId, exceptionId: e.id, action: r.action });
+        return;
+      }
+      break;
     case 'cancel_order':
+      // The policy closing an order left unpaid: it ends closed (unpaid), not cancelled by a person.
+      if (p.closeUnpaid === true) run.unpaidClosing = `unpaid: ${e.type === 'PAYMENT_FAILED' ? 'balance not paid' : 'not paid'} (${r.comment ?? 'exception policy'})`;
       run.onEvent({ eventId: id, type: 'cancelled', reason: r.comment ?? `cancelled by ${r.resolvedBy} (${e.type})` });
       break;
     case 'cancel_lines':
@@ -92,13 +130,42 @@ async function carryOut(run: OrderRun, parts: Parts, r: ExceptionResolution): Pr
 }
 
 /**
+ * Plans as a person (or the policy) chose resolving a shortage: from one warehouse (with transfers when the
+ * suggestion moves stock there), or only the lines in stock now with the others back-ordered (拆分发货).
+ */
+async function planChosen(run: OrderRun, r: ExceptionResolution): Promise<boolean> {
+  const stage = run.fulfilment;
+  const p = r.params ?? {};
+  if (!stage) return false;
+  const all = run.order.lines.map((l, i) => ({ lineRef: l.lineId ?? String(i + 1), skuCode: l.skuCode, quantity: l.quantity }));
+  const chosen = r.action === 'ship_available' ? new Set((p.lines as { lineRef: string }[]).map((l) => l.lineRef)) : undefined;
+  const transfers = Array.isArray(p.transfers) && p.transfers.length > 0;
+  const planned = await stage.planDirected(
+    {
+      reason: `${r.action} by ${r.resolvedBy}`,
+      warehouseCode: String(p.warehouseCode),
+      ...(chosen ? { lines: all.filter((l) => chosen.has(l.lineRef)) } : {}),
+      ...(transfers ? { transfers: true } : {}),
+    },
+    chosen ? all.filter((l) => !chosen.has(l.lineRef)) : undefined,
+  );
+  if (planned) run.note('planned_by_resolution', { action: r.action, warehouseCode: p.warehouseCode, ...(chosen ? { now: [...chosen], backorder: stage.backorder().map((l) => l.lineRef) } : {}) });
+  return planned;
+}
+
+/**
  * One order, from its first event to shipment. Started by signal-with-start with the id
- * `order:<platform>:<shopId>:<platformOrderId>`; every event arrives as the `orderEvent` signal, in any
- * order and possibly more than once. The state of the run lives in `OrderRun`; this reads as the stages.
+ * `order:<platform>:<shopId>:<platformOrderId>`; every event arrives as its `order.<type>` signal (or the
+ * legacy `orderEvent`), in any order and possibly more than once. The state of the run lives in `OrderRun`;
+ * this reads as the stages.
  */
 export const orderWorkflow: OrderWorkflow = async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderResult> {
   const run = new OrderRun(input);
-  setHandler(orderEventSignal, (e) => run.onEvent(e));
+  // One handler for every event, whatever name it came under (see ORDER_EVENT_SIGNAL_NAMES).
+  setHandler(orderEventSignal, (e) => run.onEvent(e), { description: 'Any order event (the name senders used before order.<type>)' });
+  for (const [type, signal] of Object.entries(orderEventSignals)) {
+    setHandler(signal, (e) => run.onEvent(e), { description: `The order event \`${type}\` from the platform, the API or a person` });
+  }
   setHandler(stateQuery, () => run.state());
   const review = new ReviewStage(run);
   run.reviewStage = review;
@@ -115,11 +182,37 @@ export const orderWorkflow: OrderWorkflow = async function orderWorkflow(input: 
     review.raise = (kind, detail) => raise(run, parts, kind, detail);
     review.clear = (kind, reason) => exceptions.clear(kind, reason);
   }
+  if (run.exceptionActions()) {
+    // The review's own exceptions (a price difference, a blacklisted buyer, an address) are resolved in the
+    // exception queue like any other; the review learns how.
+    review.resolutions = {
+      pending: () => exceptions.hasPending(),
+      carryOut: async () => {
+        const done: { kind: string; action: string; by: string }[] = [];
+        for (let r = exceptions.next(); r; r = exceptions.next()) {
+          const e = exceptions.exception(r.exceptionId);
+          await carryOut(run, parts, r);
+          if (e?.resolved) done.push({ kind: e.kind, action: r.action, by: r.resolvedBy });
+        }
+        return done;
+      },
+      isOpen: (kind) => exceptions.openOf(kind) !== undefined,
+    };
+  }
 
   // A payment or a cancellation may arrive before the order itself (a continued run has it already).
-  if (!run.resumed) await condition(() => run.facts.order !== undefined || run.isCancelled(), input.paymentTimeoutMs);
+  if (!run.resumed && !run.facts.order && !run.isCancelled()) {
+    run.orderDueBy = new Date(workflowNow().getTime() + input.paymentTimeoutMs).toISOString();
+    run.showDetails();
+  }
+  if (!run.resumed) await condition(() => run.facts.order !== undefined || run.isCancelled(), input.paymentTimeoutMs, { summary: 'wait for the order itself: another event came first' });
   if (!run.facts.order) return run.endWithoutOrder();
   run.tagOrder();
+  // Exceptions still open when the run ends are handed to watches of their own.
+  const end = async (result: OrderResult): Promise<OrderResult> => {
+    if (run.exceptionActions()) await exceptions.handOver();
+    return result;
+  };
 
   // A run continued while waiting for stock was paid, validated and reviewed by the run before it.
   const stages: Stage[] = run.resumed
@@ -127,9 +220,9 @@ export const orderWorkflow: OrderWorkflow = async function orderWorkflow(input: 
     : [(r) => awaitPayment(r, parts), (r) => validateUntilClean(r, parts), (r) => reviewByRules(r, review), (r) => fulfil(r, parts), (r) => ship(r, parts)];
   for (const stage of stages) {
     const ended = await stage(run);
-    if (ended) return ended;
+    if (ended) return end(ended);
   }
-  return run.finish();
+  return end(await run.finish());
 };
 
 /** Payment: a normal order waits for it until its timeout; a presale order pays a deposit, then the balance. */
@@ -142,7 +235,7 @@ async function awaitPayment(run: OrderRun, parts: Parts): Promise<OrderResult | 
   } else if (!run.facts.paidAt && !run.isStopping()) {
     run.deadlineIn(timeout);
     await run.moveTo('awaiting_payment', { paymentDeadline: run.paymentDeadline });
-    if (!(await run.waitFor(() => run.facts.paidAt !== undefined, timeout))) return run.isStopping() ? endStopped(run, undefined) : run.close('unpaid: payment timeout');
+    if (!(await run.waitFor(() => run.facts.paidAt !== undefined, timeout, `payment deadline ${run.paymentDeadline}`))) return run.isStopping() ? endStopped(run, undefined) : run.close('unpaid: payment timeout');
   }
   if (run.isStopping()) return endStopped(run, undefined);
   await run.moveTo('paid', { paidAt: run.facts.paidAt });
@@ -156,7 +249,7 @@ async function awaitPresalePayment(run: OrderRun, parts: Parts, balanceDueAt: st
   if (!depositOrBalance() && !run.isStopping()) {
     run.deadlineIn(timeout);
     await run.moveTo('awaiting_payment', { paymentDeadline: run.paymentDeadline, presale: true });
-    if (!(await run.waitFor(depositOrBalance, timeout))) return run.isStopping() ? endStopped(run, undefined) : run.close('unpaid: deposit not paid in time');
+    if (!(await run.waitFor(depositOrBalance, timeout, `deposit deadline ${run.paymentDeadline}`))) return run.isStopping() ? endStopped(run, undefined) : run.close('unpaid: deposit not paid in time');
   }
   if (run.isStopping()) return endStopped(run, undefined);
   if (run.facts.balancePaidAt) return undefined;
@@ -167,7 +260,33 @@ async function awaitPresalePayment(run: OrderRun, parts: Parts, balanceDueAt: st
     const held = await validateUntilClean(run, parts);
     if (held) return held;
   }
-  if (!(await run.waitFor(() => run.facts.balancePaidAt !== undefined, due))) return run.isStopping() ? endStopped(run, undefined) : run.close('unpaid: balance deadline passed');
+  const balancePaid = () => run.facts.balancePaidAt !== undefined;
+  if (await run.waitFor(balancePaid, due, `balance deadline ${run.paymentDeadline}`)) return undefined;
+  if (run.isStopping()) return endStopped(run, undefined);
+  if (!run.exceptionActions()) return run.close('unpaid: balance deadline passed');
+  return balanceOverdue(run, parts);
+}
+
+/**
+ * The balance deadline passed unpaid: PAYMENT_FAILED opens and the order keeps waiting for the balance while a
+ * person reminds the buyer (the exception stays open), releases it (the payment is known to have arrived: it
+ * goes on as paid) or cancels it; the policy's final action closes it unpaid.
+ */
+async function balanceOverdue(run: OrderRun, parts: Parts): Promise<OrderResult | undefined> {
+  const balancePaid = () => run.facts.balancePaidAt !== undefined;
+  await parts.exceptions.raise('balance_overdue', { balanceDueAt: run.paymentDeadline, balanceFen: run.order.presale?.balanceFen });
+  let released = false;
+  while (!released && !balancePaid() && !run.isStopping()) {
+    await condition(() => balancePaid() || run.isStopping() || parts.exceptions.hasPending());
+    for (let r = parts.exceptions.next(); r; r = parts.exceptions.next()) {
+      await carryOut(run, parts, r);
+      if (r.action === 'release_hold') released = true;
+    }
+  }
+  if (run.unpaidClosing && run.isCancelled()) return run.close(run.unpaidClosing);
+  if (run.isStopping()) return endStopped(run, undefined);
+  if (released) run.note('balance_released', { reason: 'released by a person: the balance is known to be paid' });
+  else await parts.exceptions.clear('balance_overdue', 'the balance was paid');
   return undefined;
 }
 
@@ -231,6 +350,7 @@ async function fulfil(run: OrderRun, parts: Parts): Promise<OrderResult | undefi
     currentOrder: () => run.order,
     refundInProgress: run.refundInProgress,
     isCancelled: run.isStopping,
+    changed: () => run.showDetails(),
     ...(paidAt ? { paidAt } : {}),
     ...(run.reviewStage?.rules
       ? { rules: run.reviewStage.rules, priority: run.reviewStage.priority, taskPriority: taskPriorityOf(run.reviewStage.priority, run.order.shopId) }
@@ -344,13 +464,15 @@ async function addressGiven(run: OrderRun, parts: Parts): Promise<boolean> {
  * A person's resolution of the OUT_OF_STOCK exception while the order waits: substitute a SKU or cancel the
  * short lines (the next plan reads the order as it is then), keep waiting, or cancel the order.
  */
-function resolvedWhileShort(run: OrderRun, parts: Parts): Pick<OrderChangeHook, 'pending' | 'act'> {
+function resolvedWhileShort(run: OrderRun, parts: Parts): Pick<OrderChangeHook, 'pending' | 'act' | 'replanned'> {
   return {
     pending: () => parts.exceptions.hasPending(),
     act: async () => {
       for (let r = parts.exceptions.next(); r; r = parts.exceptions.next()) await carryOut(run, parts, r);
       return run.isStopping() ? 'stopping' : undefined;
     },
+    // The exception shows the order's shortages as they are now, and its suggestions follow the stock.
+    ...(run.exceptionActions() ? { replanned: async (shortages) => void (await parts.exceptions.refresh('out_of_stock', { shortages })) } : {}),
   };
 }
 
@@ -377,6 +499,7 @@ async function ship(run: OrderRun, parts: Parts): Promise<OrderResult | undefine
   }
   await reportChangesUntilShipped(run, stage, parts);
   const written = new Set<string>();
+  const missedReported = new Set<string>();
   for (;;) {
     const shipment = await stage.awaitShipment(run.isCancelled);
     if (shipment.status === 'cancelled') return cancelFulfilment(run, stage, parts);
@@ -388,6 +511,13 @@ async function ship(run: OrderRun, parts: Parts): Promise<OrderResult | undefine
         await writeBack(run, sh, parcels);
       }
     }
+    if (run.exceptionActions()) await reportMissedInterceptions(run, stage, parts, missedReported);
+    if (shipment.status === 'shipped' && stage.backorder().length > 0) {
+      // The lines in stock went; the back-ordered ones follow once they are (拆分发货).
+      const ended = await shipBackorder(run, stage, parts, shipment.shipments);
+      if (ended) return ended;
+      continue;
+    }
     if (shipment.status === 'shipped') await run.moveTo('shipped', { packages: shipment.shipments });
     if (shipment.status !== 'failed') return undefined;
     // The warehouse could not ship a parcel: a person decides (re-ship, refund, cancel).
@@ -395,6 +525,7 @@ async function ship(run: OrderRun, parts: Parts): Promise<OrderResult | undefine
     run.tagException('shipment_failed');
     await run.moveTo('on_hold', { reason: run.holdReason, failed: shipment.failed });
     const again = run.exceptionCentre() ? await reshipWanted(run, parts, shipment.failed) : undefined;
+    if (again === 'refund') return refundFailed(run, stage, shipment);
     if (!again) {
       await condition(run.isCancelled);
       return cancelFulfilment(run, stage, parts);
@@ -410,7 +541,7 @@ async function ship(run: OrderRun, parts: Parts): Promise<OrderResult | undefine
  * Opens WAREHOUSE_REJECTED for the parcels that did not ship and waits for a person: `reship` (with a carrier
  * when one was chosen), or undefined when the order is cancelled instead.
  */
-async function reshipWanted(run: OrderRun, parts: Parts, failed: unknown[]): Promise<{ carrierCode?: string } | undefined> {
+async function reshipWanted(run: OrderRun, parts: Parts, failed: unknown[]): Promise<{ carrierCode?: string } | 'refund' | undefined> {
   await parts.exceptions.raise('shipment_failed', { failed });
   for (;;) {
     await condition(() => run.isCancelled() || parts.exceptions.hasPending());
@@ -418,8 +549,62 @@ async function reshipWanted(run: OrderRun, parts: Parts, failed: unknown[]): Pro
     for (let r = parts.exceptions.next(); r; r = parts.exceptions.next()) {
       await carryOut(run, parts, r);
       if (r.action === 'reship') return typeof r.params?.carrierCode === 'string' ? { carrierCode: r.params.carrierCode } : {};
+      if (r.action === 'refund') return 'refund';
     }
   }
+}
+
+/**
+ * The buyer is refunded for the parcels the warehouse could not ship (the seller's systems were asked to refund
+ * on the platform): their stock is given back and the order ends with what shipped, or cancelled when nothing did.
+ */
+async function refundFailed(run: OrderRun, stage: FulfilmentStage, shipment: { shipments: unknown[]; failed: { packageId: string }[] }): Promise<OrderResult | undefined> {
+  const released = await stage.giveUpFailed();
+  run.holdReason = undefined;
+  run.tagException(null);
+  const detail = { refunded: shipment.failed.map((f) => f.packageId), releasedReservations: released };
+  if (shipment.shipments.length === 0) {
+    run.onEvent({ eventId: 'refund-instead-of-shipping', type: 'cancelled', reason: 'refunded: the warehouse could not ship the order' });
+    run.note('refunded_instead_of_shipping', detail);
+    return run.cancel();
+  }
+  await run.moveTo('shipped', { packages: shipment.shipments, ...detail });
+  return undefined;
+}
+
+/**
+ * Ships the back-ordered lines once the first parcels went: the order waits in the stock queues (short) until
+ * they are in stock, then they are planned, packed and released like the first ones; cancelled meanwhile, it
+ * ends as a cancellation of what is left.
+ */
+async function shipBackorder(run: OrderRun, stage: FulfilmentStage, parts: Parts, shipped: unknown[]): Promise<OrderResult | undefined> {
+  const lines = stage.backorder().map((l) => l.lineRef);
+  await stage.planBackorder();
+  if (stage.outcome.status === 'short') {
+    run.tagException('out_of_stock');
+    await run.moveTo('short', { backorder: lines, shipped, shortages: stage.outcome.shortages.map((x) => ({ skuCode: x.skuCode, short: x.short })) });
+    // The run does not continue as new here: its parcels so far are part of the order it follows.
+    const waited = await stage.waitForStock(run.isStopping, undefined, resolvedWhileShort(run, parts), { mayContinueAsNew: false });
+    if (waited === 'cancelled' || run.isStopping()) return endStopped(run, stage, parts);
+    run.tagException(null);
+  }
+  if (stage.outcome.status === 'awaiting_transfer') await stage.awaitTransfers(run.isStopping);
+  await condition(() => stage.handedOver() || run.isStopping());
+  if (run.isStopping()) return endStopped(run, stage, parts);
+  await run.moveTo('released', { backorder: lines, packages: stage.outcome.status === 'released' ? stage.outcome.packageIds : [] });
+  return undefined;
+}
+
+/**
+ * A parcel the warehouse was asked to stop for a change after release but that shipped all the same:
+ * INTERCEPT_FAILED, for a person to settle with the buyer (acknowledge, refund).
+ */
+async function reportMissedInterceptions(run: OrderRun, stage: FulfilmentStage, parts: Parts, reported: Set<string>): Promise<void> {
+  const missed = stage.state().packages.filter((p) => p.interceptForChange !== undefined && !reported.has(p.packageId) && (p.status === 'shipped' || p.interceptFailed !== undefined));
+  if (missed.length === 0) return;
+  for (const p of missed) reported.add(p.packageId);
+  run.tagException('intercept_failed');
+  await raise(run, parts, 'intercept_failed', { reason: missed[0]!.interceptForChange, packages: missed.map((p) => ({ packageId: p.packageId, trackingNo: p.trackingNo, failure: p.interceptFailed })) });
 }
 
 /**

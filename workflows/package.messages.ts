@@ -1,5 +1,8 @@
+import type { SearchAttributePair } from '@temporalio/common';
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { DecisionRecord } from '../domain/fulfilment/decision.js';
+import { ChannelKey, PackageStatusKey, ShopIdKey, WarehouseKey } from './search-attributes.js';
+import { clipUtf8 } from './order.messages.js';
 
 /** A package (parcel) workflow's id, readable in the Temporal UI. */
 export function packageWorkflowId(packageId: string): string {
@@ -10,6 +13,36 @@ export interface PackageWorkflowInput {
   packageId: string;
   /** When the hold window closes and the package is sealed (UTC ISO instant). */
   windowEnd: string;
+}
+
+/** What the order opening a package knows of it: its summary and attributes at start come from this. */
+export interface PackageOpening {
+  packageId: string;
+  platform: string;
+  shopId: string;
+  platformOrderId: string;
+  warehouseCode: string;
+  logisticsClass: string;
+  /** The opening order's lines in the parcel. */
+  lines: number;
+}
+
+/**
+ * The package's one line for the Temporal UI (its workflow's summary, set by the start from the order that
+ * opened it; the members that join later are in its current details). No buyer data.
+ */
+export function packageSummary(p: PackageOpening): string {
+  return clipUtf8(`package ${p.packageId} · ${p.warehouseCode} ${p.logisticsClass} · shop ${p.shopId} · opened by ${p.platform} order ${p.platformOrderId} (${p.lines} line(s))`);
+}
+
+/** The search attributes a package starts with (`PackageStatus` then follows it: sealed, released, shipped, ...). */
+export function packageStartAttributes(p: PackageOpening): SearchAttributePair[] {
+  return [
+    { key: PackageStatusKey, value: 'open' },
+    { key: WarehouseKey, value: p.warehouseCode },
+    { key: ShopIdKey, value: p.shopId },
+    { key: ChannelKey, value: p.platform },
+  ];
 }
 
 /** A member order joining (sent by signal-with-start from the order's `joinPackage` activity). */

@@ -5,10 +5,12 @@ import {
   condition,
   getExternalWorkflowHandle,
   log,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
   sleep,
+  upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import { workflowNow } from './clock.js';
@@ -25,11 +27,23 @@ import {
   type WarehouseEvent,
 } from './package.messages.js';
 import { packageUpdateSignal, type PackageUpdate } from './order.messages.js';
+import { formatInstant } from './order.details.js';
+import { CarrierKey, PackageStatusKey, TrackingNoKey } from './search-attributes.js';
 
-const { sealPackage, releasePackage, recordWarehouseEvent } = proxyActivities<Activities>({
+const PACKAGE_OPTIONS = {
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
-});
+} as const;
+const { sealPackage } = proxyActivities<Activities>({ ...PACKAGE_OPTIONS, summary: 'seal: the members in the database now are final' });
+const { releasePackage } = proxyActivities<Activities>({ ...PACKAGE_OPTIONS, summary: 'release to the warehouse with the carrier for the parcel' });
+const { recordWarehouseEvent } = proxyActivities<Activities>({ ...PACKAGE_OPTIONS, summary: 'record what the warehouse reported' });
+
+/**
+ * Runs recorded before packages kept their search attributes (`PackageStatus`, `Carrier`, `TrackingNo`) up to
+ * date: those upserts are commands of their own, so they are made only by runs that asked this patch at their
+ * start (a package's first upsert would otherwise meet a recorded activity or completion on replay).
+ */
+const SEARCH_ATTRIBUTES_PATCH = 'package-search-attributes';
 
 /**
  * One parcel, `package:<id>`. Member orders join it (signal-with-start from their `joinPackage` activity)
@@ -38,6 +52,7 @@ const { sealPackage, releasePackage, recordWarehouseEvent } = proxyActivities<Ac
  * tracking number, failed) is passed on to every member order.
  */
 export async function packageWorkflow(input: PackageWorkflowInput): Promise<{ packageId: string; status: PackageStatus }> {
+  const tags = patched(SEARCH_ATTRIBUTES_PATCH);
   let status: PackageStatus = 'open';
   const joined: string[] = [];
   let members: string[] = [];
@@ -51,7 +66,42 @@ export async function packageWorkflow(input: PackageWorkflowInput): Promise<{ pa
   let carrierDecision: PackageState['carrierDecision'] = undefined;
 
   const record = (type: string, detail?: Record<string, unknown>): void => void events.push({ type, at: workflowNow().toISOString(), ...(detail ? { detail } : {}) });
-  const show = () => setCurrentDetails(`**${status}** · ${members.length || joined.length} order(s)${trackingNo ? ` · ${carrierCode} ${trackingNo}` : ''}`);
+  let shown = '';
+  /** The UI's current details: where the parcel is, its orders, carrier and tracking number; set when they change. */
+  const show = () => {
+    const orders = members.length ? members : joined;
+    const lines = [
+      `**${status}**${carrierCode ? ` · ${carrierCode}${trackingNo ? ` ${trackingNo}` : ''}` : ''}`,
+      '',
+      `- orders (${orders.length}): ${orders.slice(0, 10).map((o) => `\`${o}\``).join(', ')}${orders.length > 10 ? ` and ${orders.length - 10} more` : ''}`,
+      ...(status === 'open' ? [`- waiting for more orders of the buyer until ${formatInstant(input.windowEnd)} (hold window), then sealed and released`] : []),
+      ...(status === 'released' || status === 'picked' ? ['- waiting for the warehouse: picked, shipped with a tracking number, or failed'] : []),
+      ...(interceptRequestedBy.length && status !== 'intercepted' && status !== 'shipped' ? [`- interception asked for by ${interceptRequestedBy.map((o) => `\`${o}\``).join(', ')}: waiting for the warehouse's answer`] : []),
+      ...(failureReason ? [`- failed: ${failureReason}`] : []),
+    ];
+    const text = lines.join('\n');
+    if (text === shown) return;
+    shown = text;
+    setCurrentDetails(text);
+  };
+  let tagged = 'open||';
+  /** Keeps `PackageStatus`, `Carrier` and `TrackingNo` as they are now (one upsert per change). */
+  const tag = () => {
+    if (!tags) return;
+    const now = [status, carrierCode ?? '', trackingNo ?? ''].join('|');
+    if (now === tagged) return;
+    tagged = now;
+    upsertSearchAttributes([
+      { key: PackageStatusKey, value: status },
+      ...(carrierCode ? [{ key: CarrierKey, value: carrierCode }] : []),
+      ...(trackingNo ? [{ key: TrackingNoKey, value: trackingNo }] : []),
+    ]);
+  };
+  /** Both, as each step of the parcel changes it. */
+  const changed = () => {
+    tag();
+    show();
+  };
 
   setHandler(packageJoinSignal, (j) => {
     if (!joined.includes(j.orderId)) joined.push(j.orderId);
@@ -62,6 +112,7 @@ export async function packageWorkflow(input: PackageWorkflowInput): Promise<{ pa
   setHandler(packageInterceptSignal, ({ orderId, reason }) => {
     if (!interceptRequestedBy.includes(orderId)) interceptRequestedBy.push(orderId);
     record('intercept_requested', { orderId, reason });
+    show();
   });
   setHandler(warehouseEventSignal, (e) => {
     if (seenEvents.has(e.eventId)) return;
@@ -109,13 +160,13 @@ export async function packageWorkflow(input: PackageWorkflowInput): Promise<{ pa
       status = 'failed';
       failureReason = reason;
       record('failed', { reason });
-      show();
+      changed();
       await tell({ packageId: input.packageId, type: 'failed', reason, at: workflowNow().toISOString() });
       throw ApplicationFailure.create({ message: reason, type: UNKNOWN_PACKAGE_FAILURE, nonRetryable: true, cause: e });
     }
   };
   const finish = async () => {
-    show();
+    changed();
     await condition(allHandlersFinished);
     return { packageId: input.packageId, status };
   };
@@ -123,7 +174,7 @@ export async function packageWorkflow(input: PackageWorkflowInput): Promise<{ pa
 
   // 1. Hold window: more orders of the same buyer and address may join.
   const waitMs = Date.parse(input.windowEnd) - workflowNow().getTime();
-  if (waitMs > 0) await sleep(waitMs);
+  if (waitMs > 0) await sleep(waitMs, { summary: `hold window: more orders of the buyer may join until ${formatInstant(input.windowEnd)}` });
 
   // 2. Seal: the members are whoever is in the database now; a later arrival opens a new package.
   const sealed = await known(sealPackage({ packageId: input.packageId }));
@@ -136,6 +187,8 @@ export async function packageWorkflow(input: PackageWorkflowInput): Promise<{ pa
   }
   status = 'sealed';
   record('sealed', { members });
+  // Shown, not upserted: sealed lasts as long as the release activity, and released follows (one write less).
+  show();
 
   // 3. Release to the warehouse with the carrier for the merged parcel.
   const released = await known(releasePackage({ packageId: input.packageId }));
@@ -143,7 +196,7 @@ export async function packageWorkflow(input: PackageWorkflowInput): Promise<{ pa
   carrierDecision = released.decision;
   status = 'released';
   record('released', { carrierCode: released.carrierCode });
-  show();
+  changed();
   await tell({ packageId: input.packageId, type: 'released', carrierCode: released.carrierCode, memberOrderIds: [...members] });
 
   // 4. Warehouse events until the parcel has shipped or failed.
@@ -156,7 +209,7 @@ export async function packageWorkflow(input: PackageWorkflowInput): Promise<{ pa
       if (status !== 'released') continue;
       status = 'picked';
       record('picked');
-      show();
+      changed();
       await tell({ packageId: input.packageId, type: 'picked', at });
       continue;
     }
@@ -165,7 +218,7 @@ export async function packageWorkflow(input: PackageWorkflowInput): Promise<{ pa
       carrierCode = e.carrierCode;
       trackingNo = e.trackingNo;
       record('shipped', { carrierCode, trackingNo, applied });
-      show();
+      changed();
       await tell({ packageId: input.packageId, type: 'shipped', carrierCode: e.carrierCode, trackingNo: e.trackingNo, at });
       return finish();
     }
@@ -173,7 +226,7 @@ export async function packageWorkflow(input: PackageWorkflowInput): Promise<{ pa
       // Back in stock: each member order gives back what it reserved for the parcel.
       status = 'intercepted';
       record('intercepted', { requestedBy: [...interceptRequestedBy] });
-      show();
+      changed();
       await tell({ packageId: input.packageId, type: 'intercepted', at });
       return finish();
     }

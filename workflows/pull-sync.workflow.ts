@@ -70,6 +70,7 @@ export async function pullSyncWorkflow(input: PullSyncInput): Promise<PullSyncRe
     const plan: Recorded<PullPlan, 'firstStep'> = await local.planPullWindow({ shopId: input.shopId });
     if (plan.skipReason) {
       state.phase = `skipped: ${plan.skipReason}`;
+      setCurrentDetails(`**skipped** · shop ${input.shopId}: ${plan.skipReason}`);
       return { shopId: input.shopId, status: 'skipped', windows: 0, pages: 0, orders: 0, ingested: 0 };
     }
     state.windows = plan.windows.length;
@@ -81,12 +82,14 @@ export async function pullSyncWorkflow(input: PullSyncInput): Promise<PullSyncRe
     }
     await local.advancePullCursor({ shopId: input.shopId, cursor: plan.cursorEnd, orders: state.orders });
     state.phase = 'done';
+    setCurrentDetails(`**done** · shop ${input.shopId} · ${state.windows} window(s), ${state.pages} page(s), ${state.orders} order(s) read, ${state.ingested} new · cursor ${plan.cursorEnd}`);
     return { shopId: input.shopId, status: 'done', windows: state.windows, pages: state.pages, orders: state.orders, ingested: state.ingested, cursor: plan.cursorEnd };
   } catch (e) {
     const error = e instanceof Error ? (e.cause instanceof Error ? e.cause.message : e.message) : String(e);
     log.warn('pull run failed; the cursor stays and the next run re-reads the window', { shopId: input.shopId, error });
     await local.recordPullRunFailure({ shopId: input.shopId, error });
     state.phase = `failed: ${error}`;
+    setCurrentDetails(`**failed** · shop ${input.shopId} after ${state.pages} page(s): ${error}; the cursor stays, the next run reads the window again`);
     return { shopId: input.shopId, status: 'failed', windows: state.windows, pages: state.pages, orders: state.orders, ingested: state.ingested, error };
   }
 }

@@ -8,7 +8,18 @@ export const BuyerKeyKey = defineSearchAttributeKey('BuyerKey', SearchAttributeT
 export const WarehouseKey = defineSearchAttributeKey('Warehouse', SearchAttributeType.KEYWORD);
 export const ExceptionTypeKey = defineSearchAttributeKey('ExceptionType', SearchAttributeType.KEYWORD);
 export const PriorityKey = defineSearchAttributeKey('Priority', SearchAttributeType.INT);
+/** The packages an order joined (their ids; each is the workflow `package:<id>`). */
+export const PackageIdsKey = defineSearchAttributeKey('PackageIds', SearchAttributeType.KEYWORD_LIST);
 
+/** Search attributes of package workflows, beside `Warehouse`, `ShopId` and `Channel` shared with orders. */
+export const PackageStatusKey = defineSearchAttributeKey('PackageStatus', SearchAttributeType.KEYWORD);
+export const CarrierKey = defineSearchAttributeKey('Carrier', SearchAttributeType.KEYWORD);
+export const TrackingNoKey = defineSearchAttributeKey('TrackingNo', SearchAttributeType.KEYWORD);
+
+/**
+ * Every attribute Orderly's workflows set: registered by the dev server start, on an existing cluster and on
+ * the tests' servers. A SQLite-backed dev server holds at most 10 custom Keyword and 3 KeywordList attributes.
+ */
 export const ORDERLY_SEARCH_ATTRIBUTES = [
   OrderStatusKey,
   ChannelKey,
@@ -17,6 +28,10 @@ export const ORDERLY_SEARCH_ATTRIBUTES = [
   WarehouseKey,
   ExceptionTypeKey,
   PriorityKey,
+  PackageIdsKey,
+  PackageStatusKey,
+  CarrierKey,
+  TrackingNoKey,
 ] as const;
 
 /**

@@ -1,6 +1,7 @@
 // Every message of the transfer workflow and its typed name: callers (the order's activities, the API,
 // tests) use these definitions, never string names.
 import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { clipUtf8 } from './order.messages.js';
 
 /** A transfer workflow's id, readable in the Temporal UI. */
 export function transferWorkflowId(transferId: number | string): string {
@@ -17,6 +18,11 @@ export interface TransferWorkflowInput {
   fromWarehouseCode: string;
   toWarehouseCode: string;
   quantity: number;
+}
+
+/** The transfer's one line for the Temporal UI (its workflow's summary, set at start). */
+export function transferSummary(t: TransferWorkflowInput): string {
+  return clipUtf8(`transfer ${t.transferId} · ${t.quantity} × ${t.skuCode} · ${t.fromWarehouseCode} → ${t.toWarehouseCode} · for ${t.orderId}`);
 }
 
 /** What the warehouses (a WMS or a person through the API) report about a transfer. */

@@ -1,4 +1,6 @@
 import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleOptionsAction } from '@temporalio/client';
+import type { Priority } from '@temporalio/common';
+import { controlTaskPriority } from '../../domain/fulfilment/task-priority.js';
 import { pullSyncWorkflowType, type PullSyncInput } from '../../workflows/pull-sync.messages.js';
 
 export type PullScheduleState = 'running' | 'paused' | 'none';
@@ -15,9 +17,12 @@ export interface PullScheduleSpec {
   taskQueue: string;
 }
 
+/** A schedule's start action with a task priority. The SDK's type leaves `priority` out; its client sends it all the same. */
+type PrioritisedAction = ScheduleOptionsAction & { priority?: Priority };
+
 function action(s: PullScheduleSpec): ScheduleOptionsAction {
   const args: [PullSyncInput] = [{ shopId: s.shopId }];
-  return {
+  const a: PrioritisedAction = {
     type: 'startWorkflow',
     workflowType: pullSyncWorkflowType,
     // The schedule appends the run's time: `pull-sync:<shop>-<timestamp>`.
@@ -25,7 +30,19 @@ function action(s: PullScheduleSpec): ScheduleOptionsAction {
     taskQueue: s.taskQueue,
     args,
     staticSummary: `pull ${s.platform} shop ${s.shopId} every ${s.intervalS} s`,
+    // Pull runs share the orders' task queue: with the control priority their workflow tasks, and the
+    // activities they run (which inherit a workflow's priority), are handed out ahead of any backlog of order
+    // tasks, so a peak of orders does not hold a shop's pulls back (bench/pull-starvation.bench.ts).
+    priority: controlTaskPriority(),
   };
+  return a;
+}
+
+/** Whether a schedule's action starts its runs with the control priority. */
+function hasControlPriority(a: object): boolean {
+  const p = (a as { priority?: Priority }).priority;
+  const control = controlTaskPriority();
+  return p?.priorityKey === control.priorityKey && p.fairnessKey === control.fairnessKey;
 }
 
 /**
@@ -62,6 +79,31 @@ export async function syncPullSchedule(client: Client, s: PullScheduleSpec): Pro
     state: { ...prev.state, paused: !s.enabled, note: s.enabled ? `pulls of shop ${s.shopId}` : 'pulls disabled for this shop' },
   }));
   return s.enabled ? 'running' : 'paused';
+}
+
+/**
+ * Gives the pull Schedules made before their runs had the control priority that priority, leaving the rest of
+ * each as it is (interval, task queue, paused or not). Run in the background when the API starts; a Schedule
+ * already right costs one describe. Returns how many were changed.
+ */
+export async function upgradePullSchedules(client: Client): Promise<number> {
+  let changed = 0;
+  for await (const s of client.schedule.list()) {
+    if (!s.scheduleId.startsWith(pullScheduleId(''))) continue;
+    const handle = client.schedule.getHandle(s.scheduleId);
+    try {
+      if (hasControlPriority((await handle.describe()).action)) continue;
+      await handle.update((prev) => {
+        const a: PrioritisedAction = { ...prev.action, priority: controlTaskPriority() };
+        return { ...prev, action: a };
+      });
+      changed++;
+    } catch (e) {
+      // Deleted since it was listed: nothing to upgrade.
+      if (!(e instanceof ScheduleNotFoundError)) throw e;
+    }
+  }
+  return changed;
 }
 
 export async function describePullSchedule(client: Client, shopId: string): Promise<PullScheduleState> {

@@ -11,7 +11,10 @@ import { code, codeParams, errorBody, regionCode } from './fulfilment.common.js'
 
 const service = z.enum(['express', 'freight']);
 
-const rate = z.object({
+/** 1,000 t: heavier than any parcel or freight consignment, and within the PostgreSQL integer the limits are kept in. */
+const MAX_WEIGHT_G = 1_000_000_000;
+
+const rate = z.strictObject({
   service,
   regions: z.array(regionCode).max(500).default([]).describe('Destinations this rate applies to; empty: the default rate'),
   firstWeightG: z.number().int().min(0),
@@ -21,12 +24,12 @@ const rate = z.object({
 });
 
 // Without defaults, so a PATCH leaves out what it does not name; the create body adds the defaults.
-const carrierFields = z.object({
+const carrierFields = z.strictObject({
   name: z.string().trim().min(1).max(200),
   services: z.array(service).min(1).max(2),
   regionsCovered: z.array(regionCode).max(1000).describe('Regions it delivers to; empty means everywhere'),
-  minWeightG: z.number().int().min(0),
-  maxWeightG: z.number().int().positive(),
+  minWeightG: z.number().int().min(0).max(MAX_WEIGHT_G),
+  maxWeightG: z.number().int().positive().max(MAX_WEIGHT_G),
   premium: z.boolean().describe('Insured, signed-for service for high-value parcels'),
   active: z.boolean(),
   rates: z.array(rate).min(1).max(500).describe('Cost table: first weight plus each started step'),

@@ -1,24 +1,29 @@
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { fieldCipherFor } from '../../config/field-cipher.js';
 import {
   assignException,
   exceptionSummary,
   getException,
   InvalidCursorError,
   listExceptions,
+  openResolution,
   resolveExceptionRecord,
   type OpenFigures,
 } from '../../db/exceptions.repository.js';
-import type { ExceptionEventRow, ExceptionRow } from '../../db/exceptions.schema.js';
+import type { ExceptionEventRow, ExceptionRow, StoredResolution } from '../../db/exceptions.schema.js';
+import { seesBuyerData } from '../../domain/access.js';
 import { EXCEPTION_EVENTS } from '../../db/exceptions.schema.js';
 import { getSetting, putSetting, type Setting } from '../../db/settings.repository.js';
 import { ACTIONS_BY_TYPE, actionFits, RESOLUTION_ACTIONS, type ResolutionAction } from '../../domain/exceptions/actions.js';
-import { EXCEPTION_TYPES, FINAL_ACTIONS, OWNER_ROLES, SEVERITIES, type ExceptionPolicy, type ExceptionType } from '../../domain/exceptions/model.js';
+import { AUTO_RESOLVE_ACTIONS, EXCEPTION_TYPES, FINAL_ACTIONS, OWNER_ROLES, SEVERITIES, type ExceptionPolicy, type ExceptionType } from '../../domain/exceptions/model.js';
 import { EXCEPTION_POLICY_KEY, exceptionPolicyFrom, exceptionPolicyInput } from '../../domain/exceptions/policy.js';
+import { endExceptionWatch } from '../../ingest/exception-watch.js';
 import { resolveExceptionUpdate, type ExceptionResolution } from '../../workflows/order.messages.js';
 import { AppError } from '../errors.js';
 import { errorBody, iso } from './fulfilment.common.js';
+import { shopFilter } from '../plugins/auth.js';
 import { settingVersionRoute } from './setting-versions.js';
 
 // The exception center: the queue (critical first, then priority, then the earliest due), one exception with
@@ -80,7 +85,14 @@ const exceptionDetailOut = exceptionOut.extend({
   events: z.array(eventOut).describe('Its history, oldest first'),
 });
 
-function toOut(r: ExceptionRow, now = Date.now()): z.infer<typeof exceptionOut> {
+/**
+ * How a caller sees a stored resolution: its params as given (opened) or with the receiver's name, phone and
+ * street masked, as stored; never the sealed copy.
+ */
+type ResolutionView = (stored: StoredResolution) => Omit<StoredResolution, 'paramsSealed'>;
+const maskedResolution: ResolutionView = ({ paramsSealed: _sealed, ...shown }) => shown;
+
+function toOut(r: ExceptionRow, now = Date.now(), view: ResolutionView = maskedResolution): z.infer<typeof exceptionOut> {
   return {
     id: String(r.id),
     kind: r.kind,
@@ -99,14 +111,21 @@ function toOut(r: ExceptionRow, now = Date.now()): z.infer<typeof exceptionOut> 
     overdue: r.status === 'open' && r.due_at.getTime() < now,
     escalationLevel: r.escalation_level,
     actions: actionsFor(r),
-    resolution: r.resolution,
+    resolution: r.resolution ? view(r.resolution) : null,
     resolvedBy: r.resolved_by,
     resolvedAt: iso(r.resolved_at),
     updatedAt: r.updated_at.toISOString(),
   };
 }
 
-const eventToOut = (e: ExceptionEventRow): z.infer<typeof eventOut> => ({ id: String(e.id), at: e.at.toISOString(), event: e.event, actor: e.actor, detail: e.detail });
+const eventToOut = (e: ExceptionEventRow, view: ResolutionView = maskedResolution): z.infer<typeof eventOut> => ({
+  id: String(e.id),
+  at: e.at.toISOString(),
+  event: e.event,
+  actor: e.actor,
+  // A `resolved` event holds the resolution as the exception's row does.
+  detail: e.event === 'resolved' ? view(e.detail as unknown as StoredResolution) : e.detail,
+});
 
 const figuresOut = z.object({
   open: z.number().int(),
@@ -146,6 +165,7 @@ const typePolicyOut = z.object({
   escalation: z.array(z.object({ level: z.number().int(), afterMinutes: z.number().int(), ownerRole: z.enum(OWNER_ROLES) })),
   finalAction: z.enum(FINAL_ACTIONS),
   finalActionAfterMinutes: z.number().int().optional(),
+  autoResolve: z.object({ action: z.enum(AUTO_RESOLVE_ACTIONS), shops: z.array(z.string()).optional() }).optional(),
 });
 
 const policyOut = z.object({
@@ -173,6 +193,7 @@ function policyView(stored: Setting<unknown> | undefined): z.infer<typeof policy
           escalation: tp.escalation.map((s) => ({ level: s.level, afterMinutes: s.afterMinutes, ownerRole: s.ownerRole })),
           finalAction: tp.finalAction,
           ...(tp.finalActionAfterMinutes !== undefined ? { finalActionAfterMinutes: tp.finalActionAfterMinutes } : {}),
+          ...(tp.autoResolve ? { autoResolve: { action: tp.autoResolve.action, ...(tp.autoResolve.shops ? { shops: [...tp.autoResolve.shops] } : {}) } } : {}),
         },
       ];
     }),
@@ -190,6 +211,9 @@ function policyView(stored: Setting<unknown> | undefined): z.infer<typeof policy
 
 export const exceptionRoutes: FastifyPluginAsyncZod = async (app) => {
   const { db, temporal } = app.services;
+  // Resolution params that edit a receiver (edit_order, choose_address) are stored masked and sealed.
+  const cipher = fieldCipherFor(app.services.config, app.services.logger);
+  const viewFor = (role: Parameters<typeof seesBuyerData>[0]): ResolutionView => (seesBuyerData(role) ? (s) => openResolution(cipher, s) : maskedResolution);
 
   app.get(
     '/v1/exceptions',
@@ -220,7 +244,7 @@ export const exceptionRoutes: FastifyPluginAsyncZod = async (app) => {
     async (req) => {
       const { status, ...q } = req.query;
       try {
-        const page = await listExceptions(db, { ...q, ...(status !== 'all' ? { status } : {}) });
+        const page = await listExceptions(db, { ...q, ...shopFilter(req), ...(status !== 'all' ? { status } : {}) });
         const now = Date.now();
         return { items: page.items.map((r) => toOut(r, now)), nextCursor: page.nextCursor };
       } catch (e) {
@@ -245,7 +269,7 @@ export const exceptionRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (req): Promise<z.infer<typeof summaryOut>> => {
-      const s = await exceptionSummary(db, req.query);
+      const s = await exceptionSummary(db, { ...req.query, ...shopFilter(req) });
       const f = (x: OpenFigures) => ({ open: x.open, overdue: x.overdue, oldestOpenedAt: x.oldestOpenedAt, ageSeconds: x.ageSeconds });
       return {
         at: s.at,
@@ -270,7 +294,12 @@ export const exceptionRoutes: FastifyPluginAsyncZod = async (app) => {
     async (req) => {
       const found = await getException(db, req.params.id);
       if (!found) throw new AppError('not_found', `no exception ${req.params.id}`);
-      return { ...toOut(found.row), suggestions: found.row.suggestions.map((s) => ({ ...s, params: { ...s.params } })), events: found.events.map(eventToOut) };
+      const view = viewFor(req.auth?.role);
+      return {
+        ...toOut(found.row, Date.now(), view),
+        suggestions: found.row.suggestions.map((s) => ({ ...s, params: { ...s.params } })),
+        events: found.events.map((e) => eventToOut(e, view)),
+      };
     },
   );
 
@@ -321,9 +350,13 @@ export const exceptionRoutes: FastifyPluginAsyncZod = async (app) => {
 
       // Recorded here, not by a workflow: an acknowledgement of an exception no running order workflow follows.
       const acknowledge = async (orderId: string | null) => {
-        const done = await resolveExceptionRecord(db, id, { action: b.action, ...(b.params ? { params: b.params } : {}), ...(b.comment ? { comment: b.comment } : {}) }, b.resolvedBy);
+        const done = await resolveExceptionRecord(db, cipher, id, { action: b.action, ...(b.params ? { params: b.params } : {}), ...(b.comment ? { comment: b.comment } : {}) }, b.resolvedBy);
         if (!done) throw new AppError('conflict', `exception ${id} is already resolved`);
         req.log.info({ exceptionId: id, orderId, action: b.action, by: b.resolvedBy }, 'exception acknowledged');
+        // Its watch (`exception:<id>`) ends now; if the signal is lost, the watch finds it resolved at its next level.
+        await endExceptionWatch(temporal, id, { action: b.action, resolvedBy: b.resolvedBy, at: new Date().toISOString() }).catch((e: unknown) =>
+          req.log.warn({ exceptionId: id, err: e instanceof Error ? e.message : String(e) }, 'exception watch not told of the resolution'),
+        );
         return { exceptionId: id, orderId, action: b.action, status: 'resolved' as const };
       };
       if (!row.order_id) {
@@ -353,9 +386,11 @@ export const exceptionRoutes: FastifyPluginAsyncZod = async (app) => {
           throw new AppError('conflict', reason);
         }
         if (e instanceof WorkflowNotFoundError || (e as Error).message?.includes('workflow execution already completed')) {
-          if (b.action === 'acknowledge') return acknowledge(orderId);
+          // A finished order (a parcel that went despite an interception) is settled on the platform: the
+          // decision to refund is recorded here for the seller's service staff, like an acknowledgement.
+          if (b.action === 'acknowledge' || b.action === 'refund') return acknowledge(orderId);
           const finished = (e as Error).message?.includes('already completed');
-          throw new AppError('conflict', finished ? `order ${orderId} has finished: it takes no resolution but acknowledge` : `order ${orderId} has no workflow to carry the resolution out`);
+          throw new AppError('conflict', finished ? `order ${orderId} has finished: it takes no resolution but acknowledge or refund` : `order ${orderId} has no workflow to carry the resolution out`);
         }
         throw new AppError('unavailable', `Temporal did not answer: ${(e as Error).message}`);
       }
@@ -387,7 +422,9 @@ export const exceptionRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (req) => {
+      const before = await getSetting<unknown>(db, EXCEPTION_POLICY_KEY);
       const saved = await putSetting(db, EXCEPTION_POLICY_KEY, req.body);
+      req.auditChange(before ? { version: before.version, value: before.value } : null, { version: saved.version, value: saved.value });
       req.log.info({ version: saved.version, policy: req.body }, 'exception policy changed');
       return policyView(saved);
     },

@@ -79,7 +79,7 @@ export const inventoryRoutes: FastifyPluginAsyncZod = async (app) => {
         summary: 'Change on-hand stock, with a reason (stock count, receipt, damage, ...)',
         description: 'On hand may not go below what is reserved for orders: 409 then. Every adjustment is kept as an audit record.',
         params: itemParams,
-        body: z.object({
+        body: z.strictObject({
           delta: z.number().int().min(-10_000_000).max(10_000_000).refine((n) => n !== 0, 'delta must not be zero'),
           reason: z.string().trim().min(1).max(500),
           reference: z.string().trim().min(1).max(200).optional().describe('Stock-count sheet, receipt or ticket number'),
@@ -95,6 +95,11 @@ export const inventoryRoutes: FastifyPluginAsyncZod = async (app) => {
         const why = r.reason === 'negative' ? 'on hand would go negative' : `on hand would fall below the ${r.reserved} unit(s) reserved for orders`;
         throw new AppError('conflict', `cannot adjust ${warehouseCode}/${skuCode} by ${req.body.delta}: ${why}`, { onHand: r.onHand, reserved: r.reserved });
       }
+      // The adjustment is one atomic change of on hand, so what it was is what it is now less the delta.
+      req.auditChange(
+        { warehouseCode, skuCode, onHand: r.row.on_hand - req.body.delta, reserved: r.row.reserved },
+        { warehouseCode, skuCode, onHand: r.row.on_hand, reserved: r.row.reserved, adjustmentId: r.adjustmentId, delta: req.body.delta, reason: req.body.reason, reference: req.body.reference ?? null },
+      );
       // More stock (a count, a receipt): the orders waiting for it are told in their turn. Best effort, after
       // the commit: the adjustment stands whatever Temporal says, and an order not told re-plans on its own.
       if (req.body.delta > 0) await wakeStockWaiters({ db, client: temporal, logger }, [{ warehouseCode, skuCode }], 'adjustment');

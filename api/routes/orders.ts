@@ -2,14 +2,18 @@ import { createHash } from 'node:crypto';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { findOrder, listOrderEvents, listOrders, orderExists } from '../../db/orders.repository.js';
+import { fieldCipherFor } from '../../config/field-cipher.js';
+import { findOrder, listOrderEvents, listOrders, orderExists, orderWithReceiver } from '../../db/orders.repository.js';
 import type { OrderRow } from '../../db/schema.js';
+import { seesBuyerData } from '../../domain/access.js';
 import { canonicalOrder, orderWorkflowId, parseOrderWorkflowId, PLATFORMS, utcInstant } from '../../domain/order.js';
+import { fen } from '../../domain/money.schema.js';
 import { ORDER_STATUSES } from '../../domain/order-status.js';
 import { stateQuery } from '../../workflows/order.messages.js';
 import { AppError } from '../errors.js';
 import { ingestEvent, type IngestResult } from '../../ingest/ingest.js';
-import { errorBody, iso } from './fulfilment.common.js';
+import { errorBody, iso, strictDeep } from './fulfilment.common.js';
+import { shopFilter } from '../plugins/auth.js';
 
 
 const accepted = z.object({
@@ -44,6 +48,10 @@ const orderSummary = z.object({
   paidFen: z.number().int(),
   receiverProvince: z.string(),
   receiverCity: z.string(),
+  receiverDistrict: z.string(),
+  receiverName: z.string().describe('Masked (李**): lists never show the name'),
+  receiverPhone: z.string().describe('Masked (139****0001)'),
+  receiverAddress: z.string().describe("Province, city, district and the street with its numbers masked"),
   version: z.number().int(),
   platformCreatedAt: z.string(),
   paidAt: z.string().nullable(),
@@ -66,6 +74,10 @@ function summaryOf(r: OrderRow): z.infer<typeof orderSummary> {
     paidFen: r.paid_fen,
     receiverProvince: r.receiver_province,
     receiverCity: r.receiver_city,
+    receiverDistrict: r.receiver_district,
+    receiverName: r.receiver_name_masked,
+    receiverPhone: r.receiver_phone_masked,
+    receiverAddress: r.receiver_address_masked,
     version: r.version,
     platformCreatedAt: r.platform_created_at.toISOString(),
     paidAt: iso(r.paid_at),
@@ -76,16 +88,19 @@ function summaryOf(r: OrderRow): z.infer<typeof orderSummary> {
   };
 }
 
+/** The canonical order as a caller posts it: an unknown field at any level is refused, not dropped. */
+const strictOrder = strictDeep(canonicalOrder);
+
 const orderIdParams = z.object({ id: z.string().min(1).describe('Order id, e.g. order:taobao:shop1:3021 (the workflow id)') });
 
 const orderEventBody = z.discriminatedUnion('type', [
-  z.object({
+  z.strictObject({
     type: z.literal('paid'),
     eventId: z.string().min(1).max(200).optional().describe('Idempotency key; the same id is applied once'),
     paidAt: utcInstant.optional(),
-    paidFen: z.number().int().nonnegative().optional(),
+    paidFen: fen.optional(),
   }),
-  z.object({
+  z.strictObject({
     type: z.literal('cancelled'),
     eventId: z.string().min(1).max(200).optional(),
     reason: z.string().max(500).optional(),
@@ -94,7 +109,8 @@ const orderEventBody = z.discriminatedUnion('type', [
 
 export const orderRoutes: FastifyPluginAsyncZod = async (app) => {
   const { db, temporal, dispatcher } = app.services;
-  const deps = { db, dispatcher, logger: app.services.logger };
+  const cipher = fieldCipherFor(app.services.config, app.services.logger);
+  const deps = { db, dispatcher, logger: app.services.logger, cipher };
 
   app.post(
     '/v1/orders',
@@ -106,7 +122,7 @@ export const orderRoutes: FastifyPluginAsyncZod = async (app) => {
           'Writes the order to the inbox and starts (or signals) its workflow `order:<platform>:<shopId>:<platformOrderId>`. ' +
           'Posting the same order again is a no-op. If Temporal is unreachable the order is stored and processed when it is back.',
         headers: z.object({ 'idempotency-key': z.string().min(1).max(200).optional() }).passthrough(),
-        body: canonicalOrder,
+        body: strictOrder,
         response: { 202: accepted, 400: errorBody },
       },
     },
@@ -174,7 +190,7 @@ export const orderRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (req) => {
       const q = req.query;
-      const { total, rows } = await listOrders(db, { status: q.status, shopId: q.shopId, platform: q.channel, limit: q.limit, offset: q.offset });
+      const { total, rows } = await listOrders(db, { status: q.status, shopId: q.shopId, ...shopFilter(req), platform: q.channel, limit: q.limit, offset: q.offset });
       return { total, limit: q.limit, offset: q.offset, items: rows.map(summaryOf) };
     },
   );
@@ -185,9 +201,12 @@ export const orderRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags: ['orders'],
         summary: 'One order with its lines and timeline',
+        description:
+          "The receiver's name, phone and street are stored encrypted; `order.receiver` shows them as received to admin, ops and reviewer keys, masked to the others (`buyerData`).",
         params: orderIdParams,
         response: {
           200: orderSummary.extend({
+            buyerData: z.enum(['shown', 'masked']).describe("Whether `order.receiver` is the receiver as received or masked (for this key's role)"),
             order: z.record(z.string(), z.unknown()),
             timeline: z.array(z.object({ seq: z.number().int(), type: z.string(), at: z.string(), detail: z.unknown() })),
           }),
@@ -199,9 +218,12 @@ export const orderRoutes: FastifyPluginAsyncZod = async (app) => {
       const row = await findOrder(db, req.params.id);
       if (!row) throw new AppError('not_found', `unknown order ${req.params.id}`);
       const events = await listOrderEvents(db, row.id);
+      const shown = seesBuyerData(req.auth?.role);
+      const order: Record<string, unknown> = shown ? orderWithReceiver(row, cipher) : (row.order as Record<string, unknown>);
       return {
         ...summaryOf(row),
-        order: row.order as Record<string, unknown>,
+        buyerData: shown ? ('shown' as const) : ('masked' as const),
+        order,
         timeline: events.map((e) => ({ seq: e.seq, type: e.event_type, at: e.occurred_at.toISOString(), detail: e.detail })),
       };
     },

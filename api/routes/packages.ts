@@ -11,17 +11,17 @@ const packageParams = z.object({ id: z.string().min(1).max(100).describe('Packag
 
 const eventId = z.string().trim().min(1).max(200).optional().describe('Idempotency key; the same id is applied once');
 const eventBody = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('picked'), eventId, at: utcInstant.optional() }),
-  z.object({
+  z.strictObject({ type: z.literal('picked'), eventId, at: utcInstant.optional() }),
+  z.strictObject({
     type: z.literal('shipped'),
     eventId,
     carrierCode: z.string().trim().min(1).max(64),
     trackingNo: z.string().trim().min(4).max(64).regex(/^[A-Za-z0-9-]+$/, 'tracking numbers are letters, digits and "-"'),
     at: utcInstant.optional(),
   }),
-  z.object({ type: z.literal('failed'), eventId, reason: z.string().trim().min(1).max(500), at: utcInstant.optional() }),
-  z.object({ type: z.literal('intercepted'), eventId, at: utcInstant.optional() }),
-  z.object({ type: z.literal('intercept_failed'), eventId, reason: z.string().trim().min(1).max(500).optional(), at: utcInstant.optional() }),
+  z.strictObject({ type: z.literal('failed'), eventId, reason: z.string().trim().min(1).max(500), at: utcInstant.optional() }),
+  z.strictObject({ type: z.literal('intercepted'), eventId, at: utcInstant.optional() }),
+  z.strictObject({ type: z.literal('intercept_failed'), eventId, reason: z.string().trim().min(1).max(500).optional(), at: utcInstant.optional() }),
 ]);
 
 const packageOut = z.object({

@@ -6,6 +6,7 @@ import type { ReviewRow } from '../../db/reviews.schema.js';
 import { reviewDecisionUpdate } from '../../workflows/order.messages.js';
 import { AppError } from '../errors.js';
 import { errorBody, iso } from './fulfilment.common.js';
+import { shopFilter } from '../plugins/auth.js';
 
 const reviewOut = z.object({
   orderId: z.string(),
@@ -103,7 +104,7 @@ export const reviewRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: z.object({ items: z.array(reviewOut) }), 400: errorBody },
       },
     },
-    async (req) => ({ items: (await listReviews(db, req.query)).map(toOut) }),
+    async (req) => ({ items: (await listReviews(db, { ...req.query, ...shopFilter(req) })).map(toOut) }),
   );
 
   app.get(

@@ -62,7 +62,10 @@ const publicationOut = z.object({
   publishedAt: z.string(),
 });
 
-const versionParams = z.object({ version: z.coerce.number().int().min(1).max(2_147_483_647) });
+/** Versions are PostgreSQL integers: a larger number names no version, and is refused as such (400, not a database error). */
+const MAX_VERSION = 2_147_483_647;
+const versionParams = z.object({ version: z.coerce.number().int().min(1).max(MAX_VERSION) });
+const storedVersion = z.number().int().min(1).max(MAX_VERSION);
 const comment = z.string().trim().min(1).max(500);
 
 const verdictOut = z.object({
@@ -86,7 +89,7 @@ const outcomeOut = z.object({
 const dryRunBody = z
   .strictObject({
     draft: z
-      .union([z.strictObject({ version: z.number().int().min(1).describe('A stored version') }), ruleSetInput])
+      .union([z.strictObject({ version: storedVersion.describe('A stored version') }), ruleSetInput])
       .describe('A rule set as PUT /v1/rules/draft takes it, or a stored version'),
     from: utcInstant.describe('Orders the platform created at or after this instant'),
     to: utcInstant.describe('... and before this one'),
@@ -260,6 +263,7 @@ export const ruleRoutes: FastifyPluginAsyncZod = async (app) => {
       const createdBy = typeof author === 'string' && author.trim() !== '' ? author.trim().slice(0, 200) : undefined;
       const saved = await saveDraft(db, req.body, createdBy);
       const findings = analyseRuleSet(saved);
+      req.auditChange(null, { version: saved.version, description: saved.description ?? null, rules: saved.rules.length, createdBy: createdBy ?? null });
       req.log.info({ version: saved.version, rules: saved.rules.length, findings: findings.length }, 'rule set draft stored');
       return reply.status(201).send({ version: saved.version, description: saved.description ?? null, createdAt: saved.createdAt.toISOString(), findings });
     },
@@ -272,13 +276,15 @@ export const ruleRoutes: FastifyPluginAsyncZod = async (app) => {
         tags: ['rules'],
         summary: 'Put a stored version in force',
         description: 'Orders reviewed from now on use it; an order keeps the version it was first reviewed with. 404: no such version; 409: it is already in force.',
-        body: z.strictObject({ version: z.number().int().min(1), comment: comment.optional() }),
+        body: z.strictObject({ version: storedVersion, comment: comment.optional() }),
         response: { 200: publicationOut, 400: errorBody, 404: errorBody, 409: errorBody },
       },
     },
     async (req) => {
       await ensureDefaultRuleSet(db);
+      const before = await currentPublication(db);
       const p = await refusalsAsHttp(() => publish(db, req.body.version, req.body.comment));
+      req.auditChange(before ? { version: before.version } : null, publicationView(p));
       req.log.info({ version: p.version, comment: p.comment }, 'rule set published');
       return publicationView(p);
     },
@@ -293,13 +299,15 @@ export const ruleRoutes: FastifyPluginAsyncZod = async (app) => {
         description:
           'To `toVersion`, which must have been published before, or without it to the version in force before the current one was published ' +
           '(repeated rollbacks walk back through the publications). 404: no such version; 409: never published, already in force, or nothing earlier.',
-        body: z.strictObject({ toVersion: z.number().int().min(1).optional(), comment: comment.optional() }),
+        body: z.strictObject({ toVersion: storedVersion.optional(), comment: comment.optional() }),
         response: { 200: publicationOut, 400: errorBody, 404: errorBody, 409: errorBody },
       },
     },
     async (req) => {
       await ensureDefaultRuleSet(db);
+      const before = await currentPublication(db);
       const p = await refusalsAsHttp(() => rollback(db, req.body.toVersion, req.body.comment));
+      req.auditChange(before ? { version: before.version } : null, publicationView(p));
       req.log.info({ version: p.version, comment: p.comment }, 'rule set rolled back');
       return publicationView(p);
     },

@@ -24,6 +24,9 @@ const mergePolicyOut = z.object({
 });
 
 
+/** A setting as its audit row keeps it: null when only the built-in default was in force. */
+const versioned = (s: Setting<unknown> | undefined) => (s ? { version: s.version, value: s.value } : null);
+
 export const settingsRoutes: FastifyPluginAsyncZod = async (app) => {
   const { db, config } = app.services;
   const mergePolicyView = (stored: { value: MergePolicyInput; version: number; updatedAt: Date } | undefined) => {
@@ -64,7 +67,9 @@ export const settingsRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (req) => {
+      const before = await getSetting<MergePolicyInput>(db, MERGE_POLICY_KEY);
       const saved = await putSetting(db, MERGE_POLICY_KEY, req.body);
+      req.auditChange(versioned(before), versioned(saved));
       req.log.info({ version: saved.version, policy: req.body }, 'merge policy changed');
       return mergePolicyView(saved);
     },
@@ -103,12 +108,15 @@ export const settingsRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags: ['settings'],
         summary: 'Replace the allocation strategy (its version goes up by one)',
-        body: allocationStrategyInput,
+        // Strict here only: a stored strategy is read leniently (domain/fulfilment/strategy.ts).
+        body: allocationStrategyInput.strict(),
         response: { 200: strategyOut, 400: errorBody },
       },
     },
     async (req) => {
+      const before = await getSetting<AllocationStrategyInput>(db, ALLOCATION_STRATEGY_KEY);
       const saved = await putSetting(db, ALLOCATION_STRATEGY_KEY, req.body);
+      req.auditChange(versioned(before), versioned(saved));
       req.log.info({ version: saved.version, strategy: req.body }, 'allocation strategy changed');
       return { ...saved.value, version: saved.version, source: 'configured' as const, updatedAt: saved.updatedAt.toISOString() };
     },

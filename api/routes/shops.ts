@@ -11,6 +11,7 @@ import { AppError } from '../errors.js';
 import { channelContext } from '../channels/context.js';
 import { describePullSchedule, pullScheduleId, syncPullSchedule, type PullScheduleState } from '../channels/pull-schedule.js';
 import { errorBody } from './fulfilment.common.js';
+import { refuse } from '../plugins/auth.js';
 
 
 const CHANNEL_PLATFORMS = ['taobao', 'jd', 'douyin', 'pdd'] as const;
@@ -43,7 +44,7 @@ const settings = {
   processPresaleAtDeposit: z.boolean().describe('Presale orders start processing when the deposit is paid'),
 };
 
-const createBody = z.object({
+const createBody = z.strictObject({
   id: shopId.optional().describe('Defaults to a generated id'),
   platform: z.enum(CHANNEL_PLATFORMS),
   name: settings.name,
@@ -98,6 +99,23 @@ const shopOut = z.object({
   updatedAt: z.string(),
 });
 type ShopOut = z.infer<typeof shopOut>;
+
+/** A shop as its audit rows keep it: its settings, never its credentials (only whether set, and the hint). */
+function auditView(s: ShopRow) {
+  return {
+    id: s.id,
+    platform: s.platform,
+    name: s.name,
+    active: s.active,
+    apiBaseUrl: s.api_base_url,
+    syncMode: s.sync_mode,
+    pullIntervalSeconds: s.pull_interval_s,
+    pullLagSeconds: s.pull_lag_s,
+    pullOverlapSeconds: s.pull_overlap_s,
+    processPresaleAtDeposit: s.process_presale_at_deposit,
+    credentials: { set: s.credentials_enc !== null, hint: s.credentials_hint },
+  };
+}
 
 export const shopRoutes: FastifyPluginAsyncZod = async (app) => {
   const { db, temporal, config, logger } = app.services;
@@ -160,6 +178,12 @@ export const shopRoutes: FastifyPluginAsyncZod = async (app) => {
     }
   };
 
+  // Where Orderly sends the shop's credentials and its buyers' data: never in clear text outside development.
+  const checkApiBaseUrl = (url: string | null | undefined) => {
+    if (!url || new URL(url).protocol === 'https:' || config.NODE_ENV === 'development' || config.ALLOW_HTTP_SHOP_API) return;
+    throw new AppError('bad_request', `apiBaseUrl must be an https URL (NODE_ENV=${config.NODE_ENV}; ALLOW_HTTP_SHOP_API=true allows http)`);
+  };
+
   const checkSyncMode = (platform: Platform, mode: string | undefined) => {
     if (mode && mode !== 'pull' && !takesPush(platform)) {
       throw new AppError('bad_request', `${platform} has no push: its sync mode must be "pull"`);
@@ -182,6 +206,7 @@ export const shopRoutes: FastifyPluginAsyncZod = async (app) => {
       const id = b.id ?? `${b.platform}-${randomUUID().slice(0, 8)}`;
       const syncMode = b.syncMode ?? (connectors[b.platform].verifyPush ? 'push' : 'pull');
       checkSyncMode(b.platform, syncMode);
+      checkApiBaseUrl(b.apiBaseUrl);
       const row = await insertShop(db, {
         id,
         platform: b.platform,
@@ -197,6 +222,7 @@ export const shopRoutes: FastifyPluginAsyncZod = async (app) => {
         processPresaleAtDeposit: b.processPresaleAtDeposit,
       });
       if (!row) throw new AppError('conflict', `shop ${id} already exists`);
+      req.auditChange(null, auditView(row), { shopId: id });
       req.log.info({ shopId: id, platform: b.platform, syncMode }, 'shop connected');
       return reply.status(201).send(await present(row, await syncSchedule(row)));
     },
@@ -217,7 +243,8 @@ export const shopRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (req) => {
-      const rows = await listShops(db, { ...(req.query.platform ? { platform: req.query.platform } : {}), limit: req.query.limit, offset: req.query.offset });
+      const scope = req.auth?.shopIds;
+      const rows = await listShops(db, { ...(req.query.platform ? { platform: req.query.platform } : {}), ...(scope ? { ids: scope } : {}), limit: req.query.limit, offset: req.query.offset });
       // One query for every listed shop's cursor, not one per shop.
       const cursors = await findPullCursors(db, rows.map((r) => r.id));
       return { shops: await Promise.all(rows.map((r) => present(r, undefined, cursors.get(r.id) ?? null))) };
@@ -252,7 +279,11 @@ export const shopRoutes: FastifyPluginAsyncZod = async (app) => {
       const existing = await findShop(db, id);
       if (!existing) throw new AppError('not_found', `no shop ${id}`);
       const b = req.body;
+      // Where the shop's credentials go, and the credentials themselves: an admin's to change.
+      const sensitive = [...(b.apiBaseUrl !== undefined ? ['apiBaseUrl'] : []), ...(b.credentials ? ['credentials'] : [])];
+      if (sensitive.length && req.auth?.role !== 'admin') throw refuse(req, 'forbidden', `changing ${sensitive.join(' and ')} of a shop takes an admin key`);
       checkSyncMode(existing.platform, b.syncMode);
+      checkApiBaseUrl(b.apiBaseUrl);
       const patch: ShopPatch = {
         ...(b.name !== undefined ? { name: b.name } : {}),
         ...(b.active !== undefined ? { active: b.active } : {}),
@@ -266,6 +297,7 @@ export const shopRoutes: FastifyPluginAsyncZod = async (app) => {
       };
       const row = (await updateShop(db, id, patch))!;
       ctx.shops.invalidate(id);
+      req.auditChange(auditView(existing), { ...auditView(row), ...(b.credentials ? { credentialsReplaced: true } : {}) });
       return present(row, await syncSchedule(row));
     },
   );

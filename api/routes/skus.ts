@@ -6,7 +6,7 @@ import { AppError } from '../errors.js';
 import { code, codeParams, errorBody } from './fulfilment.common.js';
 
 // Without defaults, so a PATCH leaves out what it does not name; the create body adds the defaults.
-const skuFields = z.object({
+const skuFields = z.strictObject({
   name: z.string().trim().min(1).max(300),
   weightG: z.number().int().min(0).max(10_000_000),
   volumeCm3: z.number().int().min(0).max(1_000_000_000),

@@ -7,7 +7,7 @@ import { AppError } from '../errors.js';
 import { code, codeParams, errorBody, regionCode } from './fulfilment.common.js';
 
 // Without defaults, so a PATCH leaves out what it does not name; the create body adds the defaults.
-const warehouseFields = z.object({
+const warehouseFields = z.strictObject({
   name: z.string().trim().min(1).max(200),
   province: z.string().trim().min(1).max(50),
   city: z.string().trim().min(1).max(50),

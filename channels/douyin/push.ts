@@ -1,4 +1,4 @@
-import { ChannelPayloadError, field, header, jsonAck, optId, reqString, sameDigest } from '../common.js';
+import { ChannelPayloadError, checkedPushEvent, field, header, jsonAck, optId, ownEntry, reqId, sameDigest } from '../common.js';
 import { isJsonObject, parseJson, parseJsonObject } from '../json.js';
 import type { ChannelEvent, ChannelEventType, IgnoredMessage, ParsedPush, PushAck, PushOutcome, PushRequest, ShopCredentials } from '../types.js';
 import { douyinEventSign } from './sign.js';
@@ -39,17 +39,17 @@ export function parseDouyinPush(rawBody: string): ParsedPush {
     if (!isJsonObject(m)) throw new ChannelPayloadError('Douyin push message is not an object');
     const tag = optId(m, 'tag');
     if (tag === undefined) throw new ChannelPayloadError('Douyin push message without tag');
-    const messageId = reqString(m, 'msg_id', 'Douyin push message');
+    const messageId = reqId(m, 'msg_id', 'Douyin push message');
     const raw = field(m, 'data');
     const data = typeof raw === 'string' ? parseJsonObject(raw, { idKeys: ID_KEYS }) : isJsonObject(raw) ? raw : {};
     const platformOrderId = optId(data, 'p_id');
-    const type = TAGS[tag];
+    const type = ownEntry(TAGS, tag);
     if (!type) {
-      ignored.push({ messageId, topic: tag, ...(platformOrderId ? { platformOrderId } : {}), reason: IGNORED_TAGS[tag] ?? 'tag carries no order event' });
+      ignored.push({ messageId, topic: tag, ...(platformOrderId ? { platformOrderId } : {}), reason: ownEntry(IGNORED_TAGS, tag) ?? 'tag carries no order event' });
       continue;
     }
     if (!platformOrderId) throw new ChannelPayloadError(`Douyin push ${messageId} (tag ${tag}) has no p_id`);
-    events.push({ messageId, type, platformOrderId, topic: tag, data });
+    events.push(checkedPushEvent({ messageId, type, platformOrderId, topic: tag, data }, 'Douyin push'));
   }
   return { events, ignored };
 }

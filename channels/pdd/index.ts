@@ -1,11 +1,11 @@
 import type { ChannelConnector } from '../types.js';
 import { mapPddOrder } from './order.js';
 import { buildPddDetailRequest, buildPddPullRequest, parsePddDetail, parsePddPullPage, PDD_PAGING } from './pull.js';
-import { parsePddPush, pddAckBody, verifyPddPush } from './push.js';
+import { parsePddPush, pddAckBody, pddFrameIds, verifyPddPush } from './push.js';
 import { signPdd } from './sign.js';
 
 export { signPdd } from './sign.js';
-export { parsePddPush, pddAckBody, pddAckFrame, PDD_PUSH_SIGN_HEADER, pddPushSignature, verifyPddPush } from './push.js';
+export { parsePddPush, pddAckBody, pddAckFrame, pddFrameIds, PDD_PUSH_SIGN_HEADER, pddPushSignature, verifyPddPush } from './push.js';
 export { mapPddOrder, pddBuyerKeys, pddPresale, pddReceiverFields } from './order.js';
 export { buildPddDetailRequest, buildPddPullRequest, buildPddRequest, parsePddDetail, parsePddPullPage, PDD_PAGING } from './pull.js';
 
@@ -17,6 +17,7 @@ export const pddConnector: ChannelConnector = {
   verifyPush: verifyPddPush,
   parsePush: parsePddPush,
   ackBody: pddAckBody,
+  messageIdsOf: pddFrameIds,
   mapOrder: mapPddOrder,
   buildPullRequest: buildPddPullRequest,
   buildDetailRequest: buildPddDetailRequest,

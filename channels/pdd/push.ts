@@ -1,4 +1,4 @@
-import { ChannelPayloadError, field, header, md5Hex, optObject, optString, reqId, sameDigest } from '../common.js';
+import { ChannelPayloadError, checkedPushEvent, field, header, md5Hex, optId, ownEntry, optObject, optString, reqId, sameDigest } from '../common.js';
 import { isJsonObject, parseJson, parseJsonObject, type JsonValue } from '../json.js';
 import type { ChannelEvent, ChannelEventType, IgnoredMessage, ParsedPush, PushAck, PushOutcome, PushRequest, ShopCredentials } from '../types.js';
 
@@ -54,17 +54,32 @@ export function parsePddPush(rawBody: string): ParsedPush {
     const topic = optString(message, 'type') ?? '';
     const raw = field(message, 'content');
     const content = typeof raw === 'string' ? parseJsonObject(raw, { idKeys: ID_KEYS }) : isJsonObject(raw) ? raw : {};
-    // order_sn is already a string ("YYMMDD-..."); it must never pass through a number.
-    const platformOrderId = optString(content, 'tid');
-    const type = TOPICS[topic];
+    // order_sn is already a string ("YYMMDD-..."); it must never pass through a number (optId keeps a string as it is).
+    const platformOrderId = optId(content, 'tid');
+    const type = ownEntry(TOPICS, topic);
     if (!type) {
-      ignored.push({ messageId, topic, ...(platformOrderId ? { platformOrderId } : {}), reason: IGNORED[topic] ?? 'topic carries no order event' });
+      ignored.push({ messageId, topic, ...(platformOrderId ? { platformOrderId } : {}), reason: ownEntry(IGNORED, topic) ?? 'topic carries no order event' });
       continue;
     }
     if (!platformOrderId) throw new ChannelPayloadError(`PDD message ${messageId} (${topic}) has no tid`);
-    events.push({ messageId, type, platformOrderId, topic, data: content });
+    events.push(checkedPushEvent({ messageId, type, platformOrderId, topic, data: content }, 'PDD message'));
   }
   return { events, ignored };
+}
+
+/**
+ * The frame ids of a body that cannot be processed, as far as they can be read: its acknowledgement names them,
+ * so that the message service does not deliver it again. Never throws.
+ */
+export function pddFrameIds(rawBody: string): string[] {
+  let body: JsonValue;
+  try {
+    body = parseJson(rawBody, { idKeys: ID_KEYS });
+  } catch {
+    return [];
+  }
+  const ids = (Array.isArray(body) ? body : [body]).map((f) => (isJsonObject(f) ? f.id : undefined));
+  return ids.flatMap((id) => (typeof id === 'string' && id !== '' ? [id] : typeof id === 'number' && Number.isSafeInteger(id) ? [String(id)] : []));
 }
 
 /** An ack frame that echoes the message id with every digit: written by hand, not through a JS number. */

@@ -25,6 +25,8 @@ export interface DriveOptions {
   mode: SyncMode | undefined;
   /** Orderly's base URL. */
   api: string;
+  /** The API key sent to Orderly (`Authorization: Bearer`): an admin key, since the run creates and changes shops. */
+  apiKey?: string | undefined;
   /** The most the end of the run waits for orders to arrive, in seconds. */
   waitS: number;
   /** Share of push messages delivered a second time (same message id), as platforms redeliver. */
@@ -129,6 +131,7 @@ Drives a running Orderly (start it with \`npm start\`) with the four-platform si
   --seed <n>            generator seed, a non-negative integer      (default: from the clock, printed)
   --mode <m>            push | pull | both   (default: push, and pull for jd; jd can only pull)
   --api <url>           Orderly's base URL                          (default ${DRIVE_DEFAULTS.api})
+  --api-key <key>       an admin API key of that Orderly            (default: $ORDERLY_KEY; \`npm start\` prints one)
   --wait <s>            most seconds to wait for orders at the end, 0..3600 (default ${DRIVE_DEFAULTS.waitS})
   --duplicates <f>      share of push messages delivered twice, 0..1 (default ${DRIVE_DEFAULTS.duplicateRate})
   --out-of-order <f>    share of paid orders pushed "paid" before "created", 0..1 (default ${DRIVE_DEFAULTS.outOfOrderRate})
@@ -163,8 +166,11 @@ function num(name: string, raw: string | undefined, fallback: number, min: numbe
   return v;
 }
 
-/** Reads the command line (what follows `npm run simulate --`). `now` seeds the default seed. */
-export function parseSimulateArgs(argv: readonly string[], now = Date.now()): ParsedArgs {
+/**
+ * Reads the command line (what follows `npm run simulate --`). `now` seeds the default seed; `defaultApiKey`
+ * (the ORDERLY_KEY environment variable, for the script) is the key when `--api-key` is not given.
+ */
+export function parseSimulateArgs(argv: readonly string[], now = Date.now(), defaultApiKey?: string): ParsedArgs {
   try {
     const { values, positionals } = parseArgs({
       args: [...argv],
@@ -177,6 +183,7 @@ export function parseSimulateArgs(argv: readonly string[], now = Date.now()): Pa
         seed: { type: 'string' },
         mode: { type: 'string' },
         api: { type: 'string' },
+        'api-key': { type: 'string' },
         wait: { type: 'string' },
         duplicates: { type: 'string' },
         'out-of-order': { type: 'string' },
@@ -232,6 +239,7 @@ export function parseSimulateArgs(argv: readonly string[], now = Date.now()): Pa
       seed: num('seed', values.seed, now % 1_000_000, 0, 2 ** 32 - 1, true),
       mode,
       api: api.replace(/\/+$/, ''),
+      ...((values['api-key'] ?? defaultApiKey) ? { apiKey: values['api-key'] ?? defaultApiKey } : {}),
       waitS: num('wait', values.wait, DRIVE_DEFAULTS.waitS, 0, 3600),
       duplicateRate: num('duplicates', values.duplicates, DRIVE_DEFAULTS.duplicateRate, 0, 1),
       outOfOrderRate: num('out-of-order', values['out-of-order'], DRIVE_DEFAULTS.outOfOrderRate, 0, 1),
@@ -434,14 +442,18 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Orderly over HTTP; a refused connection becomes OrderlyUnreachableError. */
 class OrderlyClient {
-  constructor(private readonly base: string) {}
+  constructor(
+    private readonly base: string,
+    private readonly apiKey: string | undefined,
+  ) {}
 
   async request(method: string, path: string, body?: unknown): Promise<{ status: number; json: unknown; text: string }> {
     let res: Response;
     try {
       res = await fetch(`${this.base}${path}`, {
         method,
-        ...(body !== undefined ? { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) } : {}),
+        headers: { ...(this.apiKey ? { authorization: `Bearer ${this.apiKey}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
         signal: AbortSignal.timeout(15_000),
       });
     } catch (e) {
@@ -449,6 +461,7 @@ class OrderlyClient {
       throw new OrderlyUnreachableError(`Orderly is not reachable at ${this.base} (${cause}). Start it with \`npm start\`, or point --api at it.`);
     }
     const text = await res.text();
+    if (res.status === 401) throw new OrderlyApiError(`Orderly at ${this.base} wants an API key (${text.slice(0, 200)}): pass an admin key with --api-key or ORDERLY_KEY (\`npm start\` prints one)`);
     let json: unknown = null;
     try {
       json = text ? JSON.parse(text) : null;
@@ -536,7 +549,7 @@ function acknowledged(r: PushResult): boolean {
 }
 
 export async function drive(opts: DriveOptions, hooks: DriveHooks = {}): Promise<DriveReport> {
-  const orderly = new OrderlyClient(opts.api);
+  const orderly = new OrderlyClient(opts.api, opts.apiKey);
   await orderly.ready();
 
   const sim = new PlatformSimulator({ seed: opts.seed });
@@ -743,6 +756,7 @@ export async function drive(opts: DriveOptions, hooks: DriveHooks = {}): Promise
       // Seed offset so the warehouse's dice are not the generator's; it runs until the wait below is over.
       warehouse = startWarehouse({
         api: opts.api,
+        apiKey: opts.apiKey,
         seed: (opts.seed + 7919) >>> 0,
         delayMs: [Math.round(opts.warehouse.maxDelayMs / 10), opts.warehouse.maxDelayMs],
         failRate: opts.warehouse.failRate,
@@ -1076,7 +1090,8 @@ export function formatReport(r: DriveReport): string {
   if (r.warehouse) {
     const w = r.warehouse;
     const errs = Object.keys(w.errors).length ? `; refused ${counts(w.errors)}` : '';
-    lines.push(`${pad('Warehouse')}${w.seen} released packages taken: ${w.picked} picked, ${w.shipped} shipped, ${w.failed} failed${errs}`);
+    const again = w.retried || w.undelivered.length ? `; ${w.retried} reports sent again, ${w.undelivered.length} given up (packages left for a person)` : '';
+    lines.push(`${pad('Warehouse')}${w.seen} released packages taken: ${w.picked} picked, ${w.shipped} shipped, ${w.failed} failed${errs}${again}`);
     lines.push(`${pad('  orders shipped')}${w.ordersShipped} of this run's orders reached "shipped"`);
     lines.push(`${pad('  write-backs')}${w.writebacks} recorded by the simulated platforms (${w.writebackOrders} orders)`);
   }

@@ -10,11 +10,19 @@ import { createHash } from 'node:crypto';
  * Every choice (delays, failures, tracking numbers) is derived from the seed and the package id, so a
  * package gets the same tracking number and event ids however often it is seen: a second report of the
  * same event is dropped by the package workflow, and the player never ships a package twice.
+ *
+ * A report Orderly did not take (no answer, a timeout, 5xx, 429 or 408) is sent again, as a WMS's outbound
+ * queue does: with back-off (doubling from `retry.initialMs` up to `retry.maxMs`, or the Retry-After Orderly
+ * asked for), at most `retry.attempts` times in all; then it is logged and listed in the report
+ * (`undelivered`), and the package waits for a person. Any other answer is final: 409 (the package has
+ * finished already) and other 4xx are not sent again.
  */
 
 export interface WarehousePlayerOptions {
   /** Orderly's base URL. */
   api: string;
+  /** The API key sent to Orderly: a key of role warehouse (or ops, admin). */
+  apiKey?: string | undefined;
   seed: number;
   /** Only packages of this warehouse code; all when undefined. */
   warehouse?: string | undefined;
@@ -27,9 +35,38 @@ export interface WarehousePlayerOptions {
   /** Carrier code when the package shows none (released without a carrier decision). */
   defaultCarrier: string;
   pollMs: number;
+  /** How a report Orderly did not take is sent again; `WAREHOUSE_DEFAULTS.retry` when absent. */
+  retry?: WarehouseRetry | undefined;
+  /** Where a report given up on is logged; stderr when absent. */
+  log?: ((line: string) => void) | undefined;
 }
 
-export const WAREHOUSE_DEFAULTS = { delayMs: [200, 2000] as const, failRate: 0, interceptFailRate: 0, defaultCarrier: 'YTO', pollMs: 1000 };
+/** Attempts in all (the first included), and the back-off between them: doubling from `initialMs`, at most `maxMs`. */
+export interface WarehouseRetry {
+  attempts: number;
+  initialMs: number;
+  maxMs: number;
+}
+
+export const WAREHOUSE_DEFAULTS = {
+  delayMs: [200, 2000] as const,
+  failRate: 0,
+  interceptFailRate: 0,
+  defaultCarrier: 'YTO',
+  pollMs: 1000,
+  retry: { attempts: 6, initialMs: 1000, maxMs: 16_000 } satisfies WarehouseRetry,
+};
+
+/** Back-off before attempt `attempt + 1` (`attempt` >= 1 failed so far): Retry-After when given, else doubling, capped. */
+export function warehouseRetryDelayMs(retry: WarehouseRetry, attempt: number, retryAfterMs?: number): number {
+  const backoff = Math.min(retry.maxMs, retry.initialMs * 2 ** (attempt - 1));
+  return retryAfterMs !== undefined ? Math.min(retry.maxMs, Math.max(retryAfterMs, retry.initialMs)) : backoff;
+}
+
+/** Whether a report answered `status` (undefined: no answer) is worth sending again. */
+export function warehouseRetries(status: number | undefined): boolean {
+  return status === undefined || status >= 500 || status === 429 || status === 408;
+}
 
 export interface WarehouseReport {
   /** Distinct released packages the player took on. */
@@ -41,8 +78,12 @@ export interface WarehouseReport {
   intercepted: number;
   /** Interceptions asked for that the warehouse could not carry out (those packages shipped). */
   interceptFailed: number;
-  /** Event posts refused other than "already finished" (status, count). */
+  /** Failed event posts by answer (status, or `network error`), each attempt counted; 409 (already finished) too. */
   errors: Record<string, number>;
+  /** Event posts sent again after Orderly did not take them. */
+  retried: number;
+  /** Reports given up on after every attempt (or cut short by stop()): the packages left for a person. */
+  undelivered: Array<{ packageId: string; type: string; attempts: number; lastError: string }>;
   /** Orders of the shipped packages, as the list showed them. */
   ordersInShippedPackages: number;
   /** Package id -> tracking number, for the shipped ones. */
@@ -141,7 +182,10 @@ export function startWarehouse(opts: WarehousePlayerOptions, bound: { signal?: A
   // Taken on once, whatever the list says later: this is what keeps a package from being shipped twice.
   const taken = new Set<string>();
   const inFlight = new Set<Promise<void>>();
-  const stats: WarehouseReport = { seen: 0, picked: 0, shipped: 0, failed: 0, intercepted: 0, interceptFailed: 0, errors: {}, ordersInShippedPackages: 0, trackingNumbers: {} };
+  const auth: Record<string, string> = opts.apiKey ? { authorization: `Bearer ${opts.apiKey}` } : {};
+  const stats: WarehouseReport = { seen: 0, picked: 0, shipped: 0, failed: 0, intercepted: 0, interceptFailed: 0, errors: {}, retried: 0, undelivered: [], ordersInShippedPackages: 0, trackingNumbers: {} };
+  const retry = opts.retry ?? WAREHOUSE_DEFAULTS.retry;
+  const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
 
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
@@ -155,30 +199,47 @@ export function startWarehouse(opts: WarehousePlayerOptions, bound: { signal?: A
       stopSignal.addEventListener('abort', done, { once: true });
     });
 
-  const post = async (packageId: string, body: Record<string, unknown>): Promise<boolean> => {
-    let status: number;
+  /** One attempt: the answer's status (undefined: none came) and the Retry-After it asked for, in ms. */
+  const postOnce = async (packageId: string, body: Record<string, unknown>): Promise<{ status: number | undefined; retryAfterMs?: number }> => {
     try {
       const res = await fetch(`${opts.api}/v1/packages/${encodeURIComponent(packageId)}/events`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...auth },
         body: JSON.stringify(body),
         signal: AbortSignal.timeout(15_000),
       });
-      status = res.status;
       await res.arrayBuffer();
+      const after = Number(res.headers.get('retry-after') ?? NaN);
+      return { status: res.status, ...(Number.isFinite(after) && after >= 0 ? { retryAfterMs: after * 1000 } : {}) };
     } catch {
-      stats.errors['network error'] = (stats.errors['network error'] ?? 0) + 1;
-      return false;
+      return { status: undefined };
     }
-    if (status === 202) return true;
-    // 409: the package workflow has finished (shipped or failed by an earlier run or a person): nothing to do.
-    stats.errors[String(status)] = (stats.errors[String(status)] ?? 0) + 1;
-    return false;
+  };
+
+  /** Reports one event, sending it again while Orderly does not take it (bounded); true once it is taken (202). */
+  const post = async (packageId: string, body: { type: string } & Record<string, unknown>): Promise<boolean> => {
+    for (let attempt = 1; ; attempt++) {
+      const { status, retryAfterMs } = await postOnce(packageId, body);
+      if (status === 202) return true;
+      const error = status === undefined ? 'network error' : String(status);
+      stats.errors[error] = (stats.errors[error] ?? 0) + 1;
+      // 409: the package workflow has finished (shipped or failed by an earlier run or a person): nothing to do.
+      // Another 4xx would be refused the same way again.
+      if (!warehouseRetries(status)) return false;
+      if (attempt >= retry.attempts || stopSignal.aborted) {
+        const why = stopSignal.aborted ? 'the warehouse stopped' : `${attempt} attempts`;
+        stats.undelivered.push({ packageId, type: body.type, attempts: attempt, lastError: error });
+        log(`simulated warehouse: ${body.type} of package ${packageId} not reported (${why}, last answer: ${error}); the package waits for a person`);
+        return false;
+      }
+      stats.retried++;
+      await sleep(warehouseRetryDelayMs(retry, attempt, retryAfterMs));
+    }
   };
 
   const interceptionAsked = async (packageId: string): Promise<boolean> => {
     try {
-      const res = await fetch(`${opts.api}/v1/packages/${encodeURIComponent(packageId)}`, { signal: AbortSignal.timeout(15_000) });
+      const res = await fetch(`${opts.api}/v1/packages/${encodeURIComponent(packageId)}`, { headers: auth, signal: AbortSignal.timeout(15_000) });
       if (res.status !== 200) {
         await res.arrayBuffer();
         return false;
@@ -226,7 +287,7 @@ export function startWarehouse(opts: WarehousePlayerOptions, bound: { signal?: A
       if (cursor) qs.set('cursor', cursor);
       let page: { items: ListedPackage[]; nextCursor: string | null };
       try {
-        const res = await fetch(`${opts.api}/v1/packages?${qs.toString()}`, { signal: AbortSignal.timeout(15_000) });
+        const res = await fetch(`${opts.api}/v1/packages?${qs.toString()}`, { headers: auth, signal: AbortSignal.timeout(15_000) });
         if (res.status !== 200) {
           stats.errors[`list ${res.status}`] = (stats.errors[`list ${res.status}`] ?? 0) + 1;
           await res.arrayBuffer();
@@ -248,7 +309,7 @@ export function startWarehouse(opts: WarehousePlayerOptions, bound: { signal?: A
     } while (cursor && !stopSignal.aborted);
   };
 
-  const snapshot = (): WarehouseReport => ({ ...stats, errors: { ...stats.errors }, trackingNumbers: { ...stats.trackingNumbers } });
+  const snapshot = (): WarehouseReport => ({ ...stats, errors: { ...stats.errors }, undelivered: [...stats.undelivered], trackingNumbers: { ...stats.trackingNumbers } });
 
   const done = (async () => {
     while (!stopSignal.aborted) {

@@ -1,4 +1,4 @@
-import { ChannelPayloadError, field, header, jsonAck, md5Hex, optId, optString, reqId, reqString, sameDigest } from '../common.js';
+import { ChannelPayloadError, checkedPushEvent, field, header, jsonAck, md5Hex, optId, ownEntry, optString, reqId, reqString, sameDigest } from '../common.js';
 import { isJsonObject, parseJson, parseJsonObject, type JsonObject, type JsonValue } from '../json.js';
 import type { ChannelEvent, ChannelEventType, IgnoredMessage, ParsedPush, PushAck, PushOutcome, PushRequest, ShopCredentials, SignedRequest } from '../types.js';
 import { buildTopRequest } from './request.js';
@@ -64,14 +64,14 @@ export function parseTaobaoPush(rawBody: string): ParsedPush {
     const rawContent = field(m, 'content');
     const content = typeof rawContent === 'string' ? parseJsonObject(rawContent, { idKeys: ID_KEYS }) : isJsonObject(rawContent) ? rawContent : {};
     const platformOrderId = optId(content, 'tid');
-    const rule = TOPIC_TYPES[topic];
+    const rule = ownEntry(TOPIC_TYPES, topic);
     if (!rule) {
       ignored.push({ messageId, topic, ...(platformOrderId ? { platformOrderId } : {}), reason: 'topic carries no order event' });
       continue;
     }
     if (!platformOrderId) throw new ChannelPayloadError(`TMC message ${messageId} (${topic}) has no tid`);
     const type = typeof rule === 'function' ? rule(content) : rule;
-    events.push({ messageId, type, platformOrderId, topic, data: content });
+    events.push(checkedPushEvent({ messageId, type, platformOrderId, topic, data: content }, 'TMC message'));
   }
   return { events, ignored };
 }

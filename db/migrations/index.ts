@@ -17,6 +17,10 @@ import * as m2026_12_01_0700_rule_sets from './2026_12_01_0700_rule_sets.js';
 import * as m2026_12_01_0710_reviews from './2026_12_01_0710_reviews.js';
 import * as m2026_12_01_0800_exception_center from './2026_12_01_0800_exception_center.js';
 import * as m2026_12_01_0900_member_carrier_rules from './2026_12_01_0900_member_carrier_rules.js';
+import * as m2026_12_02_1000_api_keys_audit from './2026_12_02_1000_api_keys_audit.js';
+import * as m2026_12_02_1200_metrics_indexes from './2026_12_02_1200_metrics_indexes.js';
+import * as m2026_12_03_0900_buyer_data_at_rest from './2026_12_03_0900_buyer_data_at_rest.js';
+import * as m2026_12_03_1000_report_indexes from './2026_12_03_1000_report_indexes.js';
 
 /**
  * Every migration, by its dated name. Listed statically (not read from the folder) so the same set runs
@@ -41,6 +45,10 @@ export const migrations: Record<string, Migration> = {
   '2026_12_01_0710_reviews': m2026_12_01_0710_reviews,
   '2026_12_01_0800_exception_center': m2026_12_01_0800_exception_center,
   '2026_12_01_0900_member_carrier_rules': m2026_12_01_0900_member_carrier_rules,
+  '2026_12_02_1000_api_keys_audit': m2026_12_02_1000_api_keys_audit,
+  '2026_12_02_1200_metrics_indexes': m2026_12_02_1200_metrics_indexes,
+  '2026_12_03_0900_buyer_data_at_rest': m2026_12_03_0900_buyer_data_at_rest,
+  '2026_12_03_1000_report_indexes': m2026_12_03_1000_report_indexes,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,6 +1,6 @@
 // What can be done about an exception: the actions a suggestion proposes and a resolution carries out. No zod
 // here: workflows import this module.
-import type { ExceptionType } from './model.js';
+import type { AutoResolve, ExceptionType } from './model.js';
 
 export const RESOLUTION_ACTIONS = [
   /** Ship what is in stock now, back-order the rest (拆分发货). */
@@ -72,4 +72,15 @@ export const ACTIONS_BY_TYPE: Readonly<Record<ExceptionType, readonly Resolution
  */
 export function actionFits(t: ExceptionType, action: ResolutionAction): boolean {
   return ACTIONS_BY_TYPE[t].includes(action);
+}
+
+/**
+ * The suggestion a policy's automatic resolution takes: the best ranked of its action, when the policy has one
+ * for the shop; undefined otherwise (a person decides).
+ *
+ * @example autoResolution({ action: 'ship_available' }, 'shop-1', [{ action: 'ship_available', rank: 1, ... }])?.rank // 1
+ */
+export function autoResolution(auto: AutoResolve | undefined, shopId: string, suggestions: readonly Suggestion[]): Suggestion | undefined {
+  if (!auto || (auto.shops && !auto.shops.includes(shopId))) return undefined;
+  return suggestions.filter((s) => s.action === auto.action).sort((a, b) => a.rank - b.rank)[0];
 }

@@ -41,6 +41,7 @@ const TYPE_OF_KIND: Readonly<Record<string, ExceptionType>> = {
   address_ambiguous: 'ADDRESS_AMBIGUOUS',
   unroutable: 'ADDRESS_AMBIGUOUS',
   incomplete: 'INCOMPLETE_INFO',
+  incomplete_info: 'INCOMPLETE_INFO',
   payment_failed: 'PAYMENT_FAILED',
   balance_overdue: 'PAYMENT_FAILED',
   price_mismatch: 'PRICE_MISMATCH',
@@ -80,6 +81,19 @@ export interface EscalationStep {
 export const FINAL_ACTIONS = ['none', 'close_unpaid', 'ship_available', 'cancel_order'] as const;
 export type FinalAction = (typeof FINAL_ACTIONS)[number];
 
+/**
+ * Resolutions a policy may apply by itself, as soon as the exception's suggestions propose one (the best
+ * ranked of that action is taken with its parameters): each is recorded like a person's, by `policy`.
+ */
+export const AUTO_RESOLVE_ACTIONS = ['ship_available', 'ship_from_warehouse', 'substitute_sku', 'reship', 'choose_address'] as const;
+export type AutoResolveAction = (typeof AUTO_RESOLVE_ACTIONS)[number];
+
+export interface AutoResolve {
+  readonly action: AutoResolveAction;
+  /** Only for these shops (e.g. those whose buyers accept split shipments); absent: every shop. */
+  readonly shops?: readonly string[];
+}
+
 /** How one type is handled: severity, first owner, the SLA (level 0's due time) and the escalation ladder. */
 export interface TypePolicy {
   readonly severity: Severity;
@@ -92,6 +106,8 @@ export interface TypePolicy {
   readonly finalAction: FinalAction;
   /** Minutes after the last level before the final action applies. */
   readonly finalActionAfterMinutes?: number;
+  /** A resolution applied at once whenever a suggestion proposes it. */
+  readonly autoResolve?: AutoResolve;
 }
 
 /** The exception policy: per type, plus how long before a promised ship time SHIPMENT_OVERDUE warns. */
@@ -128,7 +144,8 @@ export const DEFAULT_EXCEPTION_POLICY: ExceptionPolicy = {
     OUT_OF_STOCK: type('high', 'ops', 120, ['ops_lead', 'ops_lead', 'admin']),
     ADDRESS_AMBIGUOUS: type('medium', 'customer_service', 120, ['ops', 'ops_lead', 'admin']),
     INCOMPLETE_INFO: type('medium', 'customer_service', 120, ['ops', 'ops_lead', 'admin']),
-    PAYMENT_FAILED: type('high', 'finance', 60, ['ops_lead', 'ops_lead', 'admin']),
+    // An overdue presale balance: reminded and escalated, then closed unpaid once the last level has passed.
+    PAYMENT_FAILED: type('high', 'finance', 60, ['ops_lead', 'ops_lead', 'admin'], 'close_unpaid'),
     PRICE_MISMATCH: type('high', 'finance', 60, ['ops_lead', 'ops_lead', 'admin']),
     BLACKLISTED: type('medium', 'customer_service', 240, ['ops_lead', 'ops_lead', 'admin']),
     REFUND_IN_PROGRESS: type('medium', 'customer_service', 240, ['ops', 'ops_lead', 'admin']),

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ACTIONS_BY_TYPE } from './actions.js';
 import {
+  AUTO_RESOLVE_ACTIONS,
   DEFAULT_EXCEPTION_POLICY,
   EXCEPTION_TYPES,
   FINAL_ACTIONS,
@@ -34,6 +35,19 @@ function finalActionsOf(t: ExceptionType): [FinalAction, ...FinalAction[]] {
   return ['none', ...FINAL_ACTIONS.filter((a) => a !== 'none' && fits[a])];
 }
 
+/** The automatic resolution a type may take: one of its own resolutions; a type that has none takes none. */
+function autoResolveInputFor(t: ExceptionType) {
+  const fits = AUTO_RESOLVE_ACTIONS.filter((a) => ACTIONS_BY_TYPE[t].includes(a));
+  if (fits.length === 0) return z.undefined({ error: `${t} has no resolution a policy may apply by itself` }).optional();
+  return z
+    .strictObject({
+      action: z.enum([fits[0]!, ...fits.slice(1)]),
+      shops: z.array(z.string().min(1).max(64)).min(1).max(1000).optional().describe('Only for these shops; absent: every shop'),
+    })
+    .optional()
+    .describe("A resolution applied by itself as soon as a suggestion proposes it (recorded as the policy's), e.g. ship_available where buyers accept split shipments");
+}
+
 export const escalationStepInput = z.strictObject({
   level: z.union([z.literal(1), z.literal(2), z.literal(3)]),
   afterMinutes: minutes.describe('Minutes from opening until the exception reaches this level'),
@@ -53,6 +67,7 @@ function typePolicyInputFor(t: ExceptionType) {
         .describe('Levels 1, 2, 3 in order (the first one or two alone are allowed), each no earlier than the SLA and later than the one before'),
       finalAction: z.enum(finalActionsOf(t)).default('none').describe('What happens once the last level has passed as well'),
       finalActionAfterMinutes: z.number().int().min(0).max(MAX_MINUTES).optional().describe('Minutes after the last level before the final action applies'),
+      autoResolve: autoResolveInputFor(t),
     })
     .superRefine((p, ctx) => {
       p.escalation.forEach((s, i) => {
@@ -115,6 +130,7 @@ function typePolicyFrom(p: z.output<TypePolicySchema>): TypePolicy {
     escalation,
     finalAction: p.finalAction,
     ...(p.finalActionAfterMinutes !== undefined ? { finalActionAfterMinutes: p.finalActionAfterMinutes } : {}),
+    ...(p.autoResolve ? { autoResolve: { action: p.autoResolve.action, ...(p.autoResolve.shops ? { shops: p.autoResolve.shops } : {}) } } : {}),
   };
 }
 

@@ -439,11 +439,13 @@ function suggestOutOfStock(c: OutOfStockContext): Suggestion[] {
     }
   }
 
-  // The warehouse that can ship the most now (by value) ships it; the rest is back-ordered (拆分发货).
+  // The warehouse that can ship the most whole lines now (by value) ships them; the other lines are
+  // back-ordered (拆分发货). Lines go whole: platforms take a split shipment's tracking numbers per line.
   const byValue = codes.map((code) => shippable(stock, code, lines));
   const units = (parts: readonly LinePart[]) => parts.reduce((n, p) => n + p.quantity, 0);
-  const split = [...byValue].sort((a, b) => b.valueFen - a.valueFen || units(b.ship) - units(a.ship) || codes.indexOf(a.warehouseCode) - codes.indexOf(b.warehouseCode))[0];
-  const shipper = split && split.ship.length > 0 ? split : undefined;
+  const part = (l: SuggestLine): LinePart => ({ lineRef: l.lineRef, skuCode: l.skuCode, quantity: l.quantity });
+  const split = [...byValue].sort((a, b) => b.wholeValueFen - a.wholeValueFen || units(b.whole) - units(a.whole) || codes.indexOf(a.warehouseCode) - codes.indexOf(b.warehouseCode))[0];
+  const shipper = split && split.whole.length > 0 && split.short.length > 0 ? { warehouseCode: split.warehouseCode, ship: split.whole.map(part), rest: split.short.map(part) } : undefined;
   if (shipper) {
     const after = stockMap(c.stock);
     for (const p of shipper.ship) after.get(shipper.warehouseCode)?.set(p.skuCode, have(after, shipper.warehouseCode, p.skuCode) - p.quantity);
@@ -451,7 +453,7 @@ function suggestOutOfStock(c: OutOfStockContext): Suggestion[] {
     drafts.push({
       action: 'ship_available',
       label:
-        `Ship what ${shipper.warehouseCode} has now (${units(shipper.ship)} of ${plural(units(lines), 'unit')}) and back-order the rest (拆分发货): ` +
+        `Ship the ${plural(shipper.ship.length, 'line')} ${shipper.warehouseCode} has now (${units(shipper.ship)} of ${plural(units(lines), 'unit')}) and back-order the rest (拆分发货): ` +
         (rest
           ? rest.days === 0
             ? `the rest ships from ${rest.warehouseCode} now as a second parcel`
@@ -483,7 +485,7 @@ function suggestOutOfStock(c: OutOfStockContext): Suggestion[] {
   );
 
   // Substitutes for each line the shipping warehouse cannot fill, from it when it has them (else an extra parcel).
-  const from = shipper;
+  const from = split && split.ship.length > 0 ? split : undefined;
   const shortLines = from ? from.short : lines;
   for (const l of shortLines) {
     const original = skus.get(l.skuCode);

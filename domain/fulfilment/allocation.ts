@@ -52,6 +52,11 @@ export interface AllocationRequest {
   readonly orderId: string;
   readonly destination: Destination;
   readonly lines: readonly DemandLine[];
+  /**
+   * The one warehouse that ships (a person chose it resolving an exception): every other warehouse is only a
+   * transfer source, when the strategy transfers.
+   */
+  readonly shipFrom?: string;
 }
 
 export interface AllocationInput {
@@ -207,7 +212,8 @@ export function allocate(request: AllocationRequest, input: AllocationInput): Al
   for (const w of input.warehouses) {
     if (w.active) activeCodes.push(w.code);
     locationOf.set(w.code, w.location);
-    const reasons = exclusionReasons(w, destination, strategy.filters);
+    const notChosen = request.shipFrom !== undefined && w.code !== request.shipFrom ? [{ code: 'not-chosen', message: `the order ships from ${request.shipFrom}, as a person chose` }] : [];
+    const reasons = [...notChosen, ...exclusionReasons(w, destination, strategy.filters)];
     if (reasons.length > 0) {
       excluded.push({ id: w.code, reasons });
       continue;

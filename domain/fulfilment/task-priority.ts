@@ -34,6 +34,20 @@ export function taskPriorityOf(priority: number, shopId: string): TaskPriority {
   return { priorityKey, fairnessKey: truncateUtf8(shopId, FAIRNESS_KEY_MAX_BYTES) };
 }
 
+/** The fairness key of Orderly's control work (exception SLA watches): a share of its own beside the shops'. */
+export const CONTROL_FAIRNESS_KEY = 'orderly-control';
+
+/**
+ * The Temporal task priority of control work, the workflows that watch exceptions' SLAs: the first key
+ * (ahead of any backlog of normal orders), under a fairness key of its own, so one shop's flood of urgent
+ * orders does not hold an escalation back either.
+ *
+ * @example controlTaskPriority() // { priorityKey: 1, fairnessKey: 'orderly-control' }
+ */
+export function controlTaskPriority(): TaskPriority {
+  return { priorityKey: TASK_PRIORITY_KEYS.urgent, fairnessKey: CONTROL_FAIRNESS_KEY };
+}
+
 /** The longest prefix of `s` whose UTF-8 encoding fits in `maxBytes`, cut between code points. */
 function truncateUtf8(s: string, maxBytes: number): string {
   let bytes = 0;

@@ -24,7 +24,7 @@ export const DEFAULT_RULE_SET: RuleSetInput = {
       enabled: true,
       description: 'Built-in: the address must be complete and the address library must resolve it to one district',
       when: { any: [{ fact: 'addressStatus', op: 'ne', value: 'resolved' }, { fact: 'addressComplete', op: 'eq', value: false }] },
-      then: [{ type: 'manual_review', reason: 'address incomplete, ambiguous or not recognised' }],
+      then: [{ type: 'manual_review', reason: 'address incomplete, ambiguous or not recognised', exception: 'ADDRESS_AMBIGUOUS' }],
     },
     {
       id: 'review.amounts',
@@ -33,7 +33,7 @@ export const DEFAULT_RULE_SET: RuleSetInput = {
       enabled: true,
       description: 'Built-in: what the buyer paid must equal what the price rules give',
       when: { fact: 'pricingConsistent', op: 'eq', value: false },
-      then: [{ type: 'manual_review', reason: 'paid amount differs from the price rules' }],
+      then: [{ type: 'manual_review', reason: 'paid amount differs from the price rules', exception: 'PRICE_MISMATCH' }],
     },
     {
       id: 'review.coupons',
@@ -42,7 +42,7 @@ export const DEFAULT_RULE_SET: RuleSetInput = {
       enabled: true,
       description: 'Built-in: every coupon used must be known, valid at payment time and applicable',
       when: { fact: 'couponsValid', op: 'eq', value: false },
-      then: [{ type: 'manual_review', reason: 'coupon not valid for this order' }],
+      then: [{ type: 'manual_review', reason: 'coupon not valid for this order', exception: 'PRICE_MISMATCH' }],
     },
     {
       id: 'review.stock',
@@ -60,7 +60,7 @@ export const DEFAULT_RULE_SET: RuleSetInput = {
       enabled: true,
       description: 'Blacklisted buyers are held until a person decides',
       when: { fact: 'blacklisted', op: 'eq', value: true },
-      then: [{ type: 'hold', reason: 'blacklisted buyer' }],
+      then: [{ type: 'hold', reason: 'blacklisted buyer', exception: 'BLACKLISTED' }],
     },
     {
       id: 'review.big-order',

@@ -1,5 +1,5 @@
 import type { FactName, OrderFacts } from './facts.js';
-import type { Condition, FactCondition, Rule, RuleAction, RuleSet, RuleStage } from './schema.js';
+import type { Condition, FactCondition, ReviewExceptionType, Rule, RuleAction, RuleSet, RuleStage } from './schema.js';
 
 type Test = (facts: OrderFacts) => boolean;
 
@@ -41,6 +41,8 @@ export interface RuleEvaluation {
   readonly carrier: { readonly choose?: readonly string[]; readonly exclude: readonly string[]; readonly highValueFen?: number };
   readonly allocation: { readonly excludeWarehouses: readonly string[]; readonly reservationAttempts: number };
   readonly fired: readonly RuleHit[];
+  /** Exceptions the fired review rules open beside the verdict, each with the reason of its rule. */
+  readonly exceptions: readonly { readonly type: ReviewExceptionType; readonly reason: string }[];
 }
 
 /** Without a rule saying otherwise an order may try to reserve its plan this many times. */
@@ -196,6 +198,10 @@ export function evaluateRules(set: CompiledRuleSet, input: OrderFacts): RuleEval
   const raise = (next: Verdict) => {
     if (SEVERITY[next.kind] > SEVERITY[verdict.kind]) verdict = next;
   };
+  const exceptions: { type: ReviewExceptionType; reason: string }[] = [];
+  const openException = (a: { reason: string; exception?: ReviewExceptionType | undefined }) => {
+    if (a.exception && !exceptions.some((x) => x.type === a.exception)) exceptions.push({ type: a.exception, reason: a.reason });
+  };
 
   for (const stage of ['review', 'priority', 'merge', 'split', 'carrier', 'allocation'] as const) {
     for (const { rule, test } of set.stages[stage]) {
@@ -209,12 +215,15 @@ export function evaluateRules(set: CompiledRuleSet, input: OrderFacts): RuleEval
           case 'manual_review':
             manualReasons.push(a.reason);
             raise({ kind: 'manual_review', reasons: manualReasons });
+            openException(a);
             break;
           case 'hold':
             raise({ kind: 'hold', reason: a.reason, ...(a.minutes !== undefined ? { minutes: a.minutes } : {}) });
+            openException(a);
             break;
           case 'reject':
             raise({ kind: 'reject', reason: a.reason });
+            openException(a);
             break;
           case 'tag':
             if (!tags.includes(a.tag)) tags.push(a.tag);
@@ -269,5 +278,6 @@ export function evaluateRules(set: CompiledRuleSet, input: OrderFacts): RuleEval
     carrier: { ...(choose ? { choose: [...choose] } : {}), exclude: [...excludeCarriers], ...(highValueFen !== undefined ? { highValueFen } : {}) },
     allocation: { excludeWarehouses: [...excludeWarehouses], reservationAttempts },
     fired,
+    exceptions,
   };
 }

@@ -44,12 +44,20 @@ export const ACTIONS_BY_STAGE = {
   allocation: ['exclude_warehouses', 'reservation_attempts', 'stop'],
 } as const satisfies Record<RuleStage, readonly string[]>;
 
+/**
+ * The exception a review rule may open beside its verdict, so the problem is in the exception queue with its
+ * owner, SLA and suggestions (a price difference goes to finance, an address to customer service).
+ */
+export const REVIEW_EXCEPTION_TYPES = ['PRICE_MISMATCH', 'BLACKLISTED', 'ADDRESS_AMBIGUOUS', 'INCOMPLETE_INFO'] as const;
+export type ReviewExceptionType = (typeof REVIEW_EXCEPTION_TYPES)[number];
+const exception = z.enum(REVIEW_EXCEPTION_TYPES).optional().describe('Opens an exception of this type beside the verdict, resolved in the exception queue');
+
 export const action = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('approve') }),
-  z.strictObject({ type: z.literal('manual_review'), reason }),
+  z.strictObject({ type: z.literal('manual_review'), reason, exception }),
   /** Held: for `minutes` (then it goes on), or, without them, until a person decides. */
-  z.strictObject({ type: z.literal('hold'), reason, minutes: z.number().int().min(1).max(60 * 24 * 30).optional() }),
-  z.strictObject({ type: z.literal('reject'), reason }),
+  z.strictObject({ type: z.literal('hold'), reason, minutes: z.number().int().min(1).max(60 * 24 * 30).optional(), exception }),
+  z.strictObject({ type: z.literal('reject'), reason, exception }),
   z.strictObject({ type: z.literal('tag'), tag: z.string().trim().min(1).max(50) }),
   z.strictObject({ type: z.literal('stop') }),
   z.strictObject({ type: z.literal('set_priority'), value: z.number().int().min(-1000).max(1000) }),

@@ -165,6 +165,20 @@ export async function startTemporalDevServer(opts: DevServerOptions): Promise<Ru
     child.kill('SIGKILL');
     throw new Error(`${(e as Error).message}\nTemporal CLI output:\n${tail}`, { cause: e });
   }
+  try {
+    // `--search-attribute` registers attributes only when the data file is new: one kept from an earlier
+    // release gets the attributes added since (an upsert of an unregistered attribute fails the workflow task).
+    const conn = await Connection.connect({ address });
+    try {
+      const added = await ensureSearchAttributes(conn, opts.namespace);
+      if (added.length) log.info({ added }, 'registered search attributes missing from the Temporal data file');
+    } finally {
+      await conn.close();
+    }
+  } catch (e) {
+    child.kill('SIGKILL');
+    throw new Error(`could not register Orderly's search attributes on the dev server: ${(e as Error).message}`, { cause: e });
+  }
   log.info({ address, uiUrl }, 'Temporal dev server ready');
 
   return {

@@ -1,6 +1,7 @@
 // Workflow tests on the time-skipping test server: Orderly's real workflow code (the run's shared bundle)
 // with activities replaced by plain async functions, each test on a task queue of its own.
 import { randomUUID } from 'node:crypto';
+import type { DataConverter } from '@temporalio/common';
 import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes.js';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker, type LogLevel } from '@temporalio/worker';
@@ -8,6 +9,7 @@ import { expect, inject } from 'vitest';
 import type { Activities } from '../../activities/index.js';
 import { loadConfig } from '../../config/config.js';
 import { createLogger } from '../../config/logger.js';
+import { payloadDataConverter } from '../../config/payload-codec.js';
 import { ORDERLY_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.js';
 
 /** Stand-ins for the activities a test's workflows call; one left out fails when called (and is retried). */
@@ -18,6 +20,16 @@ export const HOUR = 60 * MINUTE;
 export const DAY = 24 * HOUR;
 
 let runtimeInstalled = false;
+
+/**
+ * The payload codec, as in production: the test client and the workers encrypt and decrypt alike (the
+ * development key under DATA_DIR unless PAYLOAD_KEYS is set), so a workflow test runs the codec's path too.
+ */
+let converter: DataConverter | undefined;
+function dataConverter(): DataConverter {
+  converter ??= payloadDataConverter(loadConfig(process.env));
+  return converter;
+}
 
 /**
  * Before the SDK's runtime exists: its logs (workflow `log` included) go through pino at the test level, as
@@ -42,7 +54,7 @@ function installRuntime(): void {
  */
 export async function startTimeSkipping(): Promise<TestWorkflowEnvironment> {
   installRuntime();
-  const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: inject('timeSkippingServer') } });
+  const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: inject('timeSkippingServer') }, client: { dataConverter: dataConverter() } });
   try {
     // The test server keeps no attributes beyond the built-in ones and has no ListSearchAttributes: a
     // fresh server gets every attribute the workflows set or upsert.
@@ -66,6 +78,7 @@ export async function withWorker<T>(env: TestWorkflowEnvironment, activities: Mo
     namespace: env.namespace ?? 'default',
     taskQueue,
     workflowBundle: { codePath: inject('workflowTestBundlePath') },
+    dataConverter: dataConverter(),
     activities,
   });
   return worker.runUntil(() => fn(taskQueue));

@@ -110,7 +110,7 @@ describe('Temporal unreachable', () => {
     const deadPort = await freePort();
     const deadClient = new Client({ connection: Connection.lazy({ address: `127.0.0.1:${deadPort}` }) });
     const deadDispatcher = createDispatcher({ client: deadClient, taskQueue: stack.taskQueue, paymentTimeoutMs: 3_600_000, timeoutMs: 1000 });
-    const downApp = await buildApp({ services: { config: stack.config, db: stack.db, temporal: deadClient, dispatcher: deadDispatcher, logger: stack.logger } });
+    const downApp = stack.authorize(await buildApp({ services: { config: stack.config, db: stack.db, temporal: deadClient, dispatcher: deadDispatcher, logger: stack.logger } }));
     try {
       const order = makeOrder();
       const id = orderWorkflowId('taobao', order.shopId, order.platformOrderId);
@@ -135,13 +135,13 @@ describe('Temporal unreachable', () => {
 
       // Temporal is back (the good dispatcher): one relay round delivers both events, in order.
       expect(await countUndispatched(stack.db)).toBeGreaterThanOrEqual(2);
-      const r = await relayOnce({ db: stack.db, dispatcher: stack.dispatcher, logger: stack.logger });
+      const r = await relayOnce({ db: stack.db, dispatcher: stack.dispatcher, logger: stack.logger, cipher: stack.cipher });
       expect(r.dispatched).toBeGreaterThanOrEqual(2);
       expect(await countUndispatched(stack.db)).toBe(0);
       await eventually(() => statusOf(id), (s) => s === 'released', 20_000, 'released after relay');
 
       // A second relay round has nothing to do.
-      expect(await relayOnce({ db: stack.db, dispatcher: stack.dispatcher, logger: stack.logger })).toEqual({ dispatched: 0, failed: 0 });
+      expect(await relayOnce({ db: stack.db, dispatcher: stack.dispatcher, logger: stack.logger, cipher: stack.cipher })).toEqual({ dispatched: 0, failed: 0 });
     } finally {
       await downApp.close();
       await deadClient.connection.close();

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { channelContext } from '../../api/channels/context.js';
+import { openInboxPayload } from '../../db/inbox.repository.js';
 import { createDetailResolver } from '../../ingest/detail-resolver.js';
 import { relayOnce, startRelay } from '../../ingest/relay.js';
 import type { InboxResolver } from '../../ingest/ingest.js';
@@ -30,13 +31,13 @@ describe('push delivery after the acknowledgement', () => {
     expect(stored).toHaveLength(4);
     for (const row of stored) {
       expect(row.dispatched_at).toBeNull();
-      // Stored as received: the order's detail has not been read from the platform yet.
-      expect(row.payload).toMatchObject({ pending: 'detail' });
+      // Stored as received (sealed): the order's detail has not been read from the platform yet.
+      expect(openInboxPayload(stack.cipher, row.payload)).toMatchObject({ pending: 'detail' });
     }
     expect(await stack.db.selectFrom('orders').select('id').where('shop_id', '=', shop.shopId).execute()).toHaveLength(0);
 
     const resolve = createDetailResolver(channelContext(stack.app.services).shops);
-    const r = await relayOnce({ db: stack.db, dispatcher: stack.dispatcher, logger: stack.logger, resolve });
+    const r = await relayOnce({ db: stack.db, dispatcher: stack.dispatcher, logger: stack.logger, cipher: stack.cipher, resolve });
     expect(r).toEqual({ dispatched: 4, failed: 0 });
     for (const o of orders) {
       const id = orderWorkflowId('douyin', shop.shopId, o.id);
@@ -53,7 +54,7 @@ describe('push delivery after the acknowledgement', () => {
     const res = await stack.app.inject({ method: 'POST', url: `/webhooks/douyin/${shop.shopId}`, payload: req.body, headers: req.headers });
     expect(res.statusCode).toBe(200);
     // A relay without a detail reader leaves the row as it is: nothing is lost, nothing applied half-read.
-    const idle = await relayOnce({ db: stack.db, dispatcher: stack.dispatcher, logger: stack.logger });
+    const idle = await relayOnce({ db: stack.db, dispatcher: stack.dispatcher, logger: stack.logger, cipher: stack.cipher });
     expect(idle.dispatched).toBe(0);
     const row = await stack.db.selectFrom('channel_events').select(['dispatched_at']).where('shop_id', '=', shop.shopId).executeTakeFirstOrThrow();
     expect(row.dispatched_at).toBeNull();
@@ -64,9 +65,9 @@ describe('the running relay', () => {
   it('is woken by the notification a stored push sends, not by its poll', async () => {
     const shop = await connectShop(stack.app, sim, 'douyin', { syncMode: 'push' });
     // Nothing pending, then a poll interval far longer than the test: only a notification can wake it.
-    await relayOnce({ db: stack.db, dispatcher: stack.dispatcher, logger: stack.logger, resolve: createDetailResolver(channelContext(stack.app.services).shops) }, { limit: 1000 });
+    await relayOnce({ db: stack.db, dispatcher: stack.dispatcher, logger: stack.logger, cipher: stack.cipher, resolve: createDetailResolver(channelContext(stack.app.services).shops) }, { limit: 1000 });
     const relay = startRelay(
-      { db: stack.db, dispatcher: stack.dispatcher, logger: stack.logger, resolve: createDetailResolver(channelContext(stack.app.services).shops) },
+      { db: stack.db, dispatcher: stack.dispatcher, logger: stack.logger, cipher: stack.cipher, resolve: createDetailResolver(channelContext(stack.app.services).shops) },
       { concurrency: 4, intervalMs: 600_000, listenUrl: stack.databaseUrl },
     );
     try {
@@ -107,7 +108,7 @@ describe('the running relay', () => {
       expect(res.statusCode).toBe(200);
     }
     const failing: InboxResolver = () => Promise.reject(new Error('platform answered 502'));
-    const r = await relayOnce({ db: stack.db, dispatcher: stack.dispatcher, logger: stack.logger, resolve: failing }, { limit: 1000 });
+    const r = await relayOnce({ db: stack.db, dispatcher: stack.dispatcher, logger: stack.logger, cipher: stack.cipher, resolve: failing }, { limit: 1000 });
     expect(r).toEqual({ dispatched: 0, failed: 1 });
     const rows = await stack.db
       .selectFrom('channel_events')
@@ -122,11 +123,11 @@ describe('the running relay', () => {
     expect(rows[0]!.last_error).toMatch(/502/);
     // Backed off: the next round leaves both alone (the paid event must not overtake its order's creation).
     expect(rows[0]!.claimed_until!.getTime()).toBeGreaterThan(Date.now());
-    const again = await relayOnce({ db: stack.db, dispatcher: stack.dispatcher, logger: stack.logger, resolve: createDetailResolver(channelContext(stack.app.services).shops) }, { limit: 1000 });
+    const again = await relayOnce({ db: stack.db, dispatcher: stack.dispatcher, logger: stack.logger, cipher: stack.cipher, resolve: createDetailResolver(channelContext(stack.app.services).shops) }, { limit: 1000 });
     expect(again).toEqual({ dispatched: 0, failed: 0 });
     // Once the back-off is over, both go, in order.
     await stack.db.updateTable('channel_events').set({ claimed_until: null }).where('shop_id', '=', shop.shopId).execute();
-    const later = await relayOnce({ db: stack.db, dispatcher: stack.dispatcher, logger: stack.logger, resolve: createDetailResolver(channelContext(stack.app.services).shops) }, { limit: 1000 });
+    const later = await relayOnce({ db: stack.db, dispatcher: stack.dispatcher, logger: stack.logger, cipher: stack.cipher, resolve: createDetailResolver(channelContext(stack.app.services).shops) }, { limit: 1000 });
     expect(later).toEqual({ dispatched: 2, failed: 0 });
     const id = orderWorkflowId('douyin', shop.shopId, o.id);
     await eventually(async () => (await stack.db.selectFrom('orders').select('status').where('id', '=', id).executeTakeFirst())?.status, (s) => s !== undefined && s !== 'received' && s !== 'awaiting_payment', 20_000, `${id} paid`);

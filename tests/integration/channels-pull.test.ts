@@ -1,11 +1,14 @@
-import { ScheduleOverlapPolicy } from '@temporalio/client';
+import { ScheduleOverlapPolicy, type ScheduleOptionsAction } from '@temporalio/client';
+import type { Priority } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
 import { createChannelActivities } from '../../activities/channel-activities.js';
+import { upgradePullSchedules } from '../../api/channels/pull-schedule.js';
 import { PlatformSimulator, type SimShop } from '../../channels/simulator/server.js';
 import { listExceptions } from '../../db/channels.repository.js';
 import { orderWorkflowId } from '../../domain/order.js';
+import { controlTaskPriority } from '../../domain/fulfilment/task-priority.js';
 import { pullSyncWorkflowType, type PullSyncResult, type PullSyncWorkflow } from '../../workflows/pull-sync.messages.js';
-import { maybeRecordHistory, type TestStack } from '../helpers/stack.js';
+import { eventually, maybeRecordHistory, type TestStack } from '../helpers/stack.js';
 import { connectShop, withSimulatorStack } from './channels-helpers.js';
 
 let stack: TestStack;
@@ -63,7 +66,9 @@ describe.each(['taobao', 'jd', 'douyin', 'pdd'] as const)('pull from %s', (platf
     const cursor = await stack.db.selectFrom('pull_cursors').selectAll().where('shop_id', '=', shop.shopId).executeTakeFirstOrThrow();
     expect(cursor.cursor_at.toISOString()).toBe(r2.cursor);
     expect(cursor.consecutive_failures).toBe(0);
-    expect(await listExceptions(stack.db, { shopId: shop.shopId })).toEqual([]);
+    // The pulls never failed (orders the review rules send to a person have exceptions of their own types).
+    const sync = (await listExceptions(stack.db, { shopId: shop.shopId })).filter((e) => e.type === 'SYNC_FAILING');
+    expect(sync).toEqual([]);
   });
 });
 
@@ -79,6 +84,47 @@ describe('pull schedule and failures', () => {
     expect(res.json().pull.schedule).toBe('paused');
     expect((await stack.client.schedule.getHandle(`pull-sync:${shop.shopId}`).describe()).state.paused).toBe(true);
     await stack.client.schedule.getHandle(`pull-sync:${shop.shopId}`).delete();
+  });
+
+  it('starts its runs with the control task priority, their orders with the shop as fairness key, and gives a Schedule made without it the priority', async () => {
+    const shop = await connectShop(stack.app, sim, 'jd', { pullIntervalSeconds: 3600 });
+    const o = sim.createOrder(shop, new Date(Date.now() - 30_000));
+    const handle = stack.client.schedule.getHandle(`pull-sync:${shop.shopId}`);
+    const actionPriority = async () => ((await handle.describe()).action as { priority?: Priority }).priority;
+    expect(await actionPriority()).toMatchObject(controlTaskPriority());
+
+    // A run the Schedule starts has it (and its activities inherit it from the run).
+    await handle.trigger();
+    const [taken] = await eventually(async () => (await handle.describe()).info.recentActions, (a) => a.length > 0, 20_000, 'a run started by the Schedule');
+    const run = stack.client.workflow.getHandle<PullSyncWorkflow>(taken!.action.workflow.workflowId);
+    expect((await run.describe()).priority).toMatchObject(controlTaskPriority());
+    const r = await run.result();
+    expect(r.status, r.error).toBe('done');
+    expect(r.ingested).toBe(1);
+    // The order it pulled runs beside a backlog of other shops' orders: its shop is its fairness key.
+    const order = await stack.client.workflow.getHandle(orderWorkflowId('jd', shop.shopId, o.id)).describe();
+    expect(order.priority).toMatchObject({ priorityKey: 3, fairnessKey: shop.shopId });
+
+    // A Schedule an earlier release made, without the priority, gets it (the API does this when it starts).
+    await handle.update((prev) => {
+      const action: ScheduleOptionsAction & { priority?: Priority } = { ...prev.action, priority: undefined };
+      return { ...prev, action };
+    });
+    expect((await actionPriority())?.priorityKey).toBeUndefined();
+    // Schedules are listed from visibility, which may lag a moment behind.
+    await eventually(
+      async () => {
+        await upgradePullSchedules(stack.client);
+        return actionPriority();
+      },
+      (p) => p?.priorityKey === controlTaskPriority().priorityKey,
+      20_000,
+      'the Schedule given the control priority',
+    );
+    const d = await handle.describe();
+    expect(d.action).toMatchObject({ taskQueue: stack.taskQueue, priority: controlTaskPriority() });
+    expect(d.spec.intervals?.[0]?.every).toBe(3_600_000);
+    await handle.delete();
   });
 
   it('raises one alert for a shop whose pulls keep failing, and resolves it when they work again', async () => {

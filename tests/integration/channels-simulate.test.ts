@@ -30,6 +30,7 @@ const options = (over: Partial<DriveOptions>): DriveOptions => ({
   seed: 20261111,
   mode: undefined,
   api,
+  apiKey: stack.adminKey,
   waitS: 45,
   // High shares so that a short run surely has redeliveries and reordered events.
   duplicateRate: 0.3,

@@ -81,6 +81,69 @@ describe('exceptions of real orders, resolved through the API', () => {
     expect(row.order.receiver.detail).toBe('文三路 478 号 5 楼');
   });
 
+  it('ships the line in stock now and back-orders the other (拆分发货): a parcel each, the second once its stock arrives', async () => {
+    // Mugs are in stock at FZ-HZ; the tea is sold out until the back-order's stock arrives.
+    const base = teaOrder('buyer-x4', '文三路 11 号');
+    const order = {
+      ...base,
+      lines: [
+        { lineId: `${base.platformOrderId}-1`, skuCode: 'FZ-MUG', quantity: 1, unitPriceFen: 3900, paidFen: 3900 },
+        { lineId: `${base.platformOrderId}-2`, skuCode: 'FZ-TEA', quantity: 1, unitPriceFen: 12800, paidFen: 12800 },
+      ],
+      amounts: { goodsFen: 16700, paidFen: 16700 },
+    };
+    const id = await submitOrder(stack, order);
+    await eventually(() => status(id), (s) => s === 'short', 20_000, 'short');
+    const [ex] = await eventually(() => exceptionsOf(id), (l) => l.length === 1, 20_000, 'an exception');
+    const split = ex!.suggestions.find((x) => x.action === 'ship_available');
+    expect(split?.params).toMatchObject({ warehouseCode: 'FZ-HZ', lines: [{ lineRef: `${base.platformOrderId}-1`, quantity: 1 }], backorder: [{ lineRef: `${base.platformOrderId}-2` }] });
+    const ok = await resolve(ex!.id, { action: 'ship_available', params: split!.params, resolvedBy: 'li.ops' });
+    expect(ok.status, JSON.stringify(ok.body)).toBe(200);
+
+    // The first parcel holds the mug alone; only the mug is reserved.
+    await eventually(() => status(id), (s) => s === 'released', 20_000, 'the available part released');
+    const first = (await stack.client.workflow.getHandle(id).query(stateQuery)).fulfilment!;
+    expect(first.packages).toHaveLength(1);
+    expect(first.packages[0]!.lineRefs).toEqual([`${base.platformOrderId}-1`]);
+    expect(first.backorder).toEqual([{ lineRef: `${base.platformOrderId}-2`, skuCode: 'FZ-TEA', quantity: 1 }]);
+    const reserved = await stack.db.selectFrom('reservations').select(['sku_code', 'line_ref']).where('order_id', '=', id).where('status', '=', 'reserved').execute();
+    expect(reserved).toEqual([{ sku_code: 'FZ-MUG', line_ref: `${base.platformOrderId}-1` }]);
+    const ship = async (packageId: string, trackingNo: string) => {
+      await eventually(async () => (await get(stack, `/v1/packages/${encodeURIComponent(packageId)}`)).body.status as string, (s) => s === 'released', 20_000, 'package released');
+      const r = await post(stack, `/v1/packages/${encodeURIComponent(packageId)}/events`, { type: 'shipped', carrierCode: 'FZ-YTO', trackingNo });
+      expect(r.status, JSON.stringify(r.body)).toBe(202);
+    };
+    await ship(first.packages[0]!.packageId, 'YT7100000000001');
+    await eventually(() => status(id), (s) => s === 'short', 20_000, 'short for the back-order');
+
+    // The tea arrives: the back-order is planned, packed and shipped as the second parcel.
+    await seedStock(stack, 'FZ-HZ', 'FZ-TEA', 1);
+    const second = await eventually(async () => (await stack.client.workflow.getHandle(id).query(stateQuery)).fulfilment!, (f) => f.packages.length === 2, 30_000, 'the back-order packed');
+    expect(second.packages[1]!.lineRefs).toEqual([`${base.platformOrderId}-2`]);
+    await ship(second.packages[1]!.packageId, 'YT7100000000002');
+    expect(await stack.client.workflow.getHandle(id).result()).toMatchObject({ status: 'shipped' });
+    const [after] = await exceptionsOf(id);
+    expect(after).toMatchObject({ status: 'resolved' });
+    await maybeRecordHistory(stack.client, id, 'order-split-backorder-shipped');
+  });
+
+  it('opens PRICE_MISMATCH for finance beside the manual review, and approves the order when finance releases it', async () => {
+    // The buyer paid 10 yuan less than the mug's price with no discount that explains it.
+    const base = teaOrder('buyer-x5', '文三路 12 号');
+    const order = { ...base, lines: [{ skuCode: 'FZ-MUG', quantity: 1, unitPriceFen: 3900, paidFen: 2900 }], amounts: { goodsFen: 3900, paidFen: 2900 } };
+    const id = await submitOrder(stack, order);
+    await eventually(() => status(id), (s) => s === 'pending_review', 20_000, 'pending review');
+    const [ex] = await eventually(() => exceptionsOf(id), (l) => l.some((e) => e.type === 'PRICE_MISMATCH'), 20_000, 'a PRICE_MISMATCH exception');
+    expect(ex).toMatchObject({ type: 'PRICE_MISMATCH', kind: 'price_mismatch', ownerRole: 'finance', status: 'open' });
+    expect(ex!.suggestions[0]).toMatchObject({ action: 'release_hold' });
+    const ok = await resolve(ex!.id, { action: 'release_hold', resolvedBy: 'finance.qian', comment: 'a price agreed with the buyer' });
+    expect(ok.status, JSON.stringify(ok.body)).toBe(200);
+    await eventually(() => status(id), (s) => s === 'released' || s === 'allocated', 20_000, 'approved and allocated');
+    const review = (await stack.client.workflow.getHandle(id).query(stateQuery)).review;
+    expect(review?.decision).toMatchObject({ decision: 'approve', reviewer: 'finance.qian' });
+    await maybeRecordHistory(stack.client, id, 'order-price-mismatch-released');
+  });
+
   it('cancels an order on cancel_order, and lets an exception of a finished order be acknowledged only', async () => {
     const id = await submitOrder(stack, teaOrder('buyer-x3', '文三路 10 号'));
     await eventually(() => status(id), (s) => s === 'short', 20_000, 'short');

@@ -63,6 +63,8 @@ describe('an order fed by a transfer', () => {
     expect(await reserveStock(stack.db, 'order:x:y:thief', [{ lineRef: '1', warehouseCode: 'FZ-BJ', skuCode: 'FZ-TEA', quantity: 1 }])).toMatchObject({ ok: false });
     const transfer = stack.client.workflow.getHandle(transferWorkflowId(t.transferId));
     expect((await transfer.query(transferStateQuery)).status).toBe('requested');
+    // Its summary in the Temporal UI: what moves where, for which order.
+    expect(await (await transfer.describe()).staticSummary()).toBe(`transfer ${t.transferId} · 1 × FZ-TEA · FZ-BJ → FZ-HZ · for ${orderId}`);
 
     // REST: unknown transfer, a body with fields it does not know, a receipt of the wrong quantity.
     expect((await get(stack, '/v1/transfers/987654')).status).toBe(404);

@@ -89,7 +89,7 @@ describe('several relays at once', () => {
       },
     };
     const resolve = createDetailResolver(channelContext(stack.app.services).shops);
-    const relays = [1, 2, 3].map(() => startRelay({ db: stack.db, dispatcher: counting, logger: stack.logger, resolve }, { concurrency: 4, intervalMs: 100, listenUrl: stack.databaseUrl }));
+    const relays = [1, 2, 3].map(() => startRelay({ db: stack.db, dispatcher: counting, logger: stack.logger, cipher: stack.cipher, resolve }, { concurrency: 4, intervalMs: 100, listenUrl: stack.databaseUrl }));
     try {
       await eventually(async () => (await rowsOf(shop.shopId)).filter((r) => r.dispatched_at === null).length, (n) => n === 0, 30_000, 'every row delivered');
     } finally {

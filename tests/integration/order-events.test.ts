@@ -41,16 +41,23 @@ describe('order workflow applies channel events', () => {
     expect(row.paid_at?.toISOString()).toBe('2026-11-11T00:10:00.000Z');
   });
 
-  it('presale: an unpaid balance closes the order at its deadline', async () => {
+  it('presale: an unpaid balance at its deadline opens PAYMENT_FAILED for finance; the order waits, then is cancelled', async () => {
     const due = new Date(Date.now() + 1500).toISOString().replace(/\.\d+Z$/, 'Z');
     const order = canonicalOrder.parse(
       makeOrder({ presale: { depositFen: 5000, balanceFen: 23500, depositPaidAt: '2026-10-24T12:00:00Z', balanceDueAt: due } }),
     );
     const id = await send(order, { type: 'created', order });
+    const open = await eventually(() => state(id), (s) => (s.exceptions ?? []).some((e) => e.type === 'PAYMENT_FAILED'), 20_000, 'PAYMENT_FAILED');
+    expect(open.status).toBe('deposit_paid');
+    const ex = open.exceptions!.find((e) => e.type === 'PAYMENT_FAILED')!;
+    expect(ex.kind).toBe('balance_overdue');
+    const row = await stack.db.selectFrom('exceptions').select(['owner_role', 'status']).where('id', '=', Number(ex.id)).executeTakeFirstOrThrow();
+    expect(row).toEqual({ owner_role: 'finance', status: 'open' });
+    const r = await stack.app.inject({ method: 'POST', url: `/v1/exceptions/${ex.id}/resolve`, payload: { action: 'cancel_order', resolvedBy: 'finance.qian', comment: 'balance never came' } });
+    expect(r.statusCode, r.body).toBe(200);
     const result = await stack.client.workflow.getHandle(id).result();
-    expect(result.status).toBe('closed');
-    expect((await state(id)).closedReason).toBe('unpaid: balance deadline passed');
-    expect(await dbStatus(id)).toBe('closed');
+    expect(result.status).toBe('cancelled');
+    expect(await dbStatus(id)).toBe('cancelled');
   });
 
   it('holds an incomplete order and releases it once an address change completes it', async () => {
@@ -64,7 +71,7 @@ describe('order workflow applies channel events', () => {
     expect(held.issues?.map((i) => i.code)).toEqual(['receiver_phone_missing', 'address_detail_missing']);
     expect(await dbStatus(id)).toBe('on_hold');
     const desc = await stack.client.workflow.getHandle(id).describe();
-    expect(desc.searchAttributes.ExceptionType).toEqual(['incomplete']);
+    expect(desc.searchAttributes.ExceptionType).toEqual(['INCOMPLETE_INFO']);
 
     await send(order, { type: 'address_changed', receiver: { ...base.receiver, phone: '139****0002', detail: '文一西路**号' } as CanonicalOrder['receiver'] });
     await eventually(() => dbStatus(id), (s) => s === 'released', 20_000, 'released after the fix');

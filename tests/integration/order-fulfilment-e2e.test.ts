@@ -94,7 +94,8 @@ describe('an order from the API to shipment', () => {
     const failed = await stack.app.inject({ method: 'POST', url: `/v1/packages/${encodeURIComponent(pkg.packageId)}/events`, payload: { type: 'failed', reason: 'carton damaged' } });
     expect(failed.statusCode).toBe(202);
     await eventually(async () => (await get(url)).body.status as string, (s) => s === 'on_hold', 20_000, 'on_hold');
-    expect((await handle.describe()).searchAttributes.ExceptionType).toEqual(['shipment_failed']);
+    // Visibility follows the workflow's upsert a moment later than the read model.
+    await eventually(async () => (await handle.describe()).searchAttributes.ExceptionType, (v) => JSON.stringify(v) === '["WAREHOUSE_REJECTED"]', 10_000, 'ExceptionType');
 
     const cancel = await stack.app.inject({ method: 'POST', url: `${url}/events`, payload: { type: 'cancelled', reason: 'refunded by the seller' } });
     expect(cancel.statusCode).toBe(202);

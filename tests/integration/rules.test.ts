@@ -189,7 +189,7 @@ describe('dry run', () => {
       discounts: [],
       ...over,
     });
-    expect(await insertReceivedOrder(stack.db, canonicalOrder.parse(order))).toBe(true);
+    expect(await insertReceivedOrder(stack.db, stack.cipher, canonicalOrder.parse(order))).toBe(true);
   }
 
   beforeAll(async () => {

@@ -26,6 +26,7 @@ const options = (over: Partial<DriveOptions>): DriveOptions => ({
   seed: 20261201,
   mode: undefined,
   api,
+  apiKey: stack.adminKey,
   waitS: 45,
   duplicateRate: 0,
   outOfOrderRate: 0,

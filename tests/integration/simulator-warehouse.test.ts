@@ -9,11 +9,14 @@ import { createTestStack, eventually, type TestStack } from '../helpers/stack.js
 // allocated and packed, their packages released, and the player finds them by the list and ships them.
 let stack: TestStack;
 let api: string;
+/** The player reports as a WMS does: with a key of role warehouse. */
+let apiKey: string;
 
 beforeAll(async () => {
   stack = await createTestStack({ PACKAGE_HOLD_WINDOW: '1s' }, { carriers: true });
   await stack.app.listen({ port: 0, host: '127.0.0.1' });
   api = `http://127.0.0.1:${(stack.app.server.address() as AddressInfo).port}`;
+  apiKey = (await stack.createKey('warehouse', { name: 'simulated WMS' })).key;
 });
 afterAll(async () => {
   await stack?.close();
@@ -39,7 +42,7 @@ const placeOrders = async (n: number, second: number): Promise<string[]> => {
 describe('the simulator playing the warehouse', () => {
   it('ships every released package, and every order ends shipped with its tracking number', async () => {
     const ids = await placeOrders(3, 10);
-    const player = startWarehouse({ api, seed: 42, delayMs: [20, 100], failRate: 0, defaultCarrier: 'YTO', pollMs: 200 }, { durationMs: 60_000 });
+    const player = startWarehouse({ api, apiKey, seed: 42, delayMs: [20, 100], failRate: 0, defaultCarrier: 'YTO', pollMs: 200 }, { durationMs: 60_000 });
     try {
       for (const id of ids) {
         await eventually(async () => (await get(`/v1/orders/${encodeURIComponent(id)}`)).body.status as string, (s) => s === 'shipped', 30_000, `${id} shipped`);
@@ -65,13 +68,13 @@ describe('the simulator playing the warehouse', () => {
     }
     // Nothing is left released, and a second player with the same seed finds nothing to ship again.
     expect((await get('/v1/packages?status=released')).body.items).toEqual([]);
-    const again = startWarehouse({ api, seed: 42, delayMs: [0, 0], failRate: 0, defaultCarrier: 'YTO', pollMs: 100 }, { durationMs: 500 });
+    const again = startWarehouse({ api, apiKey, seed: 42, delayMs: [0, 0], failRate: 0, defaultCarrier: 'YTO', pollMs: 100 }, { durationMs: 500 });
     expect((await again.done).seen).toBe(0);
   });
 
   it('reports the configured share as failed and those orders go on hold', async () => {
     const ids = await placeOrders(2, 20);
-    const player = startWarehouse({ api, seed: 7, delayMs: [0, 50], failRate: 1, defaultCarrier: 'YTO', pollMs: 200 });
+    const player = startWarehouse({ api, apiKey, seed: 7, delayMs: [0, 50], failRate: 1, defaultCarrier: 'YTO', pollMs: 200 });
     try {
       for (const id of ids) {
         await eventually(async () => (await get(`/v1/orders/${encodeURIComponent(id)}`)).body.status as string, (s) => s === 'on_hold', 30_000, `${id} on hold`);
@@ -100,7 +103,7 @@ describe('the simulator playing the warehouse when orders are cancelled after re
     }
 
     // Half of the interceptions fail (seeded per package): those parcels ship although their order was cancelled.
-    const player = startWarehouse({ api, seed: 11, delayMs: [20, 100], failRate: 0, interceptFailRate: 0.5, defaultCarrier: 'YTO', pollMs: 200 }, { durationMs: 60_000 });
+    const player = startWarehouse({ api, apiKey, seed: 11, delayMs: [20, 100], failRate: 0, interceptFailRate: 0.5, defaultCarrier: 'YTO', pollMs: 200 }, { durationMs: 60_000 });
     try {
       for (const id of ids) await eventually(() => statusOf(id), (s) => s === 'shipped' || s === 'cancelled', 30_000, `${id} finished`);
     } finally {

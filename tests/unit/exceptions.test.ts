@@ -4,6 +4,7 @@ import { parseAddress } from '../../domain/address/index.js';
 import { checkCompleteness } from '../../domain/completeness.js';
 import {
   ACTIONS_BY_TYPE,
+  autoResolution,
   DEFAULT_EXCEPTION_POLICY,
   EXCEPTION_TYPES,
   actionFits,
@@ -108,14 +109,14 @@ describe('suggestFor OUT_OF_STOCK', () => {
       lines: [
         { lineRef: 'L1', skuCode: 'TEA-LJ-250', quantity: 2 },
         { lineRef: 'L2', skuCode: 'CUP-GLASS', quantity: 1 },
-        { lineRef: 'L3', skuCode: 'TEA-TGY-100', quantity: 1 },
       ],
-      backorder: [{ lineRef: 'L3', skuCode: 'TEA-TGY-100', quantity: 2 }],
+      // Lines go whole: L3 waits as a whole (3), none of it in the first parcel.
+      backorder: [{ lineRef: 'L3', skuCode: 'TEA-TGY-100', quantity: 3 }],
       backorderWarehouseCode: 'BJ',
       backorderExpectedOn: '2026-11-14',
       backorderDelayDays: 3,
     });
-    expect(s[0]!.label).toBe('Ship what BJ has now (4 of 6 units) and back-order the rest (拆分发货): the rest ships from BJ in 3 days (expected 2026-11-14)');
+    expect(s[0]!.label).toBe('Ship the 2 lines BJ has now (3 of 6 units) and back-order the rest (拆分发货): the rest ships from BJ in 3 days (expected 2026-11-14)');
     expect(s[1]!.params).toEqual({ lineRef: 'L3', skuCode: 'TEA-TGY-100B' });
     expect(s[2]!.params).toEqual({ lineRef: 'L3', skuCode: 'TEA-TGY-100-GIFT' });
     expect(s[3]!.params).toEqual({ warehouseCode: 'BJ', transfers: [{ fromWarehouseCode: 'GZ', skuCode: 'TEA-TGY-100', quantity: 2 }] });
@@ -184,7 +185,10 @@ describe('suggestFor OUT_OF_STOCK', () => {
   it('waits for the earliest day one warehouse has it all, adding up arrivals; the back-order likewise', () => {
     const s = suggestFor(
       oos({
-        lines: [{ lineRef: '1', skuCode: 'TEA-LJ-250', quantity: 5, unitValueFen: 12800 }],
+        lines: [
+          { lineRef: '1', skuCode: 'TEA-LJ-250', quantity: 1, unitValueFen: 12800 },
+          { lineRef: '2', skuCode: 'TEA-LJ-250', quantity: 4, unitValueFen: 12800 },
+        ],
         warehouses: [{ code: 'BJ', distanceKm: 12 }, { code: 'TJ', distanceKm: 115 }],
         stock: [st('BJ', 'TEA-LJ-250', 1)],
         incoming: [
@@ -199,10 +203,11 @@ describe('suggestFor OUT_OF_STOCK', () => {
     expect(brief(s)).toEqual([
       [1, 'ship_available', 1000, 0],
       [2, 'wait_for_stock', 0, 3],
-      [3, 'cancel_order', 64000, undefined],
+      [3, 'cancel_lines', 51200, 0],
+      [4, 'cancel_order', 64000, undefined],
     ]);
-    // The 4 back-ordered units: BJ has 0 left + 2 + 3 by the 15th; TJ has 5 on the 14th.
-    expect(s[0]!.params).toMatchObject({ backorder: [{ lineRef: '1', quantity: 4 }], backorderWarehouseCode: 'TJ', backorderDelayDays: 3 });
+    // Line 2's 4 back-ordered units: BJ has 0 left + 2 + 3 by the 15th; TJ has 5 on the 14th.
+    expect(s[0]!.params).toMatchObject({ lines: [{ lineRef: '1', quantity: 1 }], backorder: [{ lineRef: '2', quantity: 4 }], backorderWarehouseCode: 'TJ', backorderDelayDays: 3 });
     expect(s[1]!.params).toEqual({ warehouseCode: 'TJ', expectedOn: '2026-11-14' });
   });
 
@@ -535,6 +540,26 @@ describe('exception policy schema', () => {
     expect(issues({ types: { PAYMENT_FAILED: { ...outOfStock, finalAction: 'close_unpaid' } } })).toEqual([]);
     expect(issues({ types: { SYNC_FAILING: { ...outOfStock, finalAction: 'cancel_order' } } })).toEqual(['types.SYNC_FAILING.finalAction: invalid_value']);
     expect(issues({ types: { OUT_OF_STOCK: { ...outOfStock, finalAction: 'none', finalActionAfterMinutes: 10 } } })).toEqual(['types.OUT_OF_STOCK.finalActionAfterMinutes: custom']);
+  });
+
+  it('takes an automatic resolution that fits the type, for some shops or all, and applies it to the best suggestion of its action', () => {
+    expect(issues({ types: { OUT_OF_STOCK: { ...outOfStock, autoResolve: { action: 'ship_available', shops: ['tb-1'] } } } })).toEqual([]);
+    expect(issues({ types: { OUT_OF_STOCK: { ...outOfStock, autoResolve: { action: 'reship' } } } })).toEqual(['types.OUT_OF_STOCK.autoResolve.action: invalid_value']);
+    expect(issues({ types: { OUT_OF_STOCK: { ...outOfStock, autoResolve: { action: 'ship_available', extra: 1 } } } })).toEqual(['types.OUT_OF_STOCK.autoResolve: unrecognized_keys']);
+    // A type none of whose resolutions may be automatic takes none.
+    expect(issues({ types: { SYNC_FAILING: { ...outOfStock, finalAction: 'none', autoResolve: { action: 'acknowledge' } } } })).toEqual(['types.SYNC_FAILING.autoResolve: invalid_type']);
+    const policy = exceptionPolicyFrom({ value: { types: { OUT_OF_STOCK: { ...outOfStock, autoResolve: { action: 'ship_available', shops: ['tb-1'] } } } }, version: 4 });
+    const auto = policy.types.OUT_OF_STOCK.autoResolve;
+    expect(auto).toEqual({ action: 'ship_available', shops: ['tb-1'] });
+    const suggestions = [
+      { action: 'ship_available' as const, rank: 2, label: 'from BJ', costFen: 1000, params: { warehouseCode: 'BJ' } },
+      { action: 'ship_available' as const, rank: 1, label: 'from HZ', costFen: 800, params: { warehouseCode: 'HZ' } },
+      { action: 'cancel_order' as const, rank: 3, label: 'cancel', costFen: 9900, params: {} },
+    ];
+    expect(autoResolution(auto, 'tb-1', suggestions)?.params).toEqual({ warehouseCode: 'HZ' });
+    expect(autoResolution(auto, 'jd-7', suggestions)).toBeUndefined();
+    expect(autoResolution(auto, 'tb-1', suggestions.slice(2))).toBeUndefined();
+    expect(autoResolution(undefined, 'tb-1', suggestions)).toBeUndefined();
   });
 
   it('falls back to the default as a whole when the stored value no longer parses, or nothing is stored', () => {

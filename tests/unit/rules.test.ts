@@ -405,9 +405,9 @@ describe('evaluator semantics', () => {
     expect(e.ruleSetVersion).toBe(1);
     expect(e.fired.every((h) => h.ruleSetVersion === 1)).toBe(true);
     expect(e.fired.map((h) => [h.ruleId, h.stage, h.why, h.actions])).toEqual([
-      ['review.address', 'review', 'addressStatus "ambiguous" ne "resolved"', ['manual_review(address incomplete, ambiguous or not recognised)']],
+      ['review.address', 'review', 'addressStatus "ambiguous" ne "resolved"', ['manual_review(address incomplete, ambiguous or not recognised, ADDRESS_AMBIGUOUS)']],
       ['review.stock', 'review', 'stockSufficient false eq false', ['tag(stock_short)']],
-      ['review.blacklist', 'review', 'blacklisted true eq true', ['hold(blacklisted buyer)']],
+      ['review.blacklist', 'review', 'blacklisted true eq true', ['hold(blacklisted buyer, BLACKLISTED)']],
       ['review.big-order', 'review', 'amountFen 650000 gte 500000', ['manual_review(order of 5,000 yuan or more)']],
       ['review.buyer-remark', 'review', 'hasBuyerRemark true eq true and remarkRoutine false eq false', ['manual_review(the buyer left a remark)']],
       ['priority.vip', 'priority', 'vipLevel 2 gte 1', ['add_priority(10)']],

@@ -39,6 +39,16 @@ describe('npm run simulate arguments', () => {
     expect(run(['--platform', 'jd', '--mode', 'pull']).mode).toBe('pull');
   });
 
+  it('takes the API key from --api-key, else from the caller (ORDERLY_KEY), and sends none without either', () => {
+    expect(run(['--api-key', 'ork_cli'])).toMatchObject({ apiKey: 'ork_cli' });
+    const fromEnv = parseSimulateArgs([], 1, 'ork_env');
+    expect(fromEnv.kind === 'run' && fromEnv.options.apiKey).toBe('ork_env');
+    const both = parseSimulateArgs(['--api-key', 'ork_cli'], 1, 'ork_env');
+    expect(both.kind === 'run' && both.options.apiKey).toBe('ork_cli');
+    expect(run([])).not.toHaveProperty('apiKey');
+    expect(USAGE).toContain('--api-key');
+  });
+
   it('says what is wrong with a bad value', () => {
     expect(error(['--platform', 'tmall'])).toMatch(/--platform must be one of taobao, jd, douyin, pdd, all; got "tmall"/);
     expect(error(['--rate', 'fast'])).toMatch(/--rate must be a number/);

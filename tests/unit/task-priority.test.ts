@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { FAIRNESS_KEY_MAX_BYTES, taskPriorityOf } from '../../domain/fulfilment/task-priority.js';
+import { controlTaskPriority, FAIRNESS_KEY_MAX_BYTES, taskPriorityOf } from '../../domain/fulfilment/task-priority.js';
 
 const utf8Bytes = (s: string) => new TextEncoder().encode(s).length;
 
@@ -59,5 +59,15 @@ describe('taskPriorityOf: fairness key', () => {
         return utf8Bytes(key + next) > FAIRNESS_KEY_MAX_BYTES;
       }),
     );
+  });
+});
+
+describe('controlTaskPriority', () => {
+  it('puts exception watches at the most urgent key, under a fairness key no shop id takes', () => {
+    const p = controlTaskPriority();
+    expect(p.priorityKey).toBe(1);
+    expect(p.priorityKey).toBeLessThanOrEqual(Math.min(...[100, 20, 10, 0, -5].map((x) => taskPriorityOf(x, 'shop').priorityKey)));
+    expect(p.fairnessKey).toBe('orderly-control');
+    expect(utf8Bytes(p.fairnessKey)).toBeLessThanOrEqual(FAIRNESS_KEY_MAX_BYTES);
   });
 });

@@ -79,6 +79,50 @@ export function quietExceptionMocks() {
     })),
     escalateOrderException: vi.fn(async (_i: ActivityInput<'escalateOrderException'>): Promise<ActivityOutput<'escalateOrderException'>> => ({ escalated: true })),
     recordExceptionResolution: vi.fn(async (_i: ActivityInput<'recordExceptionResolution'>): Promise<ActivityOutput<'recordExceptionResolution'>> => ({ recorded: true })),
+    ...exceptionActionMocks(),
+  };
+}
+
+/**
+ * Exceptions opened as the database would, on the test server's clock: due at the first level, escalating at
+ * `levelHours` (ops_lead, then admin at the third), with the policy's final action and automatic resolution
+ * (for OUT_OF_STOCK) when given.
+ */
+export function timedExceptionMocks(
+  env: TestWorkflowEnvironment,
+  opts: {
+    levelHours?: readonly number[];
+    finalAction?: { action: 'cancel_order' | 'close_unpaid' | 'ship_available'; afterHours: number };
+    autoResolve?: ActivityOutput<'openOrderException'>['autoResolve'];
+  } = {},
+) {
+  let n = 0;
+  const hours = opts.levelHours ?? [2, 4, 8];
+  return {
+    openOrderException: vi.fn(async (input: ActivityInput<'openOrderException'>): Promise<ActivityOutput<'openOrderException'>> => {
+      const now = await env.currentTimeMs();
+      const at = (h: number) => new Date(now + h * 3_600_000).toISOString();
+      return {
+        created: true,
+        id: `ex-${++n}`,
+        type: exceptionTypeOf(input.kind),
+        dueAt: at(hours[0]!),
+        levels: hours.map((h, i) => ({ level: (i + 1) as 1 | 2 | 3, at: at(h), ownerRole: i === 2 ? ('admin' as const) : ('ops_lead' as const) })),
+        ...(opts.finalAction ? { finalAction: { action: opts.finalAction.action, at: at(opts.finalAction.afterHours) } } : {}),
+        ...(opts.autoResolve && input.kind === 'out_of_stock' ? { autoResolve: opts.autoResolve } : {}),
+      };
+    }),
+    escalateOrderException: vi.fn(async (_i: ActivityInput<'escalateOrderException'>): Promise<ActivityOutput<'escalateOrderException'>> => ({ escalated: true })),
+    recordExceptionResolution: vi.fn(async (_i: ActivityInput<'recordExceptionResolution'>): Promise<ActivityOutput<'recordExceptionResolution'>> => ({ recorded: true })),
+    ...exceptionActionMocks(),
+  };
+}
+
+/** The seller's systems asked to act (always answered), and exceptions brought up to date with no suggestion. */
+export function exceptionActionMocks() {
+  return {
+    announceException: vi.fn(async (_i: ActivityInput<'announceException'>): Promise<ActivityOutput<'announceException'>> => ({ notified: 200 })),
+    refreshOrderException: vi.fn(async (_i: ActivityInput<'refreshOrderException'>): Promise<ActivityOutput<'refreshOrderException'>> => ({ refreshed: true, suggestions: [] })),
   };
 }
 

@@ -3,10 +3,9 @@
 // (validated: it must fit the exception and the order now) is carried out by the order.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { exceptionTypeOf } from '../../domain/exceptions/model.js';
 import { packageUpdateSignal, resolveExceptionUpdate, type ExceptionResolution } from '../../workflows/order.messages.js';
 import { HOUR, MINUTE, startTimeSkipping, waitFor, withWorker } from '../helpers/time-skipping.js';
-import { dispatcher, joinedAlone, orderHandle, orderState, paidNow, readModelMocks, shortThenPlannedMocks, statusesOn, type ActivityInput, type ActivityOutput, refused, startPaidOrder } from './mocks.js';
+import { dispatcher, joinedAlone, orderHandle, timedExceptionMocks, orderState, paidNow, readModelMocks, shortThenPlannedMocks, statusesOn, type ActivityInput, type ActivityOutput, refused, startPaidOrder } from './mocks.js';
 
 let env: TestWorkflowEnvironment;
 beforeEach(async () => {
@@ -17,29 +16,7 @@ afterEach(async () => {
 });
 
 /** Exceptions as the database would open them: ids in order, due after 2 h, levels at 2, 4 and 8 hours. */
-function exceptionMocks(finalAction?: { action: 'cancel_order' | 'close_unpaid'; afterHours: number }) {
-  let n = 0;
-  return {
-    openOrderException: vi.fn(async (input: ActivityInput<'openOrderException'>): Promise<ActivityOutput<'openOrderException'>> => {
-      const now = await env.currentTimeMs();
-      const at = (h: number) => new Date(now + h * HOUR).toISOString();
-      return {
-        created: true,
-        id: `ex-${++n}`,
-        type: exceptionTypeOf(input.kind),
-        dueAt: at(2),
-        levels: [
-          { level: 1, at: at(2), ownerRole: 'ops_lead' },
-          { level: 2, at: at(4), ownerRole: 'ops_lead' },
-          { level: 3, at: at(8), ownerRole: 'admin' },
-        ],
-        ...(finalAction ? { finalAction: { action: finalAction.action, at: at(finalAction.afterHours) } } : {}),
-      };
-    }),
-    escalateOrderException: vi.fn(async (_i: ActivityInput<'escalateOrderException'>): Promise<ActivityOutput<'escalateOrderException'>> => ({ escalated: true })),
-    recordExceptionResolution: vi.fn(async (_i: ActivityInput<'recordExceptionResolution'>): Promise<ActivityOutput<'recordExceptionResolution'>> => ({ recorded: true })),
-  };
-}
+const exceptionMocks = (finalAction?: { action: 'cancel_order' | 'close_unpaid'; afterHours: number }) => timedExceptionMocks(env, finalAction ? { finalAction } : {});
 
 const incomplete = [{ code: 'address_detail_missing' as const, field: 'receiver.detail', message: 'street missing', severity: 'blocking' as const }];
 
@@ -197,7 +174,7 @@ describe('order exceptions', () => {
     });
   });
 
-  it('opens WAREHOUSE_REJECTED when the warehouse cannot ship a parcel, and refuses an action the order does not carry out yet', async () => {
+  it('opens WAREHOUSE_REJECTED when the warehouse cannot ship a parcel, refuses an action that does not fit, and refunds instead of shipping', async () => {
     const rm = readModelMocks();
     const ex = exceptionMocks();
     const f = {
@@ -215,9 +192,15 @@ describe('order exceptions', () => {
       await handle.signal(packageUpdateSignal, { packageId, type: 'failed', reason: 'parcel damaged in the warehouse', at: new Date(await env.currentTimeMs()).toISOString() });
       const held = await waitFor(() => orderState(env, orderId), (s) => s.exceptions?.some((e) => e.type === 'WAREHOUSE_REJECTED') === true, 'warehouse rejected');
       expect(held.status).toBe('on_hold');
-      expect(await refused(handle.executeUpdate(resolveExceptionUpdate, { args: [{ exceptionId: 'ex-1', action: 'refund', resolvedBy: 'li' }] }))).toMatch(/not carried out by the order workflow yet/);
-      await handle.executeUpdate(resolveExceptionUpdate, { args: [{ exceptionId: 'ex-1', action: 'cancel_order', resolvedBy: 'li', comment: 'refunded on the platform' }] });
+      expect(await refused(handle.executeUpdate(resolveExceptionUpdate, { args: [{ exceptionId: 'ex-1', action: 'ship_available', resolvedBy: 'li' }] }))).toMatch(/does not resolve an exception of type WAREHOUSE_REJECTED/);
+      await handle.executeUpdate(resolveExceptionUpdate, { args: [{ exceptionId: 'ex-1', action: 'refund', resolvedBy: 'li', comment: 'buyer agreed to a refund' }] });
       expect((await handle.result()).status).toBe('cancelled');
+      // The seller's systems were asked to refund on the platform; the failed parcel's stock was given back.
+      expect(ex.announceException).toHaveBeenCalledWith(expect.objectContaining({ exceptionId: 'ex-1', event: 'exception.refund_requested', by: 'li' }));
+      expect(f.releaseStock).toHaveBeenCalledWith(expect.objectContaining({ orderId, only: [{ warehouseCode: 'WH-HZ', lineRefs: expect.any(Array) }] }));
+      const done = await orderState(env, orderId);
+      expect(done.exceptions?.[0]?.resolved).toMatchObject({ action: 'refund', by: 'li' });
+      expect(done.timeline.map((t) => t.type)).toContain('refunded_instead_of_shipping');
     });
   });
 

@@ -2,6 +2,7 @@
 // ordinary order, and a presale order's balance deadline (missed, and met).
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { exceptionTypeOf } from '../../domain/exceptions/model.js';
 import { packageUpdateSignal } from '../../workflows/order.messages.js';
 import { OrderStatusKey } from '../../workflows/search-attributes.js';
 import { DAY, MINUTE, startTimeSkipping, waitFor, withWorker } from '../helpers/time-skipping.js';
@@ -57,9 +58,15 @@ describe('payment timeout', () => {
 });
 
 describe('presale balance deadline', () => {
-  it('closes a presale order whose balance is not paid by its deadline', async () => {
+  it('opens PAYMENT_FAILED when a presale balance is not paid by its deadline, and closes the order by the policy', async () => {
     const rm = readModelMocks();
-    await withWorker(env, rm.activities, async (taskQueue) => {
+    // PAYMENT_FAILED escalates once after an hour and is closed unpaid two hours after its deadline.
+    const openOrderException = vi.fn(async (input: ActivityInput<'openOrderException'>) => {
+      const now = await env.currentTimeMs();
+      const at = (m: number) => new Date(now + m * MINUTE).toISOString();
+      return { created: true, id: 'ex-1', type: exceptionTypeOf(input.kind), dueAt: at(60), levels: [{ level: 1 as const, at: at(60), ownerRole: 'ops_lead' as const }], finalAction: { action: 'close_unpaid' as const, at: at(120) } };
+    });
+    await withWorker(env, { ...rm.activities, openOrderException }, async (taskQueue) => {
       const balanceDueAt = new Date((await env.currentTimeMs()) + 3 * DAY).toISOString();
       const { order, orderId } = canonical({ presale: { depositFen: 5000, balanceFen: 23500, balanceDueAt } });
       const deliver = dispatcher(env, taskQueue, PAYMENT_TIMEOUT);
@@ -78,9 +85,12 @@ describe('presale balance deadline', () => {
       const handle = orderHandle(env, orderId);
       await expect(handle.result()).resolves.toEqual({ orderId, status: 'closed' });
       const closed = await orderState(env, orderId);
-      expect(closed.closedReason).toBe('unpaid: balance deadline passed');
-      expect(timeOf(closed, 'status:closed')).toBeGreaterThanOrEqual(Date.parse(balanceDueAt));
-      expect(timeOf(closed, 'status:closed')).toBeLessThan(Date.parse(balanceDueAt) + MINUTE);
+      expect(openOrderException).toHaveBeenCalledWith(expect.objectContaining({ kind: 'balance_overdue', detail: expect.objectContaining({ balanceDueAt, balanceFen: 23500 }) }));
+      expect(closed.exceptions?.[0]).toMatchObject({ type: 'PAYMENT_FAILED', level: 1, resolved: { action: 'cancel_order', by: 'policy' } });
+      expect(closed.closedReason).toMatch(/^unpaid: balance not paid/);
+      // Closed by the policy's final action, two hours after the deadline.
+      expect(timeOf(closed, 'status:closed')).toBeGreaterThanOrEqual(Date.parse(balanceDueAt) + 120 * MINUTE);
+      expect(timeOf(closed, 'status:closed')).toBeLessThan(Date.parse(balanceDueAt) + 121 * MINUTE);
       expect(statusesOn(closed)).toEqual(['awaiting_payment', 'deposit_paid', 'closed']);
       expect(closed.timeline.map((e) => e.type)).toContain('deposit_received');
       expect(rm.statuses).toEqual(['awaiting_payment', 'deposit_paid', 'closed']);

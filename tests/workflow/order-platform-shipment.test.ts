@@ -193,6 +193,11 @@ describe('a change on the platform while the warehouse has the parcel', () => {
       await handle.signal(packageUpdateSignal, { packageId, type: 'shipped', carrierCode: CARRIER, trackingNo: 'YT7000000000009', at: '2026-11-11T08:00:00Z' });
       await expect(handle.result()).resolves.toEqual({ orderId, status: 'shipped' });
       expect(statusesOn(await orderState(env, orderId))).toEqual(['paid', 'allocated', 'released', 'shipped']);
+      // The parcel asked back went all the same: INTERCEPT_FAILED, for a person to settle with the buyer.
+      const missed = openOrderException.mock.calls.map((c) => c[0]).filter((c) => c.kind === 'intercept_failed');
+      expect(missed).toHaveLength(1);
+      // (the latest change the parcel was asked back for: the refund)
+      expect(missed[0]).toMatchObject({ detail: { reason: 'order changed after release: refunded', packages: [{ packageId, trackingNo: 'YT7000000000009' }] } });
     });
   });
 

@@ -43,7 +43,7 @@ describe('re-planning a short order', () => {
       expect(shortState.fulfilment?.attempts).toBe(1);
       expect(shortState.fulfilment?.shortages).toEqual(short(order, REPLAN_AFTER).shortages);
       const handle = orderHandle(env, orderId);
-      expect((await handle.describe()).typedSearchAttributes.get(ExceptionTypeKey)).toBe('out_of_stock');
+      expect((await handle.describe()).typedSearchAttributes.get(ExceptionTypeKey)).toBe('OUT_OF_STOCK');
       expect(f.reserveStock).not.toHaveBeenCalled();
 
       // Two thirds of the interval: not planned again yet.

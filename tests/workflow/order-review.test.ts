@@ -65,7 +65,7 @@ describe('the review stage', () => {
       const pending = await waitFor(() => orderState(env, orderId), (x) => x.status === 'pending_review', 'pending review');
       expect(pending.review?.pending).toMatchObject({ reasons: ['order of 5,000 yuan or more'], escalated: false });
       expect(pending.holdReason).toBe('order of 5,000 yuan or more');
-      expect((await handle.describe()).typedSearchAttributes.get(ExceptionTypeKey)).toBe('manual_review');
+      expect((await handle.describe()).typedSearchAttributes.get(ExceptionTypeKey)).toBe('MANUAL_REVIEW');
       expect(f.planFulfilment).not.toHaveBeenCalled();
 
       // Not overdue before 30 minutes; escalated once after.

@@ -114,7 +114,7 @@ describe('a short order waiting long', () => {
       const firstRun = await env.client.workflow.getHandle(orderId, first.signaledRunId).describe();
       expect(firstRun.status.name).toBe('CONTINUED_AS_NEW');
       expect(current.status.name).toBe('RUNNING');
-      expect(current.typedSearchAttributes.get(ExceptionTypeKey)).toBe('out_of_stock');
+      expect(current.typedSearchAttributes.get(ExceptionTypeKey)).toBe('OUT_OF_STOCK');
       expect(resumed.status).toBe('short');
       expect(resumed.fulfilment).toMatchObject({ outcome: 'short', attempts: 3, stockWakeups: 1, shortages: short(order, REPLAN_AFTER).shortages });
       expect(resumed.fulfilment?.decisions.map((d) => d.step)).toEqual(['plan:1:allocation', 'plan:2:allocation', 'plan:3:allocation']);

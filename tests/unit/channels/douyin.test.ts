@@ -83,7 +83,7 @@ describe('Douyin push', () => {
     expect(ignored).toEqual([{ messageId: '7310000000000000003', topic: '103', platformOrderId: '4987654321000000001', reason: 'trade success (buyer confirmed receipt)' }]);
   });
 
-  it('rejects malformed bodies with typed errors the webhook maps to 400', () => {
+  it('rejects malformed bodies with typed errors the webhook parks them by', () => {
     expect(() => douyinConnector.parsePush!('[{"tag":"101",')).toThrow(JsonParseError);
     expect(() => douyinConnector.parsePush!('{"tag":"101"}')).toThrow(ChannelPayloadError);
     expect(() => douyinConnector.parsePush!('[{"tag":"101","msg_id":"1","data":"{}"}]')).toThrow(ChannelPayloadError);
