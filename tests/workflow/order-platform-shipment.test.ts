@@ -189,6 +189,8 @@ describe('a change on the platform while the warehouse has the parcel', () => {
       await deliver.dispatch(orderId, { eventId: `${orderId}#refund`, type: 'refunded', lineIds: [lineId] });
       await waitFor(() => Promise.resolve(openOrderException.mock.calls.length), (n) => n === 2, 'the refund reported');
       expect(openOrderException.mock.calls[1]![0].detail).toEqual({ changes: [{ eventId: `${orderId}#refund`, kind: 'refunded', lineIds: [lineId] }], packages: [packageId] });
+      // The parcel is asked back for the refund too before the warehouse answers.
+      await waitFor(() => orderState(env, orderId), (s) => s.timeline.filter((e) => e.type === 'interception_requested').length === 2, 'asked back for the refund');
 
       await handle.signal(packageUpdateSignal, { packageId, type: 'shipped', carrierCode: CARRIER, trackingNo: 'YT7000000000009', at: '2026-11-11T08:00:00Z' });
       await expect(handle.result()).resolves.toEqual({ orderId, status: 'shipped' });
