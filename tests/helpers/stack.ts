@@ -1,3 +1,5 @@
+import { randomInt } from 'node:crypto';
+import { sql } from 'kysely';
 import fs from 'node:fs';
 import path from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
@@ -104,6 +106,9 @@ export async function createTestStack(
   installTemporalRuntime(logger);
   const db = createDb(databaseUrl, 20);
   await migrateToLatest(db);
+  // Test files share one Temporal namespace but not a database: exception ids (which name the watch workflows,
+  // `exception:<id>`) start at a random point per file so that two files never meet on one workflow id.
+  await sql`select setval('exceptions_id_seq', ${randomInt(1, 2 ** 40)})`.execute(db);
   // The demo master data (shops, warehouses, SKUs, stock): test orders use its SKU codes. Without carriers
   // (the default here) orders are released without allocation; fulfilment tests ask for them.
   await seedDemoData(db, { carriers: opts.carriers ?? false });
