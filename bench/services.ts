@@ -136,6 +136,26 @@ export async function answers200(url: string): Promise<boolean> {
 export type StopList = Array<{ what: string; stop: () => Promise<unknown> }>;
 
 /**
+ * A bench's shutdown: what it started (`stops`, stopped last first), stopped on Ctrl-C or SIGTERM too. The
+ * embedded PostgreSQL package installs signal hooks that would exit before the children are stopped: call
+ * `keepOnlyOwnSignalHandlers` once PostgreSQL is up (startOrderly's `afterPostgres`).
+ */
+export function benchShutdown(say: (s: string) => void): { stops: StopList; stopAll: () => Promise<void>; keepOnlyOwnSignalHandlers: () => void } {
+  const stops: StopList = [];
+  const stopAll = async () => {
+    for (const s of stops.reverse()) await s.stop().catch((e: unknown) => say(`stopping ${s.what}: ${String(e)}`));
+    stops.length = 0;
+  };
+  const onSignal = () => void stopAll().finally(() => process.exit(130));
+  const keepOnlyOwnSignalHandlers = () => {
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) for (const l of process.listeners(signal)) if (l !== onSignal) process.removeListener(signal, l);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  return { stops, stopAll, keepOnlyOwnSignalHandlers };
+}
+
+/**
  * Starts the whole system the way the end-to-end benches run it: embedded PostgreSQL and an in-memory Temporal
  * dev server in this process, a migrated database `database` with the demo master data (carriers included), and
  * the API (`api/server.ts`) and one worker (`workers/main.ts`) each in its own process, configured by

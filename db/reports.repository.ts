@@ -1,7 +1,7 @@
 import { sql, type RawBuilder, type Transaction } from 'kysely';
 import type { ExceptionType } from '../domain/exceptions/model.js';
 import type { Platform } from '../domain/order.js';
-import type { OrderStatus } from '../domain/order-status.js';
+import { ORDER_STATUSES, type OrderStatus } from '../domain/order-status.js';
 import type { ReportDay } from '../domain/report-period.js';
 import type { Db } from './database.js';
 import type { Database } from './schema.js';
@@ -69,21 +69,9 @@ async function readOnly<T>(db: Db, run: (tx: Transaction<Database>) => Promise<T
 // Orders and stage durations -----------------------------------------------------------------------------------
 
 /** Statuses a report counts as reached (an entry `status:<s>` on the order's timeline). */
-export const REACHED_STATUSES = [
-  'awaiting_payment',
-  'deposit_paid',
-  'paid',
-  'pending_review',
-  'on_hold',
-  'short',
-  'allocated',
-  'released',
-  'shipped',
-  'shipped_elsewhere',
-  'closed',
-  'cancelled',
-] as const satisfies readonly OrderStatus[];
-export type ReachedStatus = (typeof REACHED_STATUSES)[number];
+export type ReachedStatus = Exclude<OrderStatus, 'received'>;
+/** Every status but `received`, which exists only in the read model, never on a timeline. */
+export const REACHED_STATUSES = ORDER_STATUSES.filter((st): st is ReachedStatus => st !== 'received');
 
 const camel = (s: string) => s.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 export type Camel<S extends string> = S extends `${infer A}_${infer B}` ? `${A}${Capitalize<Camel<B>>}` : S;

@@ -472,7 +472,13 @@ function resolvedWhileShort(run: OrderRun, parts: Parts): Pick<OrderChangeHook, 
       return run.isStopping() ? 'stopping' : undefined;
     },
     // The exception shows the order's shortages as they are now, and its suggestions follow the stock.
-    ...(run.exceptionActions() ? { replanned: async (shortages) => void (await parts.exceptions.refresh('out_of_stock', { shortages })) } : {}),
+    ...(run.exceptionActions()
+      ? {
+          replanned: async (shortages) => {
+            await parts.exceptions.refresh('out_of_stock', { shortages });
+          },
+        }
+      : {}),
   };
 }
 
