@@ -3,7 +3,7 @@ import { ApplicationFailure, WorkflowIdReusePolicy } from '@temporalio/common';
 import { fieldCipherFor } from '../config/field-cipher.js';
 import { latestPlanAttempt, recordDecisions, type DecisionEntry } from '../db/decisions.repository.js';
 import { advancePackage, findPackage, joinPackage, leavePackages, markInterceptionRequested, sealPackage, type LeaveOutcome } from '../db/packages.repository.js';
-import { cancelTransfers, consumeReservations, recordTransfers, releaseReservationRows, reserveStock, type ReservationRequest, type ReserveResult } from '../db/reservations.repository.js';
+import { cancelTransfers, consumeReservations, heldByOrder, recordTransfers, releaseReservationRows, reserveStock, type ReservationRequest, type ReserveResult } from '../db/reservations.repository.js';
 import { clearStockWaits, recordStockWaits } from '../db/stock-waits.repository.js';
 import { wakeStockWaiters } from '../ingest/stock-wake.js';
 import {
@@ -158,7 +158,7 @@ export function createFulfilmentActivities({ db, temporal, config, logger }: Act
 
       const now = new Date();
       const skuCodes = [...new Set(order.lines.map((l) => l.skuCode))];
-      const [stock, skuRows, storedStrategy] = await Promise.all([
+      const [levels, skuRows, storedStrategy] = await Promise.all([
         stockLevels(db, skuCodes),
         listSkus(db, skuCodes),
         getSetting<AllocationStrategyInput>(db, ALLOCATION_STRATEGY_KEY),
@@ -166,6 +166,13 @@ export function createFulfilmentActivities({ db, temporal, config, logger }: Act
       const all = order.lines.map((l, i) => ({ lineRef: l.lineId ?? String(i + 1), skuCode: l.skuCode, quantity: l.quantity }));
       // A directed plan takes the lines it names (those the order still has) and the warehouse a person chose.
       const lines = directed?.lines ? all.filter((l) => directed.lines!.some((d) => d.lineRef === l.lineRef)) : all;
+      // What the order itself still holds of these lines is available to it: a plan made again after its
+      // reservation committed but before the workflow recorded it (a local activity re-run after the worker
+      // died or Temporal restarted) must find that stock, not count it as another order's and call the order short.
+      const own = await heldByOrder(db, orderId, lines.map((l) => l.lineRef));
+      const stock = own.length
+        ? levels.map((s) => ({ ...s, available: s.available + own.filter((h) => h.warehouseCode === s.warehouseCode && h.skuCode === s.skuCode).reduce((n, h) => n + h.quantity, 0) }))
+        : levels;
       // Warehouses the order's allocation rules exclude are not candidates; the record says which rule set.
       const excludedByRule = new Set(directed?.warehouseCode ? [] : (rules?.allocation.excludeWarehouses ?? []));
       const strategy = strategyFrom(storedStrategy);

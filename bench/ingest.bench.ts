@@ -36,7 +36,7 @@ import { startEmbeddedPostgres, type RunningPg } from '../scripts/stack/postgres
 import { startTemporalDevServer, type RunningTemporal } from '../scripts/stack/temporal-server.js';
 import { freePort } from '../tests/helpers/ports.js';
 import type { LoadResult, LoadSpec } from './load-client.js';
-import { answers200, ROOT, startService, TSX, waitUntil, type Service } from './services.js';
+import { answers200, orderlyProcessEnv, reniceWorkerSessions, ROOT, runLoad as runLoadIn, startService, TSX, waitUntil, type Service } from './services.js';
 import { pct } from './stats.js';
 
 const int = (name: string, def: number, min: number): number => {
@@ -93,18 +93,7 @@ async function post(url: string, body: string, headers: Record<string, string>):
   return { status: res.status, text: await res.text() };
 }
 
-/** Runs bench/load-client.ts in its own process on `spec`, echoing its progress; returns what it measured. */
-async function runLoad(spec: LoadSpec, dir: string): Promise<LoadResult> {
-  const specPath = path.join(dir, `${spec.label}-spec.json`);
-  const resultPath = path.join(dir, `${spec.label}-result.json`);
-  fs.writeFileSync(specPath, JSON.stringify(spec));
-  const child = spawn(TSX, [path.join(ROOT, 'bench', 'load-client.ts'), specPath, resultPath], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
-  loadClients.add(child);
-  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-  loadClients.delete(child);
-  if (code !== 0) throw new Error(`the load client for ${spec.label} exited with ${code}`);
-  return JSON.parse(fs.readFileSync(resultPath, 'utf8')) as LoadResult;
-}
+const runLoad = (spec: LoadSpec, dir: string) => runLoadIn(spec, dir, loadClients);
 const loadClients = new Set<ChildProcess>();
 
 /** bench/stall-probe.ts for `seconds`, at the ingest path's priority: how late a 1 ms sleep wakes up. */
@@ -218,25 +207,9 @@ try {
   // with a fresh master key, so the production code paths (and no development warnings) are measured.
   const taskQueue = 'orderly-orders';
   const adminKey = generateApiKey();
-  const orderlyEnv: NodeJS.ProcessEnv = {
-    ...process.env,
-    NODE_ENV: 'production',
-    LOG_LEVEL: 'warn',
-    LOG_FORMAT: 'json',
-    DATABASE_URL: databaseUrl,
-    TEMPORAL_ADDRESS: temporal.address,
-    TEMPORAL_NAMESPACE: 'default',
-    TEMPORAL_TASK_QUEUE: taskQueue,
-    ORDERLY_MASTER_KEY: randomBytes(32).toString('base64'),
-    // The first admin key of the fresh database, for the shop set-up calls; pushes need none.
-    ORDERLY_ADMIN_KEY: adminKey,
-    // Shops point at the platform simulator on this host, over http.
-    ALLOW_HTTP_SHOP_API: 'true',
-    PAYLOAD_KEYS: payloadKeys,
-    // Unpaid bench orders must stay open for the whole run.
-    ORDER_PAYMENT_TIMEOUT: '1h',
-    PULL_OVERLAP: '30s',
-  };
+  // Configuration of Orderly's processes: environment variables only, as in production (bench/services.ts).
+  const orderlyEnv = orderlyProcessEnv({ databaseUrl, temporalAddress: temporal.address, taskQueue, adminKey, payloadKeys, extra: { PULL_OVERLAP: '30s' } });
+
   const api = startService('API', 'api/server.ts', { ...orderlyEnv, PORT: String(apiPort) });
   services.push(api);
   stops.push({ what: 'API', ms: 20_000, stop: () => api.stop(15_000) });
@@ -274,24 +247,7 @@ try {
   ]);
   // The workers' database sessions belong to the background tier too: PostgreSQL serves each session in a
   // process of its own, which is reniced as soon as it appears (sessions are named by createDb).
-  if (NICE) {
-    const reniced = new Set<number>();
-    const renice = async () => {
-      const r = await sql<{ pid: number }>`select pid from pg_stat_activity where application_name in ('orderly-worker', 'orderly-relay')`.execute(db);
-      for (const { pid } of r.rows) {
-        if (reniced.has(pid)) continue;
-        try {
-          os.setPriority(pid, NICE);
-          reniced.add(pid);
-        } catch {
-          // the session ended meanwhile
-        }
-      }
-    };
-    await renice();
-    const timer = setInterval(() => void renice().catch(() => undefined), 250);
-    stops.push({ what: 'renicer', ms: 1_000, stop: async () => clearInterval(timer) });
-  }
+  if (NICE) stops.push({ what: 'renicer', ms: 1_000, stop: reniceWorkerSessions(db, NICE) });
   say(`ready in ${((Date.now() - startedAt) / 1000).toFixed(1)} s (API pid ${api.pid}, worker pid(s) ${workers.map((w) => w.pid).join(', ')}, hello pid ${hello.pid})`);
   const assertAlive = () => {
     const dead = services.find((s) => s.exited);

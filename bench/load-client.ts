@@ -21,7 +21,8 @@ export interface LoadSpec {
   redeliverEvery: number;
   retryRefused: boolean;
   timeoutMs: number;
-  requests: Array<{ key: string; url: string; body: string; headers: Record<string, string> }>;
+  /** `okWhen`, when given, replaces the spec's for that request (pushes of several platforms in one run). */
+  requests: Array<{ key: string; url: string; body: string; headers: Record<string, string>; okWhen?: string }>;
 }
 
 export interface LoadResult {
@@ -33,6 +34,10 @@ export interface LoadResult {
   redelivered: Record<string, number>;
   retried: Record<string, number>;
   achievedRate: number;
+  /** Per request, in order: acknowledged in the end (at once or on a retry). */
+  acknowledged: boolean[];
+  /** Acknowledgements (first sends and retries) by the origin (`http://host:port`) that gave them. */
+  acknowledgedBy: Record<string, number>;
 }
 
 const PROGRESS_MS = 5_000;
@@ -46,14 +51,22 @@ async function post(r: LoadSpec['requests'][number], timeoutMs: number): Promise
 
 async function run(spec: LoadSpec): Promise<LoadResult> {
   const n = spec.requests.length;
-  const result: LoadResult = { sentAt: new Array<number>(n).fill(0), latency: new Array<number>(n).fill(-1), sendLag: [], outcomes: {}, redelivered: {}, retried: {}, achievedRate: NaN };
-  const ok = (x: { status: number; text: string }) => x.status === 200 && (!spec.okWhen || x.text.includes(spec.okWhen));
+  const result: LoadResult = { sentAt: new Array<number>(n).fill(0), latency: new Array<number>(n).fill(-1), sendLag: [], outcomes: {}, redelivered: {}, retried: {}, achievedRate: NaN, acknowledged: new Array<boolean>(n).fill(false), acknowledgedBy: {} };
+  const okFor = (r: LoadSpec['requests'][number], x: { status: number; text: string }) => {
+    const when = r.okWhen ?? spec.okWhen;
+    const yes = x.status === 200 && (!when || x.text.includes(when));
+    if (yes) bump(result.acknowledgedBy, new URL(r.url).origin);
+    return yes;
+  };
   const retries: Promise<void>[] = [];
-  const redeliver = async (r: LoadSpec['requests'][number]) => {
+  const redeliver = async (r: LoadSpec['requests'][number], i: number) => {
     for (let attempt = 1; attempt <= 5; attempt++) {
       await sleep(1000 * 2 ** (attempt - 1));
       const again = await post(r, spec.timeoutMs).catch(() => ({ status: 0, text: '' }));
-      if (ok(again)) return void bump(result.retried, 'delivered on retry');
+      if (okFor(r, again)) {
+        result.acknowledged[i] = true;
+        return void bump(result.retried, 'delivered on retry');
+      }
     }
     bump(result.retried, 'still refused after 5 retries');
   };
@@ -88,10 +101,12 @@ async function run(spec: LoadSpec): Promise<LoadResult> {
           const ms = performance.now() - start;
           result.latency[i] = ms;
           answered.push(ms);
-          const outcome = x.status !== 200 ? `HTTP ${x.status}` : ok(x) ? 'ok' : 'HTTP 200 not acknowledged';
+          const acked = okFor(r, x);
+          if (acked) result.acknowledged[i] = true;
+          const outcome = x.status !== 200 ? `HTTP ${x.status}` : acked ? 'ok' : 'HTTP 200 not acknowledged';
           bump(result.outcomes, outcome);
           done++;
-          if (spec.retryRefused && !ok(x)) retries.push(redeliver(r));
+          if (spec.retryRefused && !acked) retries.push(redeliver(r, i));
           if (spec.redeliverEvery > 0 && i % spec.redeliverEvery === 0) {
             const again = await post(r, spec.timeoutMs).then((y) => `HTTP ${y.status}`, () => 'error');
             bump(result.redelivered, again);
@@ -100,7 +115,7 @@ async function run(spec: LoadSpec): Promise<LoadResult> {
         (e: unknown) => {
           bump(result.outcomes, (e as Error).name === 'TimeoutError' ? 'timeout' : `error ${(e as Error).message}`);
           done++;
-          if (spec.retryRefused) retries.push(redeliver(r));
+          if (spec.retryRefused) retries.push(redeliver(r, i));
         },
       ),
     );

@@ -2,18 +2,22 @@
  * Child processes of the ingest benchmark: the API, the workers and the hello-world baseline each run in
  * their own process, started through the project's entry points with tsx, as production runs them.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateApiKey } from '../api/plugins/api-keys.js';
 import { loadConfig } from '../config/config.js';
 import { createLogger } from '../config/logger.js';
-import { createDb, migrateToLatest } from '../db/database.js';
+import { sql } from 'kysely';
+import { createDb, migrateToLatest, type Db } from '../db/database.js';
 import { seedDemoData } from '../db/seed.js';
 import { startEmbeddedPostgres, type RunningPg } from '../scripts/stack/postgres.js';
 import { startTemporalDevServer, type RunningTemporal } from '../scripts/stack/temporal-server.js';
 import { freePort } from '../tests/helpers/ports.js';
+import type { LoadResult, LoadSpec } from './load-client.js';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 // The local tsx binary is what `npx tsx` resolves to; calling it directly skips npm's wrapper processes,
@@ -192,27 +196,74 @@ export async function startOrderly(o: {
   await db.destroy();
 
   const apiKey = generateApiKey();
-  const orderlyEnv: NodeJS.ProcessEnv = {
-    ...process.env,
-    NODE_ENV: 'production',
-    LOG_LEVEL: 'warn',
-    LOG_FORMAT: 'json',
-    DATABASE_URL: databaseUrl,
-    TEMPORAL_ADDRESS: temporal.address,
-    TEMPORAL_NAMESPACE: 'default',
-    TEMPORAL_TASK_QUEUE: 'orderly-orders',
-    ORDERLY_MASTER_KEY: randomBytes(32).toString('base64'),
-    // The first admin key of the fresh database: the bench's calls (and the simulator's) carry it.
-    ORDERLY_ADMIN_KEY: apiKey,
-    // Shops point at the platform simulator on this host, over http.
-    ALLOW_HTTP_SHOP_API: 'true',
-    PAYLOAD_KEYS: `bench:${randomBytes(32).toString('base64')}`,
-    ORDER_PAYMENT_TIMEOUT: '1h',
-    ...o.env,
-  };
+  const orderlyEnv = orderlyProcessEnv({ databaseUrl, temporalAddress: temporal.address, taskQueue: 'orderly-orders', adminKey: apiKey, payloadKeys: `bench:${randomBytes(32).toString('base64')}`, extra: o.env });
   const services: Service[] = [startService('API', 'api/server.ts', { ...orderlyEnv, PORT: String(apiPort) }), startService('worker', o.workerScript ?? 'workers/main.ts', orderlyEnv)];
   for (const s of services) o.stops.push({ what: s.name, stop: () => s.stop(15_000) });
   const api = `http://127.0.0.1:${apiPort}`;
   await waitUntil('the API is ready (GET /readyz)', services, () => answers200(`${api}/readyz`), 120_000);
   return { api, apiKey, services, databaseUrl, temporalAddress: temporal.address, env: orderlyEnv };
+}
+
+/**
+ * The environment the benches start Orderly's processes with: production code paths (NODE_ENV=production, a
+ * fresh master key), warn-level JSON logs, the given PostgreSQL and Temporal, the first admin key of the fresh
+ * database (the bench's calls and the simulator's carry it), shops allowed to point at the simulator over http,
+ * and unpaid orders kept open for the whole run. `extra` adds to or overrides it.
+ */
+export function orderlyProcessEnv(o: { databaseUrl: string; temporalAddress: string; taskQueue: string; adminKey: string; payloadKeys: string; extra?: NodeJS.ProcessEnv | undefined }): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'warn',
+    LOG_FORMAT: 'json',
+    DATABASE_URL: o.databaseUrl,
+    TEMPORAL_ADDRESS: o.temporalAddress,
+    TEMPORAL_NAMESPACE: 'default',
+    TEMPORAL_TASK_QUEUE: o.taskQueue,
+    ORDERLY_MASTER_KEY: randomBytes(32).toString('base64'),
+    ORDERLY_ADMIN_KEY: o.adminKey,
+    ALLOW_HTTP_SHOP_API: 'true',
+    PAYLOAD_KEYS: o.payloadKeys,
+    ORDER_PAYMENT_TIMEOUT: '1h',
+    ...o.extra,
+  };
+}
+
+/**
+ * Runs bench/load-client.ts on `spec` in a process of its own (open loop, fixed rate), its progress echoed;
+ * `children` holds it while it runs (for a last-resort kill). Returns what it measured.
+ */
+export async function runLoad(spec: LoadSpec, dir: string, children: Set<ChildProcess>): Promise<LoadResult> {
+  const specPath = path.join(dir, `${spec.label}-spec.json`);
+  const resultPath = path.join(dir, `${spec.label}-result.json`);
+  fs.writeFileSync(specPath, JSON.stringify(spec));
+  const child = spawn(TSX, [path.join(ROOT, 'bench', 'load-client.ts'), specPath, resultPath], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
+  children.add(child);
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  children.delete(child);
+  if (code !== 0) throw new Error(`the load client for ${spec.label} exited with ${code}`);
+  return JSON.parse(fs.readFileSync(resultPath, 'utf8')) as LoadResult;
+}
+
+/**
+ * The workers' PostgreSQL sessions belong to the background tier too: PostgreSQL serves each session in a
+ * process of its own, reniced to `nice` as soon as it appears (sessions are named by createDb). Returns the stop.
+ */
+export function reniceWorkerSessions(db: Db, nice: number): () => Promise<void> {
+  const reniced = new Set<number>();
+  const renice = async () => {
+    const r = await sql<{ pid: number }>`select pid from pg_stat_activity where application_name in ('orderly-worker', 'orderly-relay')`.execute(db);
+    for (const { pid } of r.rows) {
+      if (reniced.has(pid)) continue;
+      try {
+        os.setPriority(pid, nice);
+        reniced.add(pid);
+      } catch {
+        // the session ended meanwhile
+      }
+    }
+  };
+  void renice().catch(() => undefined);
+  const timer = setInterval(() => void renice().catch(() => undefined), 250);
+  return async () => clearInterval(timer);
 }

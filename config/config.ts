@@ -60,7 +60,7 @@ export const configSchema = z.object({
    * Pushes per minute per shop, per API process, before 429 (Retry-After). Far above a Double 11 peak on purpose
    * (README, "Transport security"): it stops a runaway sender, never a burst. 0: no limit.
    */
-  WEBHOOK_RATE_LIMIT: perMinute.default(60_000),
+  WEBHOOK_RATE_LIMIT: perMinute.default(300_000),
   /**
    * Failed API key attempts (401 to a request that carried a key) per minute per client address, per API process;
    * past it, every call needing a key from that address is answered 429 until the minute is over. 0: no limit.
@@ -104,6 +104,12 @@ export const configSchema = z.object({
   INBOX_RELAY: z.enum(['worker', 'api']).default('worker'),
   /** How often the relay looks at the inbox without a notification, and its pause after Temporal failed. */
   RELAY_INTERVAL: duration.default(parseDuration('2s')),
+  /**
+   * The relay starts no more deliveries while this many workflow tasks (or more) wait in the orders' task queue:
+   * the workers are behind, and more orders in flight would only slow every one of them; the pushes wait in the
+   * inbox. 0: deliver whatever the backlog.
+   */
+  RELAY_MAX_BACKLOG: z.coerce.number().int().min(0).default(0),
   /** Orders the relay delivers at a time, per process. */
   DELIVERY_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(16),
   /** Requests slower than this inside the API (receipt to answer) are logged at warn. */
@@ -182,6 +188,16 @@ export const configSchema = z.object({
   ALLOW_HTTP_SHOP_API: bool.default(false),
   /** `/metrics` without a key (a scraper on a private network); false: any key of role viewer and up. */
   METRICS_PUBLIC: bool.default(false),
+  /**
+   * Workflows a worker process keeps in memory between their tasks (the SDK's sticky cache; a workflow that is not
+   * cached is replayed from its history on its next task). Unset: the SDK's default, sized from the memory the
+   * process may use.
+   */
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).optional(),
+  /** Workflow tasks a worker process runs at once. Unset: the SDK's default (40). */
+  WORKER_WORKFLOW_TASK_SLOTS: z.coerce.number().int().min(2).optional(),
+  /** Activities a worker process runs at once (they mostly wait on PostgreSQL and the platforms). */
+  WORKER_ACTIVITY_TASK_SLOTS: z.coerce.number().int().min(1).default(100),
   /**
    * Where the worker's Temporal SDK metrics (Prometheus text at `/metrics`: `temporal_*`, and Orderly's own
    * `orderly_reservation_conflicts_total`) are served, `host:port`; `off` serves none. One address per worker

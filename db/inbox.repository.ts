@@ -137,26 +137,40 @@ export async function markDispatchFailed(db: DbOrTx, id: string, error: string, 
 export type ClaimedRow = Pick<ChannelEventRow, 'id' | 'platform' | 'shop_id' | 'message_id' | 'order_id' | 'payload' | 'dispatch_attempts'>;
 
 /**
- * Claims up to `limit` undispatched rows for `leaseMs`, oldest first, skipping rows somebody holds (SKIP
- * LOCKED for concurrent relays, an unexpired claim for deliveries in progress) and rows whose order has an
- * earlier undispatched row still held, so one order's events reach its workflow in order.
+ * Claims up to `limit` undispatched rows for `leaseMs`, skipping rows somebody holds (SKIP LOCKED for
+ * concurrent relays, an unexpired claim for deliveries in progress) and rows whose order has an earlier
+ * undispatched row still held, so one order's events reach its workflow in order.
+ *
+ * Shops take turns: the claim takes each shop's oldest row, then each shop's second oldest, and so on (oldest
+ * first within a turn), so one shop's flood in the inbox does not queue another shop's orders behind it.
  */
 export async function claimUndispatched(db: DbOrTx, limit: number, leaseMs: number): Promise<ClaimedRow[]> {
   const r = await sql<ClaimedRow>`
-    update channel_events c set claimed_until = ${secondsFromNow(leaseMs)}
-    where c.id in (
-      select e.id from channel_events e
+    with ready as (
+      select e.id, e.received_at, row_number() over (partition by e.shop_id order by e.received_at, e.id) as turn
+      from channel_events e
       where e.dispatched_at is null and e.payload is not null and e.order_id is not null
         and (e.claimed_until is null or e.claimed_until < now())
         and not exists (
           select 1 from channel_events p
-          where p.order_id = e.order_id and p.dispatched_at is null and p.id < e.id and p.claimed_until >= now())
-      order by e.received_at, e.id
-      limit ${limit}
+          where p.order_id = e.order_id and p.dispatched_at is null and p.id < e.id and p.claimed_until >= now())),
+    chosen as (select id from ready order by turn, received_at, id limit ${limit})
+    update channel_events c set claimed_until = ${secondsFromNow(leaseMs)}
+    where c.id in (
+      select e.id from channel_events e
+      where e.id in (select id from chosen)
+        and e.dispatched_at is null and (e.claimed_until is null or e.claimed_until < now())
       for update skip locked)
     returning c.id, c.platform, c.shop_id, c.message_id, c.order_id, c.payload, c.dispatch_attempts`.execute(db);
-  // RETURNING has no order: oldest first again (ids grow with time).
-  return r.rows.sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
+  // RETURNING has no order: the shops' turns again (ids grow with time), which is the order they are delivered in.
+  const byId = r.rows.sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
+  const turns = new Map<string, number>();
+  const ranked = byId.map((row, i) => {
+    const turn = turns.get(row.shop_id) ?? 0;
+    turns.set(row.shop_id, turn + 1);
+    return { row, turn, i };
+  });
+  return ranked.sort((a, b) => a.turn - b.turn || a.i - b.i).map((x) => x.row);
 }
 
 /** Gives claimed rows back without counting an attempt (their delivery never started). */

@@ -19,10 +19,33 @@ class ReservationShort extends Error {
 }
 
 /**
+ * What the order holds reserved (not yet shipped) of these lines, per warehouse and SKU. A plan of the order
+ * counts it as available to the order: it is the order's own, from an earlier plan of the same lines.
+ */
+export async function heldByOrder(db: Db, orderId: string, lineRefs: readonly string[]): Promise<Array<{ warehouseCode: string; skuCode: string; quantity: number }>> {
+  if (lineRefs.length === 0) return [];
+  const rows = await db
+    .selectFrom('reservations')
+    .select(['warehouse_code', 'sku_code'])
+    .select((eb) => eb.fn.sum<number>('quantity').as('quantity'))
+    .where('order_id', '=', orderId)
+    .where('status', '=', 'reserved')
+    .where('line_ref', 'in', [...lineRefs])
+    .groupBy(['warehouse_code', 'sku_code'])
+    .execute();
+  return rows.map((r) => ({ warehouseCode: r.warehouse_code, skuCode: r.sku_code, quantity: Number(r.quantity) }));
+}
+
+/**
  * Reserves an order's stock, all or nothing. Idempotent per (order, line, warehouse): a line already reserved
  * (a retried activity) is skipped. Each reservation is a conditional update that only succeeds while
  * `on_hand - reserved` covers it, so concurrent orders can never promise the same unit twice; the table's
  * CHECK constraint stands behind it. Rows are locked in a fixed order so two orders never deadlock.
+ *
+ * The requests are the order's whole plan for their lines: what the order still holds of those lines at a
+ * warehouse the plan no longer names (an earlier plan of the same lines, whose outcome the workflow never
+ * recorded: its worker died, or Temporal restarted, between the reservation and the end of the workflow task)
+ * is given back in the same transaction, so one line is never held in two warehouses.
  */
 export async function reserveStock(db: Db, orderId: string, requests: readonly ReservationRequest[]): Promise<ReserveResult> {
   const sorted = [...requests]
@@ -32,11 +55,44 @@ export async function reserveStock(db: Db, orderId: string, requests: readonly R
     return await db.transaction().execute(async (tx) => {
       let reserved = 0;
       let already = 0;
+      const lineRefs = [...new Set(sorted.map((r) => r.lineRef))];
+      if (lineRefs.length) {
+        const wanted = new Set(sorted.map((r) => `${r.lineRef}\u0000${r.warehouseCode}`));
+        const held = await tx
+          .selectFrom('reservations')
+          .select(['id', 'line_ref', 'warehouse_code', 'sku_code', 'quantity'])
+          .where('order_id', '=', orderId)
+          .where('status', '=', 'reserved')
+          .where('line_ref', 'in', lineRefs)
+          .execute();
+        const superseded = held.filter((h) => !wanted.has(`${h.line_ref}\u0000${h.warehouse_code}`));
+        if (superseded.length) {
+          await tx
+            .updateTable('reservations')
+            .set({ status: 'released', updated_at: sql<Date>`now()` })
+            .where('id', 'in', superseded.map((h) => h.id))
+            .execute();
+          for (const r of sortRows(superseded)) {
+            await tx
+              .updateTable('inventory')
+              .set({ reserved: sql<number>`reserved - ${r.quantity}`, updated_at: sql<Date>`now()` })
+              .where('warehouse_code', '=', r.warehouse_code)
+              .where('sku_code', '=', r.sku_code)
+              .execute();
+          }
+        }
+      }
       for (const r of sorted) {
         const row = await tx
           .insertInto('reservations')
           .values({ order_id: orderId, line_ref: r.lineRef, warehouse_code: r.warehouseCode, sku_code: r.skuCode, quantity: r.quantity, updated_at: sql<Date>`now()` })
-          .onConflict((oc) => oc.columns(['order_id', 'line_ref', 'warehouse_code']).doNothing())
+          // A row the order gave back (a superseded plan, a release) is taken again; a held or shipped one stays.
+          .onConflict((oc) =>
+            oc
+              .columns(['order_id', 'line_ref', 'warehouse_code'])
+              .doUpdateSet((eb) => ({ status: 'reserved', sku_code: eb.ref('excluded.sku_code'), quantity: eb.ref('excluded.quantity'), updated_at: sql<Date>`now()` }))
+              .where('reservations.status', '=', 'released'),
+          )
           .returning('id')
           .executeTakeFirst();
         if (!row) {

@@ -1,5 +1,6 @@
 import pg from 'pg';
 import type { Client } from '@temporalio/client';
+import proto from '@temporalio/proto';
 import { masterKeyFrom } from '../channels/credentials.js';
 import type { Config } from '../config/config.js';
 import { fieldCipherFor } from '../config/field-cipher.js';
@@ -114,6 +115,12 @@ export interface RelayOptions {
   /** Connection string to LISTEN on for new inbox rows (delivered within milliseconds); without it, polls. */
   listenUrl?: string | undefined;
   leaseMs?: number;
+  /**
+   * Asked before each claim: false holds new deliveries back (the inbox keeps them) for `admitWaitMs`, deliveries
+   * under way go on. The worker's relay asks whether the orders' workflow task backlog is under RELAY_MAX_BACKLOG.
+   */
+  admit?: (() => Promise<boolean>) | undefined;
+  admitWaitMs?: number;
 }
 
 export interface RunningRelay {
@@ -134,6 +141,8 @@ export function startRelay(deps: RelayDeps, opts: RelayOptions): RunningRelay {
   let wanted = true;
   let active = 0;
   let pausedUntil = 0;
+  // Admission holds claims back only; unlike a pause after a failure, it lets deliveries under way finish.
+  let heldUntil = 0;
   let kick: (() => void) | undefined;
   const wake = () => {
     wanted = true;
@@ -162,7 +171,10 @@ export function startRelay(deps: RelayDeps, opts: RelayOptions): RunningRelay {
     while (!stopped) {
       startWaiting();
       const room = opts.concurrency - active;
-      if (wanted && room > 0 && Date.now() >= pausedUntil) {
+      if (wanted && room > 0 && Date.now() >= pausedUntil && Date.now() >= heldUntil && opts.admit && !(await opts.admit().catch(() => true))) {
+        heldUntil = Date.now() + (opts.admitWaitMs ?? 500);
+      }
+      if (wanted && room > 0 && Date.now() >= pausedUntil && Date.now() >= heldUntil) {
         wanted = false;
         // Claims a little more than there is room for: the next orders are ready when a slot frees up.
         const limit = room * 4;
@@ -180,9 +192,10 @@ export function startRelay(deps: RelayDeps, opts: RelayOptions): RunningRelay {
         startWaiting();
       }
       if (stopped) break;
-      if (wanted && active < opts.concurrency && Date.now() >= pausedUntil) continue;
+      const resumeAt = Math.max(pausedUntil, heldUntil);
+      if (wanted && active < opts.concurrency && Date.now() >= resumeAt) continue;
       await new Promise<void>((resolve) => {
-        const delay = Date.now() < pausedUntil ? pausedUntil - Date.now() : opts.intervalMs;
+        const delay = Date.now() < resumeAt ? resumeAt - Date.now() : opts.intervalMs;
         const timer = setTimeout(() => {
           kick = undefined;
           wanted = true;
@@ -281,5 +294,30 @@ export function startInboxRelay(opts: {
   const dispatcher = opts.dispatcher ?? createDispatcher({ client: opts.client, taskQueue: config.TEMPORAL_TASK_QUEUE, paymentTimeoutMs: config.ORDER_PAYMENT_TIMEOUT });
   const resolve = createDetailResolver(opts.shops ?? createShopAccessCache(db, masterKeyFrom(config).key));
   const logger = opts.logger.child({ component: 'relay' });
-  return startRelay({ db, dispatcher, logger, resolve, cipher: fieldCipherFor(config, logger) }, { concurrency: config.DELIVERY_CONCURRENCY, intervalMs: config.RELAY_INTERVAL, listenUrl: opts.databaseUrl });
+  const admit = config.RELAY_MAX_BACKLOG > 0 ? backlogAdmission(opts.client, config.TEMPORAL_NAMESPACE, config.TEMPORAL_TASK_QUEUE, config.RELAY_MAX_BACKLOG) : undefined;
+  return startRelay({ db, dispatcher, logger, resolve, cipher: fieldCipherFor(config, logger) }, { concurrency: config.DELIVERY_CONCURRENCY, intervalMs: config.RELAY_INTERVAL, listenUrl: opts.databaseUrl, admit });
+}
+
+/**
+ * Admission by the orders' task queue: true while fewer than `max` workflow tasks wait in it (Temporal's
+ * approximate backlog count, read at most every 500 ms). A new order's first workflow task waits there, so a
+ * backlog means the workers are not keeping up: starting more workflows then only makes every order in flight
+ * slower (more of them in the workers' memory, more tasks in the queue), while the inbox keeps the pushes safe.
+ * When Temporal cannot say, deliveries go on.
+ */
+export function backlogAdmission(client: Client, namespace: string, taskQueue: string, max: number): () => Promise<boolean> {
+  let checkedAt = 0;
+  let open = true;
+  return async () => {
+    if (Date.now() - checkedAt < 500) return open;
+    checkedAt = Date.now();
+    const r = await client.workflowService.describeTaskQueue({
+      namespace,
+      taskQueue: { name: taskQueue },
+      taskQueueType: proto.temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+      reportStats: true,
+    });
+    open = Number(r.stats?.approximateBacklogCount ?? 0) < max;
+    return open;
+  };
 }

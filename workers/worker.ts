@@ -54,7 +54,9 @@ export async function createOrderWorker(opts: OrderWorkerOptions): Promise<{ wor
     dataConverter,
     workflowBundle: opts.workflowBundle ?? (await bundleWorkflows(opts.logger)),
     activities: createActivities({ db: opts.db, temporal, config: opts.config, logger: opts.logger }),
-    maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivityTaskExecutions ?? 100,
+    maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivityTaskExecutions ?? opts.config.WORKER_ACTIVITY_TASK_SLOTS,
+    ...(opts.config.WORKER_MAX_CACHED_WORKFLOWS !== undefined ? { maxCachedWorkflows: opts.config.WORKER_MAX_CACHED_WORKFLOWS } : {}),
+    ...(opts.config.WORKER_WORKFLOW_TASK_SLOTS !== undefined ? { maxConcurrentWorkflowTaskExecutions: opts.config.WORKER_WORKFLOW_TASK_SLOTS } : {}),
     // Orderly's own worker metrics (workers/metrics.ts), beside the SDK's.
     interceptors: { activity: [workerMetricsInterceptor] },
   });

@@ -28,6 +28,9 @@ const LOCAL_OPTIONS = {
 const { planFulfilment } = proxyLocalActivities<Activities>({ ...LOCAL_OPTIONS, summary: 'plan: warehouses, split, carrier' });
 const { reserveStock } = proxyLocalActivities<Activities>({ ...LOCAL_OPTIONS, summary: 'reserve the planned stock' });
 const { releaseStock } = proxyLocalActivities<Activities>({ ...LOCAL_OPTIONS, summary: 'give reserved stock back' });
+// Joining a package is database work and one signal-with-start: a local activity too, in the same workflow task
+// as the plan and the reservation, so a released parcel costs no activity task and no second workflow task.
+const { joinPackage: joinPackageLocally } = proxyLocalActivities<Activities>({ ...LOCAL_OPTIONS, summary: 'join or open the package of the parcel' });
 // Joining and leaving packages start or signal package workflows: ordinary activities, on the task queue with
 // the order's task priority (urgent orders ahead when workers are backlogged, each shop its fair share).
 const REMOTE_OPTIONS = {
@@ -51,6 +54,12 @@ const STOCK_WAKE_PATCH = 'stock-wake';
  * packages at once; since, the transfers are started and the packages joined once every one is received.
  */
 const TRANSFERS_PATCH = 'transfers';
+
+/**
+ * Runs from before joining a package was a local activity scheduled it as an ordinary activity (on the task
+ * queue, with the order's task priority); they replay that way.
+ */
+const JOIN_LOCAL_PATCH = 'join-package-local';
 /** Plans one run makes while waiting for stock before it continues as new, unless Temporal suggests it sooner. */
 export const DEFAULT_PLANS_PER_RUN = 200;
 /** Decisions a continued run carries for the state query (the decision log keeps every one). */
@@ -501,7 +510,7 @@ export class FulfilmentStage {
     const version = rules?.ruleSetVersion ?? 0;
     const carrier = reship?.carrierCode ? { ruleSetVersion: version, choose: [reship.carrierCode], exclude: [] } : rules ? { ...rules.carrier, ruleSetVersion: version } : undefined;
     const taskPriority = this.input.taskPriority;
-    const j = await this.remote.joinPackage({
+    const joining = {
       orderId,
       order,
       destinationRegionCode,
@@ -509,7 +518,8 @@ export class FulfilmentStage {
       flags,
       ...(rules || carrier ? { rules: { merge: rules?.merge ?? { neverMerge: false }, ...(carrier ? { carrier } : {}) } } : {}),
       ...(taskPriority ? { taskPriority } : {}),
-    });
+    };
+    const j = patched(JOIN_LOCAL_PATCH) ? await joinPackageLocally(joining) : await this.remote.joinPackage(joining);
     this.parcels.set(j.packageId, { parcel, destinationRegionCode });
     this.st.packages.push({
       packageId: j.packageId,

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { channelContext } from '../../api/channels/context.js';
 import { createDetailResolver } from '../../ingest/detail-resolver.js';
 import type { Dispatcher } from '../../ingest/dispatcher.js';
-import { startRelay } from '../../ingest/relay.js';
+import { backlogAdmission, startRelay } from '../../ingest/relay.js';
 import { PlatformSimulator, type SimShop } from '../../channels/simulator/server.js';
 import { claimUndispatched, releaseClaims } from '../../db/inbox.repository.js';
 import { orderWorkflowId } from '../../domain/order.js';
@@ -61,6 +61,25 @@ describe('inbox claims', () => {
     await settle(shop.shopId);
   });
 
+  it("takes shops in turns, so one shop's flood does not queue another shop's orders behind it", async () => {
+    const flood = await connectShop(stack.app, sim, 'douyin', { syncMode: 'push' });
+    const quiet = await connectShop(stack.app, sim, 'douyin', { syncMode: 'push' });
+    for (let i = 0; i < 12; i++) await push(flood, 'created');
+    await push(quiet, 'created');
+    await push(quiet, 'created');
+    const ours = new Set([flood.shopId, quiet.shopId]);
+    // Other tests' rows are settled: a claim of 6 is the first 6 of ours, in turns (flood, quiet, flood, quiet, ...).
+    const claimed = (await claimUndispatched(stack.db, 6, 30_000)).filter((r) => ours.has(r.shop_id));
+    expect(claimed).toHaveLength(6);
+    expect(claimed.filter((r) => r.shop_id === quiet.shopId)).toHaveLength(2);
+    const floodRows = (await rowsOf(flood.shopId)).map((r) => r.id);
+    // The flood's part is its oldest four rows, and the claim hands them out in turns, the quiet shop's second.
+    expect(claimed.filter((r) => r.shop_id === flood.shopId).map((r) => r.id)).toEqual(floodRows.slice(0, 4));
+    expect(claimed.map((r) => (r.shop_id === quiet.shopId ? 'quiet' : 'flood'))).toEqual(['flood', 'quiet', 'flood', 'quiet', 'flood', 'flood']);
+    await settle(flood.shopId);
+    await settle(quiet.shopId);
+  });
+
   it('lets a request that delivers its own row hold it against the relays', async () => {
     const order = makeOrder();
     const res = await stack.app.inject({ method: 'POST', url: '/v1/orders', payload: order });
@@ -98,5 +117,46 @@ describe('several relays at once', () => {
     for (const o of orders) {
       expect(seen.get(orderWorkflowId('douyin', shop.shopId, o.id))).toEqual(['created', 'paid']);
     }
+  });
+});
+
+describe('admission', () => {
+  it('holds new deliveries back while admission says no, and delivers them once it says yes', async () => {
+    const shop = await connectShop(stack.app, sim, 'douyin', { syncMode: 'push' });
+    for (let i = 0; i < 3; i++) await push(shop, 'created');
+    let open = false;
+    let asked = 0;
+    const resolve = createDetailResolver(channelContext(stack.app.services).shops);
+    const relay = startRelay(
+      { db: stack.db, dispatcher: stack.dispatcher, logger: stack.logger, cipher: stack.cipher, resolve },
+      {
+        concurrency: 4,
+        intervalMs: 100,
+        admitWaitMs: 50,
+        admit: async () => {
+          asked++;
+          return open;
+        },
+      },
+    );
+    try {
+      await eventually(async () => asked, (n) => n >= 5, 10_000, 'admission asked again and again');
+      // Held back: nothing claimed, nothing delivered.
+      expect((await rowsOf(shop.shopId)).every((r) => r.dispatched_at === null && r.claimed_until === null)).toBe(true);
+      open = true;
+      await eventually(async () => (await rowsOf(shop.shopId)).filter((r) => r.dispatched_at === null).length, (n) => n === 0, 30_000, 'every row delivered once admitted');
+    } finally {
+      await relay.stop();
+    }
+  });
+
+  it("reads the orders' workflow task backlog from Temporal", async () => {
+    // Nobody polls this queue: each started workflow leaves its first workflow task waiting.
+    const queue = `admission-${Date.now()}`;
+    for (let i = 0; i < 3; i++) await stack.client.workflow.start('orderWorkflow', { workflowId: `${queue}-${i}`, taskQueue: queue, args: [{ orderId: `${queue}-${i}`, paymentTimeoutMs: 60_000 }] });
+    // The count is approximate and updated asynchronously: asked until it shows.
+    await eventually(async () => backlogAdmission(stack.client, stack.config.TEMPORAL_NAMESPACE, queue, 2)(), (admitted) => admitted === false, 30_000, 'a backlog of 3 closes admission at 2');
+    expect(await backlogAdmission(stack.client, stack.config.TEMPORAL_NAMESPACE, queue, 100)()).toBe(true);
+    for (let i = 0; i < 3; i++) await stack.client.workflow.getHandle(`${queue}-${i}`).terminate('test done');
   });
 });

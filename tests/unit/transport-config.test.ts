@@ -18,7 +18,7 @@ describe('transport configuration', () => {
     expect(c.TRUST_PROXY).toBe(false);
     expect(c.API_BODY_LIMIT).toBe(1024 * 1024);
     expect(c.WEBHOOK_BODY_LIMIT).toBe(8 * 1024 * 1024);
-    expect(c.WEBHOOK_RATE_LIMIT).toBe(60_000);
+    expect(c.WEBHOOK_RATE_LIMIT).toBe(300_000);
     expect(c.AUTH_FAILURE_RATE_LIMIT).toBe(30);
     expect(c.CODEC_SESSION_RATE_LIMIT).toBe(20);
   });
