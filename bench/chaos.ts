@@ -10,7 +10,7 @@
  */
 import { sql } from 'kysely';
 import type { Client } from '@temporalio/client';
-import type { SimOrder, SimPlatform } from '../channels/simulator/generator.js';
+import { seededRandom, type SimOrder, type SimPlatform } from '../channels/simulator/generator.js';
 import { PlatformSimulator, type PushKind, type SimShop, type SimWriteback } from '../channels/simulator/server.js';
 import { startWarehouse, type WarehousePlayer, type WarehouseReport } from '../channels/simulator/warehouse.js';
 import type { Db } from '../db/database.js';
@@ -126,17 +126,8 @@ export function acknowledged(platform: SimPlatform, status: number, text: string
 }
 export const ACK_TEXT: Record<SimPlatform, string> = { taobao: '"success":true', douyin: '"code":0', pdd: '', jd: '' };
 
-/** mulberry32 of its own, so the plan's shuffles do not move the simulator's orders. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A generator of its own (the simulator's algorithm), so the plan's shuffles do not move the simulator's orders. */
+const rng = seededRandom;
 
 function shuffle<T>(xs: T[], r: () => number): T[] {
   for (let i = xs.length - 1; i > 0; i--) {

@@ -1,5 +1,6 @@
-import { sql } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import type { Db } from './database.js';
+import type { Database } from './schema.js';
 
 export interface ReservationRequest {
   lineRef: string;
@@ -34,6 +35,18 @@ export async function heldByOrder(db: Db, orderId: string, lineRefs: readonly st
     .groupBy(['warehouse_code', 'sku_code'])
     .execute();
   return rows.map((r) => ({ warehouseCode: r.warehouse_code, skuCode: r.sku_code, quantity: Number(r.quantity) }));
+}
+
+/** Takes given-back reservations off their stock rows' `reserved`, the rows locked in the fixed order. */
+async function unreserve(tx: Transaction<Database>, rows: ReadonlyArray<{ warehouse_code: string; sku_code: string; quantity: number }>): Promise<void> {
+  for (const r of sortRows(rows)) {
+    await tx
+      .updateTable('inventory')
+      .set({ reserved: sql<number>`reserved - ${r.quantity}`, updated_at: sql<Date>`now()` })
+      .where('warehouse_code', '=', r.warehouse_code)
+      .where('sku_code', '=', r.sku_code)
+      .execute();
+  }
 }
 
 /**
@@ -72,14 +85,7 @@ export async function reserveStock(db: Db, orderId: string, requests: readonly R
             .set({ status: 'released', updated_at: sql<Date>`now()` })
             .where('id', 'in', superseded.map((h) => h.id))
             .execute();
-          for (const r of sortRows(superseded)) {
-            await tx
-              .updateTable('inventory')
-              .set({ reserved: sql<number>`reserved - ${r.quantity}`, updated_at: sql<Date>`now()` })
-              .where('warehouse_code', '=', r.warehouse_code)
-              .where('sku_code', '=', r.sku_code)
-              .execute();
-          }
+          await unreserve(tx, superseded);
         }
       }
       for (const r of sorted) {
@@ -159,14 +165,7 @@ export async function releaseReservationRows(
       );
     }
     const rows = await q.returning(['warehouse_code', 'sku_code', 'quantity']).execute();
-    for (const r of sortRows(rows)) {
-      await tx
-        .updateTable('inventory')
-        .set({ reserved: sql<number>`reserved - ${r.quantity}`, updated_at: sql<Date>`now()` })
-        .where('warehouse_code', '=', r.warehouse_code)
-        .where('sku_code', '=', r.sku_code)
-        .execute();
-    }
+    await unreserve(tx, rows);
     return rows;
   });
 }
@@ -199,7 +198,7 @@ export async function consumeReservations(db: Db, orderId: string, warehouseCode
   });
 }
 
-function sortRows<T extends { warehouse_code: string; sku_code: string }>(rows: T[]): T[] {
+function sortRows<T extends { warehouse_code: string; sku_code: string }>(rows: readonly T[]): T[] {
   return [...rows].sort((a, b) => a.warehouse_code.localeCompare(b.warehouse_code) || a.sku_code.localeCompare(b.sku_code));
 }
 
