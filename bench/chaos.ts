@@ -20,6 +20,7 @@ import { inboxEventId } from '../ingest/ingest.js';
 import { orderWorkflowType, stateQuery } from '../workflows/order.messages.js';
 import { OrderStatusKey } from '../workflows/search-attributes.js';
 import { startCluster, type Cluster } from './cluster.js';
+import { apiCall } from './services.js';
 
 // Options -------------------------------------------------------------------------------------------------
 
@@ -192,17 +193,6 @@ export function planChaos(o: Pick<ChaosOptions, 'orders' | 'rate' | 'contestOrde
 
 // Setting Orderly up for the run -------------------------------------------------------------------------
 
-async function call<T = unknown>(api: string, key: string, method: string, p: string, body?: unknown, expect: number[] = [200, 201, 202]): Promise<T> {
-  const res = await fetch(`${api}${p}`, {
-    method,
-    headers: { authorization: `Bearer ${key}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    signal: AbortSignal.timeout(15_000),
-  });
-  const text = await res.text();
-  if (!expect.includes(res.status)) throw new Error(`${method} ${p}: HTTP ${res.status} ${text.slice(0, 300)}`);
-  return (text ? JSON.parse(text) : null) as T;
-}
 
 export interface StockSnapshot {
   /** `<warehouse>/<sku>` -> on hand when the stream started. */
@@ -216,9 +206,9 @@ export interface StockSnapshot {
 export async function prepareOrderly(api: string, key: string, db: Db, plan: ChaosPlan, units: number): Promise<StockSnapshot> {
   await plan.sim.start();
   for (const s of plan.shops) {
-    await call(api, key, 'POST', '/v1/shops', { id: s.shopId, platform: s.platform, name: `chaos ${s.platform}`, credentials: { appKey: s.appKey, appSecret: s.appSecret }, apiBaseUrl: plan.sim.baseUrl(s.platform), syncMode: 'push' });
+    await apiCall(api, key, 'POST', '/v1/shops', { id: s.shopId, platform: s.platform, name: `chaos ${s.platform}`, credentials: { appKey: s.appKey, appSecret: s.appSecret }, apiBaseUrl: plan.sim.baseUrl(s.platform), syncMode: 'push' });
   }
-  await call(api, key, 'POST', '/v1/skus', { code: CONTEST_SKU, name: 'Limited vacuum flask (last units)', weightG: 400, volumeCm3: 1500, valueFen: CONTEST_PRICE_FEN });
+  await apiCall(api, key, 'POST', '/v1/skus', { code: CONTEST_SKU, name: 'Limited vacuum flask (last units)', weightG: 400, volumeCm3: 1500, valueFen: CONTEST_PRICE_FEN });
   const split: Array<[string, number]> = [];
   let left = units;
   CONTEST_SPLIT.forEach(([wh, share], i) => {
@@ -226,7 +216,7 @@ export async function prepareOrderly(api: string, key: string, db: Db, plan: Cha
     left -= n;
     if (n > 0) split.push([wh, n]);
   });
-  for (const [wh, n] of split) await call(api, key, 'POST', `/v1/inventory/${wh}/${CONTEST_SKU}/adjustments`, { delta: n, reason: 'chaos: the last units' });
+  for (const [wh, n] of split) await apiCall(api, key, 'POST', `/v1/inventory/${wh}/${CONTEST_SKU}/adjustments`, { delta: n, reason: 'chaos: the last units' });
   const rows = await db.selectFrom('inventory').select(['warehouse_code', 'sku_code', 'on_hand']).execute();
   return { onHand: new Map(rows.map((x) => [`${x.warehouse_code}/${x.sku_code}`, x.on_hand])) };
 }

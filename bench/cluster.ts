@@ -9,7 +9,6 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import proto from '@temporalio/proto';
 import { generateApiKey } from '../api/plugins/api-keys.js';
 import { loadConfig } from '../config/config.js';
 import { createLogger, type Logger } from '../config/logger.js';
@@ -19,7 +18,7 @@ import { seedDemoData } from '../db/seed.js';
 import { startEmbeddedPostgres, type RunningPg } from '../scripts/stack/postgres.js';
 import { startTemporalDevServer, type RunningTemporal } from '../scripts/stack/temporal-server.js';
 import { freePort } from '../tests/helpers/ports.js';
-import { answers200, orderlyProcessEnv, startService, waitUntil, type Service } from './services.js';
+import { answers200, orderlyProcessEnv, startService, waitUntil, workflowPollers, type Service } from './services.js';
 
 const TASK_QUEUE = 'orderly-orders';
 const DATABASE = 'orderly_cluster';
@@ -145,14 +144,7 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
     await waitUntil(
       `${o.workers} worker(s) poll ${TASK_QUEUE}`,
       workers,
-      async () => {
-        const tq = await connection.workflowService.describeTaskQueue({
-          namespace: 'default',
-          taskQueue: { name: TASK_QUEUE },
-          taskQueueType: proto.temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
-        });
-        return new Set((tq.pollers ?? []).map((p) => p.identity)).size >= o.workers;
-      },
+      async () => (await workflowPollers(connection, TASK_QUEUE)) >= o.workers,
       180_000,
     );
 

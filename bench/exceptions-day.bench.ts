@@ -30,7 +30,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { drive, formatReport, parseSimulateArgs, type DriveReport } from '../channels/simulator/drive.js';
 import { startWarehouse, trackingNumber, warehouseEventId, type WarehousePlayer, type WarehouseReport } from '../channels/simulator/warehouse.js';
-import { benchShutdown, startOrderly } from './services.js';
+import { apiCall, benchShutdown, startOrderly } from './services.js';
 import { pct } from './stats.js';
 
 const env = (name: string, def: string) => process.env[name] ?? def;
@@ -86,17 +86,7 @@ interface ExceptionEvent {
 let api = '';
 /** The admin key of the bench's Orderly (its first key). */
 let apiKey = '';
-async function call<T = unknown>(method: string, p: string, body?: unknown, expect: number[] = [200, 201, 202]): Promise<T> {
-  const res = await fetch(`${api}${p}`, {
-    method,
-    headers: { authorization: `Bearer ${apiKey}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    signal: AbortSignal.timeout(15_000),
-  });
-  const text = await res.text();
-  if (!expect.includes(res.status)) throw new Error(`${method} ${p}: HTTP ${res.status} ${text.slice(0, 500)}`);
-  return (text ? JSON.parse(text) : null) as T;
-}
+const call = <T = unknown>(method: string, p: string, body?: unknown, expect?: number[]): Promise<T> => apiCall<T>(api, apiKey, method, p, body, expect);
 
 async function allExceptions(): Promise<Exception[]> {
   const out: Exception[] = [];

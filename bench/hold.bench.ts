@@ -16,7 +16,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { drive, formatReport, parseSimulateArgs, type DriveReport } from '../channels/simulator/drive.js';
-import { benchShutdown, startOrderly } from './services.js';
+import { benchShutdown, sayServiceLogs, startOrderly } from './services.js';
 
 const env = (name: string, def: string) => process.env[name] ?? def;
 const RATE = env('BENCH_RATE', '20');
@@ -72,11 +72,7 @@ try {
     say(`allocated mean, before / after: ${before.allocatedMean.toFixed(1)} / ${after.allocatedMean.toFixed(1)} (x${ratio(before.allocatedMean, after.allocatedMean)})`);
     say(`allocated->released p50, before / after: ${before.waitMsP50 ?? 'n/a'} / ${after.waitMsP50 ?? 'n/a'} ms`);
   }
-  for (const s of services) {
-    const c = s.logCounts();
-    say(`logs: ${s.name} ${c.error} error / ${c.warn} warn${c.firstErrors.length ? `: ${c.firstErrors.join(' | ')}` : ''}`);
-    if (c.warn + c.error > 0) say(`  last lines of ${s.name}:\n${s.tail().split('\n').slice(-6).map((l) => `    ${l.slice(0, 400)}`).join('\n')}`);
-  }
+  sayServiceLogs(services, say);
 } catch (e) {
   exitCode = 1;
   say(`bench failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);

@@ -21,7 +21,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import proto from '@temporalio/proto';
 import { generateApiKey } from '../api/plugins/api-keys.js';
 import { connectors } from '../channels/index.js';
 import type { SimPlatform } from '../channels/simulator/generator.js';
@@ -36,7 +35,7 @@ import { startEmbeddedPostgres, type RunningPg } from '../scripts/stack/postgres
 import { startTemporalDevServer, type RunningTemporal } from '../scripts/stack/temporal-server.js';
 import { freePort } from '../tests/helpers/ports.js';
 import type { LoadResult, LoadSpec } from './load-client.js';
-import { answers200, orderlyProcessEnv, reniceWorkerSessions, ROOT, runLoad as runLoadIn, startService, TSX, waitUntil, type Service } from './services.js';
+import { answers200, orderlyProcessEnv, reniceWorkerSessions, ROOT, runLoad as runLoadIn, startService, TSX, waitUntil, workflowPollers, type Service } from './services.js';
 import { pct } from './stats.js';
 
 const int = (name: string, def: number, min: number): number => {
@@ -234,14 +233,7 @@ try {
     waitUntil(
       `${WORKERS} worker(s) poll ${taskQueue}`,
       workers,
-      async () => {
-        const tq = await tconn.workflowService.describeTaskQueue({
-          namespace: 'default',
-          taskQueue: { name: taskQueue },
-          taskQueueType: proto.temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
-        });
-        return new Set((tq.pollers ?? []).map((p) => p.identity)).size >= WORKERS;
-      },
+      async () => (await workflowPollers(tconn, taskQueue)) >= WORKERS,
       180_000,
     ),
   ]);

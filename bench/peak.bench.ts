@@ -32,7 +32,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
-import proto from '@temporalio/proto';
 import { sql } from 'kysely';
 import { generateApiKey } from '../api/plugins/api-keys.js';
 import { PlatformSimulator, type SimShop } from '../channels/simulator/server.js';
@@ -47,8 +46,8 @@ import { startTemporalDevServer } from '../scripts/stack/temporal-server.js';
 import { freePort } from '../tests/helpers/ports.js';
 import { emptyGo } from './empty.workflows.js';
 import type { LoadResult, LoadSpec } from './load-client.js';
-import { cpuSplit, pidsMatching, processes, sampleGroups, startCpuMeter, type ProcGroup } from './proc.js';
-import { answers200, benchShutdown, orderlyProcessEnv, reniceWorkerSessions, runLoad as runLoadIn, startService, waitUntil, type Service } from './services.js';
+import { cpuSplit, pidsMatching, sampleGroups, startCpuMeter, type ProcGroup } from './proc.js';
+import { answers200, benchShutdown, orderlyProcessEnv, reniceWorkerSessions, runLoad as runLoadIn, startService, waitUntil, workflowPollers, type Service } from './services.js';
 import { pct } from './stats.js';
 
 const USAGE =
@@ -183,10 +182,7 @@ try {
   }
   const apiUrl = `http://127.0.0.1:${apiPort}`;
   const helloUrl = `http://127.0.0.1:${helloPort}`;
-  const polls = async (queue: string) => {
-    const tq = await tconn.workflowService.describeTaskQueue({ namespace: 'default', taskQueue: { name: queue }, taskQueueType: proto.temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW });
-    return (tq.pollers ?? []).length > 0;
-  };
+  const polls = async (queue: string) => (await workflowPollers(tconn, queue)) > 0;
   await Promise.all([
     waitUntil('the API is ready', [api], () => answers200(`${apiUrl}/readyz`), 120_000),
     waitUntil('hello world is ready', [hello], () => answers200(`${helloUrl}/readyz`), 60_000),
@@ -201,8 +197,8 @@ try {
   // The order worker starts in phase 3; the CPU groups look it up when they sample.
   const started: { worker?: Service } = {};
   const groups: ProcGroup[] = [
-    { name: 'Temporal', roots: () => pidsMatching(processes(), 'server start-dev', `--port ${temporalPort}`) },
-    { name: 'PostgreSQL', roots: () => pidsMatching(processes(), 'postgres', pgDir) },
+    { name: 'Temporal', roots: (all) => pidsMatching(all, 'server start-dev', `--port ${temporalPort}`) },
+    { name: 'PostgreSQL', roots: (all) => pidsMatching(all, 'postgres', pgDir) },
     { name: 'API', roots: () => [api.pid] },
     { name: 'worker', roots: () => (started.worker ? [started.worker.pid] : []) },
     { name: 'load clients', roots: () => [...children].flatMap((c) => (c.pid ? [c.pid] : [])) },

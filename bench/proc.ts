@@ -57,10 +57,10 @@ export function tree(all: Map<number, ProcInfo>, root: number): ProcInfo[] {
   return out;
 }
 
-/** A named group of processes: the trees under `roots()` (evaluated at each snapshot), or just `self`. */
+/** A named group of processes: the trees under `roots(all)` (found again in each snapshot `all`). */
 export interface ProcGroup {
   name: string;
-  roots: () => number[];
+  roots: (all: Map<number, ProcInfo>) => number[];
   /** Only the root processes themselves, not their children (the bench process, whose children are counted elsewhere). */
   rootsOnly?: boolean;
 }
@@ -70,10 +70,15 @@ export interface GroupSample {
   rssKb: number;
 }
 
+/** The processes of group `g` in the snapshot `all`. */
+function membersOf(g: ProcGroup, all: Map<number, ProcInfo>): ProcInfo[] {
+  return g.rootsOnly ? g.roots(all).flatMap((r) => (all.has(r) ? [all.get(r)!] : [])) : g.roots(all).flatMap((r) => tree(all, r));
+}
+
 export function sampleGroups(groups: readonly ProcGroup[], all = processes()): Record<string, GroupSample> {
   const out: Record<string, GroupSample> = {};
   for (const g of groups) {
-    const members = g.rootsOnly ? g.roots().flatMap((r) => (all.has(r) ? [all.get(r)!] : [])) : g.roots().flatMap((r) => tree(all, r));
+    const members = membersOf(g, all);
     const unique = new Map(members.map((m) => [m.pid, m]));
     out[g.name] = { cpuS: [...unique.values()].reduce((a, m) => a + m.cpuS, 0), rssKb: [...unique.values()].reduce((a, m) => a + m.rssKb, 0) };
   }
@@ -106,7 +111,7 @@ export function startCpuMeter(groups: readonly ProcGroup[], everyMs = 2000): { s
     const all = processes();
     const seen = new Set<number>();
     for (const g of groups) {
-      const members = g.rootsOnly ? g.roots().flatMap((r) => (all.has(r) ? [all.get(r)!] : [])) : g.roots().flatMap((r) => tree(all, r));
+      const members = membersOf(g, all);
       for (const m of members) {
         if (seen.has(m.pid)) continue;
         seen.add(m.pid);

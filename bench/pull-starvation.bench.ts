@@ -42,7 +42,7 @@ import { loadConfig } from '../config/config.js';
 import { payloadDataConverter } from '../config/payload-codec.js';
 import { createDb, type Db } from '../db/database.js';
 import { controlTaskPriority } from '../domain/fulfilment/task-priority.js';
-import { benchShutdown, startOrderly } from './services.js';
+import { apiRequest, benchShutdown, sayServiceLogs, startOrderly } from './services.js';
 import { pct } from './stats.js';
 
 const int = (name: string, def: number, min: number): number => {
@@ -128,14 +128,8 @@ try {
   stops.push({ what: 'simulator', stop: () => sim.stop() });
 
   const call = async (method: string, p: string, body?: unknown): Promise<{ status: number; json: unknown }> => {
-    const res = await fetch(`${api}${p}`, {
-      method,
-      headers: { authorization: `Bearer ${apiKey}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-      signal: AbortSignal.timeout(15_000),
-    });
-    const text = await res.text();
-    return { status: res.status, json: text ? (JSON.parse(text) as unknown) : null };
+    const { status, text } = await apiRequest(api, apiKey, method, p, body);
+    return { status, json: text ? (JSON.parse(text) as unknown) : null };
   };
   const connect = async (platform: SimPlatform, shopId: string, extra: Record<string, unknown>): Promise<SimShop> => {
     const shop: SimShop = { platform, shopId, appKey: `${shopId}-key`, appSecret: `${shopId}-secret` };
@@ -379,11 +373,7 @@ try {
     // Exit 3 when the way Orderly starts pull runs misses the target.
     if (r.v.key === 'priority' && !met) exitCode = 3;
   }
-  for (const s of services) {
-    const c = s.logCounts();
-    say(`logs: ${s.name} ${c.error} error / ${c.warn} warn${c.firstErrors.length ? `: ${c.firstErrors.join(' | ')}` : ''}`);
-    if (c.warn + c.error > 0) say(`  last lines of ${s.name}:\n${s.tail().split('\n').slice(-6).map((l) => `    ${l.slice(0, 400)}`).join('\n')}`);
-  }
+  sayServiceLogs(services, say);
 } catch (e) {
   exitCode = 1;
   say(`bench failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);

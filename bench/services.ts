@@ -8,6 +8,8 @@ import os from 'node:os';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Connection } from '@temporalio/client';
+import proto from '@temporalio/proto';
 import { generateApiKey } from '../api/plugins/api-keys.js';
 import { loadConfig } from '../config/config.js';
 import { createLogger } from '../config/logger.js';
@@ -266,4 +268,37 @@ export function reniceWorkerSessions(db: Db, nice: number): () => Promise<void> 
   void renice().catch(() => undefined);
   const timer = setInterval(() => void renice().catch(() => undefined), 250);
   return async () => clearInterval(timer);
+}
+
+/** One call of Orderly's API with `key`: its status and the body's text. */
+export async function apiRequest(api: string, key: string, method: string, p: string, body?: unknown): Promise<{ status: number; text: string }> {
+  const res = await fetch(`${api}${p}`, {
+    method,
+    headers: { authorization: `Bearer ${key}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    signal: AbortSignal.timeout(15_000),
+  });
+  return { status: res.status, text: await res.text() };
+}
+
+/** `apiRequest` that fails on a status outside `expect` and answers the parsed body. */
+export async function apiCall<T = unknown>(api: string, key: string, method: string, p: string, body?: unknown, expect: number[] = [200, 201, 202]): Promise<T> {
+  const { status, text } = await apiRequest(api, key, method, p, body);
+  if (!expect.includes(status)) throw new Error(`${method} ${p}: HTTP ${status} ${text.slice(0, 500)}`);
+  return (text ? JSON.parse(text) : null) as T;
+}
+
+/** Each service's warn and error counts, and its last lines when it logged any. */
+export function sayServiceLogs(services: readonly Service[], say: (s: string) => void): void {
+  for (const s of services) {
+    const c = s.logCounts();
+    say(`logs: ${s.name} ${c.error} error / ${c.warn} warn${c.firstErrors.length ? `: ${c.firstErrors.join(' | ')}` : ''}`);
+    if (c.warn + c.error > 0) say(`  last lines of ${s.name}:\n${s.tail().split('\n').slice(-6).map((l) => `    ${l.slice(0, 400)}`).join('\n')}`);
+  }
+}
+
+/** How many distinct workers poll `taskQueue` for workflow tasks: a worker is ready once Temporal sees it poll. */
+export async function workflowPollers(connection: Connection, taskQueue: string, namespace = 'default'): Promise<number> {
+  const tq = await connection.workflowService.describeTaskQueue({ namespace, taskQueue: { name: taskQueue }, taskQueueType: proto.temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW });
+  return new Set((tq.pollers ?? []).map((p) => p.identity)).size;
 }

@@ -76,61 +76,76 @@ function receiverOf(v: unknown): Receiver {
   return { ...(r as Partial<Receiver>), name: text('name'), phone: text('phone'), province: text('province'), city: text('city'), district: text('district'), detail: text('detail') };
 }
 
-async function sealOrders(db: Db, cipher: FieldCipher, batch: number): Promise<number> {
-  let after = '';
+/**
+ * Walks a table in key order, `batch` rows at a time: `read(after)` the next rows past the last key, `write` them
+ * (returns how many it changed). Ends at the first empty read; returns the total changed.
+ */
+async function inBatches<K, R extends { id: K }>(start: K, read: (after: K) => Promise<R[]>, write: (rows: R[]) => Promise<number>): Promise<number> {
   let n = 0;
-  for (;;) {
-    const rows = await db.selectFrom('orders').select(['id', 'order']).where('receiver_enc', 'is', null).where('id', '>', after).orderBy('id').limit(batch).execute();
+  for (let after = start; ; ) {
+    const rows = await read(after);
     if (rows.length === 0) return n;
-    await db.transaction().execute(async (tx) => {
-      for (const row of rows) {
-        const doc = (row.order ?? {}) as Record<string, unknown>;
-        const receiver = receiverOf(doc.receiver);
-        const r = await tx
-          .updateTable('orders')
-          .set({ ...receiverColumns(receiver, cipher), order: JSON.stringify({ ...doc, receiver: maskReceiver(receiver) }) })
-          .where('id', '=', row.id)
-          // A writer that sealed the row since it was read wins.
-          .where('receiver_enc', 'is', null)
-          .executeTakeFirst();
-        n += Number(r.numUpdatedRows);
-      }
-    });
+    n += await write(rows);
     after = rows.at(-1)!.id;
   }
 }
 
+async function sealOrders(db: Db, cipher: FieldCipher, batch: number): Promise<number> {
+  return inBatches(
+    '',
+    (after) => db.selectFrom('orders').select(['id', 'order']).where('receiver_enc', 'is', null).where('id', '>', after).orderBy('id').limit(batch).execute(),
+    (rows) =>
+      db.transaction().execute(async (tx) => {
+        let n = 0;
+        for (const row of rows) {
+          const doc = (row.order ?? {}) as Record<string, unknown>;
+          const receiver = receiverOf(doc.receiver);
+          const r = await tx
+            .updateTable('orders')
+            .set({ ...receiverColumns(receiver, cipher), order: JSON.stringify({ ...doc, receiver: maskReceiver(receiver) }) })
+            .where('id', '=', row.id)
+            // A writer that sealed the row since it was read wins.
+            .where('receiver_enc', 'is', null)
+            .executeTakeFirst();
+          n += Number(r.numUpdatedRows);
+        }
+        return n;
+      }),
+  );
+}
+
 async function sealInbox(db: Db, cipher: FieldCipher, batch: number): Promise<number> {
-  let after = '0';
-  let n = 0;
-  for (;;) {
-    const rows = await db
-      .selectFrom('channel_events')
-      .select(['id', 'payload', 'raw_body'])
-      .where('id', '>', after)
-      .where((eb) =>
-        eb.or([
-          eb.and([eb('raw_body', 'is not', null), eb('raw_body', 'not like', 'enc:v1:%')]),
-          eb.and([eb('payload', 'is not', null), sql<boolean>`not (jsonb_typeof(payload) = 'string' and payload #>> '{}' like 'enc:v1:%')`]),
-        ]),
-      )
-      .orderBy('id')
-      .limit(batch)
-      .execute();
-    if (rows.length === 0) return n;
-    await db.transaction().execute(async (tx) => {
-      for (const row of rows) {
-        const set = {
-          ...(row.payload !== null && !isSealed(row.payload) ? { payload: sealInboxPayload(cipher, row.payload) } : {}),
-          ...(row.raw_body !== null && !isSealed(row.raw_body) ? { raw_body: cipher.seal(RAW_BODY_FIELD, row.raw_body) } : {}),
-        };
-        if (Object.keys(set).length === 0) continue;
-        await tx.updateTable('channel_events').set(set).where('id', '=', row.id).execute();
-        n += 1;
-      }
-    });
-    after = rows.at(-1)!.id;
-  }
+  return inBatches(
+    '0',
+    (after) =>
+      db
+        .selectFrom('channel_events')
+        .select(['id', 'payload', 'raw_body'])
+        .where('id', '>', after)
+        .where((eb) =>
+          eb.or([
+            eb.and([eb('raw_body', 'is not', null), eb('raw_body', 'not like', 'enc:v1:%')]),
+            eb.and([eb('payload', 'is not', null), sql<boolean>`not (jsonb_typeof(payload) = 'string' and payload #>> '{}' like 'enc:v1:%')`]),
+          ]),
+        )
+        .orderBy('id')
+        .limit(batch)
+        .execute(),
+    (rows) =>
+      db.transaction().execute(async (tx) => {
+        let n = 0;
+        for (const row of rows) {
+          const set = {
+            ...(row.payload !== null && !isSealed(row.payload) ? { payload: sealInboxPayload(cipher, row.payload) } : {}),
+            ...(row.raw_body !== null && !isSealed(row.raw_body) ? { raw_body: cipher.seal(RAW_BODY_FIELD, row.raw_body) } : {}),
+          };
+          if (Object.keys(set).length === 0) continue;
+          await tx.updateTable('channel_events').set(set).where('id', '=', row.id).execute();
+          n += 1;
+        }
+        return n;
+      }),
+  );
 }
 
 /** The resolution with its buyer fields masked and its params sealed, or undefined when it holds none. */
@@ -144,49 +159,50 @@ function sealedResolution(cipher: FieldCipher, stored: unknown): StoredResolutio
 }
 
 async function sealResolutions(db: Db, cipher: FieldCipher, batch: number): Promise<number> {
-  let after = 0;
-  let n = 0;
-  for (;;) {
-    const rows = await db
-      .selectFrom('exceptions')
-      .select(['id', 'resolution'])
-      .where('id', '>', after)
-      .where(sql<boolean>`resolution -> 'params' is not null and resolution -> 'paramsSealed' is null`)
-      .orderBy('id')
-      .limit(batch)
-      .execute();
-    if (rows.length === 0) return n;
-    await db.transaction().execute(async (tx) => {
-      for (const row of rows) {
-        const sealed = sealedResolution(cipher, row.resolution);
-        if (!sealed) continue;
-        await tx.updateTable('exceptions').set({ resolution: JSON.stringify(sealed) }).where('id', '=', row.id).execute();
-        n += 1;
-      }
-    });
-    after = rows.at(-1)!.id;
-  }
+  return inBatches(
+    0,
+    (after) =>
+      db
+        .selectFrom('exceptions')
+        .select(['id', 'resolution'])
+        .where('id', '>', after)
+        .where(sql<boolean>`resolution -> 'params' is not null and resolution -> 'paramsSealed' is null`)
+        .orderBy('id')
+        .limit(batch)
+        .execute(),
+    (rows) =>
+      db.transaction().execute(async (tx) => {
+        let n = 0;
+        for (const row of rows) {
+          const sealed = sealedResolution(cipher, row.resolution);
+          if (!sealed) continue;
+          await tx.updateTable('exceptions').set({ resolution: JSON.stringify(sealed) }).where('id', '=', row.id).execute();
+          n += 1;
+        }
+        return n;
+      }),
+  );
 }
 
 async function sealResolvedEvents(db: Db, cipher: FieldCipher, batch: number): Promise<number> {
-  let after = 0;
-  let n = 0;
-  for (;;) {
-    const rows = await db
-      .selectFrom('exception_events')
-      .select(['id', 'detail'])
-      .where('id', '>', after)
-      .where('event', '=', 'resolved')
-      .where(sql<boolean>`detail -> 'params' is not null and detail -> 'paramsSealed' is null`)
-      .orderBy('id')
-      .limit(batch)
-      .execute();
-    if (rows.length === 0) return n;
-    const changes = rows.flatMap((row) => {
-      const sealed = sealedResolution(cipher, row.detail);
-      return sealed ? [{ id: row.id, detail: sealed }] : [];
-    });
-    if (changes.length > 0) {
+  return inBatches(
+    0,
+    (after) =>
+      db
+        .selectFrom('exception_events')
+        .select(['id', 'detail'])
+        .where('id', '>', after)
+        .where('event', '=', 'resolved')
+        .where(sql<boolean>`detail -> 'params' is not null and detail -> 'paramsSealed' is null`)
+        .orderBy('id')
+        .limit(batch)
+        .execute(),
+    async (rows) => {
+      const changes = rows.flatMap((row) => {
+        const sealed = sealedResolution(cipher, row.detail);
+        return sealed ? [{ id: row.id, detail: sealed }] : [];
+      });
+      if (changes.length === 0) return 0;
       await db.transaction().execute(async (tx) => {
         // The history is append-only (a trigger refuses updates): this one rewrite of buyer data in it is the
         // data migration's, in this transaction only.
@@ -194,32 +210,30 @@ async function sealResolvedEvents(db: Db, cipher: FieldCipher, batch: number): P
         for (const c of changes) await sql`update exception_events set detail = ${JSON.stringify(c.detail)}::jsonb where id = ${c.id}`.execute(tx);
         await sql`alter table exception_events enable trigger exception_events_append_only`.execute(tx);
       });
-      n += changes.length;
-    }
-    after = rows.at(-1)!.id;
-  }
+      return changes.length;
+    },
+  );
 }
 
 async function digestMergeKeys(db: Db, cipher: FieldCipher, batch: number): Promise<number> {
-  let after = '';
-  let n = 0;
-  for (;;) {
-    const rows = await db
-      .selectFrom('packages')
-      .select(['id', 'merge_key'])
-      .where('id', '>', after)
-      .where('merge_key', 'not like', 'h1:%')
-      .where('merge_key', 'not like', 'solo:%')
-      .orderBy('id')
-      .limit(batch)
-      .execute();
-    if (rows.length === 0) return n;
-    await db.transaction().execute(async (tx) => {
-      for (const row of rows) {
-        await tx.updateTable('packages').set({ merge_key: cipher.digests(MERGE_KEY_FIELD, row.merge_key)[0]! }).where('id', '=', row.id).where('merge_key', '=', row.merge_key).execute();
-        n += 1;
-      }
-    });
-    after = rows.at(-1)!.id;
-  }
+  return inBatches(
+    '',
+    (after) =>
+      db
+        .selectFrom('packages')
+        .select(['id', 'merge_key'])
+        .where('id', '>', after)
+        .where('merge_key', 'not like', 'h1:%')
+        .where('merge_key', 'not like', 'solo:%')
+        .orderBy('id')
+        .limit(batch)
+        .execute(),
+    (rows) =>
+      db.transaction().execute(async (tx) => {
+        for (const row of rows) {
+          await tx.updateTable('packages').set({ merge_key: cipher.digests(MERGE_KEY_FIELD, row.merge_key)[0]! }).where('id', '=', row.id).where('merge_key', '=', row.merge_key).execute();
+        }
+        return rows.length;
+      }),
+  );
 }

@@ -134,17 +134,7 @@ export const shopRoutes: FastifyPluginAsyncZod = async (app) => {
     const cursor = knownCursor === undefined ? await findPullCursor(db, s.id) : knownCursor;
     const hasPush = takesPush(s.platform);
     return {
-      id: s.id,
-      platform: s.platform,
-      name: s.name,
-      active: s.active,
-      credentials: { set: s.credentials_enc !== null, hint: s.credentials_hint },
-      apiBaseUrl: s.api_base_url,
-      syncMode: s.sync_mode,
-      pullIntervalSeconds: s.pull_interval_s,
-      pullLagSeconds: s.pull_lag_s,
-      pullOverlapSeconds: s.pull_overlap_s,
-      processPresaleAtDeposit: s.process_presale_at_deposit,
+      ...auditView(s),
       webhookPath: hasPush ? `/webhooks/${s.platform}/${s.id}` : null,
       pull: {
         scheduleId: pullScheduleId(s.id),
